@@ -43,6 +43,7 @@ from bot.deps import Deps  # noqa: E402
 from bot.dispatcher import Dispatcher  # noqa: E402
 from bot.sender import Pacer  # noqa: E402
 from bot.settings import Settings, normalise_database_url  # noqa: E402
+from storage import schema  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import SEND_CLAIMED, SEND_SENT, CheckIn, Pair, Participant, SendLedger  # noqa: E402
 
@@ -95,7 +96,7 @@ class QueryCounter:
 
 def bench_decide(url: str, label: str, n_pairs: int) -> dict:
     db = Database(url)
-    db.create_all()
+    schema.upgrade(db)
     populate(db, team="T0001", pairs=n_pairs)
     deps = Deps(settings=settings_for(url), db=db)
     d = Dispatcher(deps, pacer=Pacer(rate=1000, burst=1000))
@@ -150,7 +151,7 @@ def bench_send(url: str, *, sends: int, limit: float, pacer_rate: float) -> dict
     from tests.fakeslack import FakeSlack
 
     db = Database(url)
-    db.create_all()
+    schema.upgrade(db)
     teams = ["T0001", "T0002"]
     with FakeSlack() as fake:
         for t in teams:

@@ -163,6 +163,7 @@ def main() -> None:
         print(json.dumps(quality(args._quality)))
         return
 
+    from storage import schema
     from storage.db import Database
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,7 +179,7 @@ def main() -> None:
         quality_rows = []
         for n in args.sizes:
             db = Database(url)
-            db.create_all()
+            schema.upgrade(db)
             generate(db, n, either=args.either)
             db.dispose()
             m = _child(["--_measure", url, "--repeat", str(args.repeat)])

@@ -7,7 +7,11 @@ import logging
 import os
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.settings import Settings, SettingsError, load_settings
+from storage import schema
+from storage.db import Database
 
 log = logging.getLogger("bot")
 
@@ -24,12 +28,80 @@ def _settings_or_exit(*, require_slack: bool) -> Settings:
         raise SystemExit(2) from None
 
 
+def _where(settings: Settings) -> str:
+    return settings.database_url.split("@")[-1]
+
+
+def _first_line(e: Exception) -> str:
+    return str(getattr(e, "orig", None) or e).splitlines()[0]
+
+
+def migrated_database(settings: Settings) -> tuple[Database, schema.Migration]:
+    """The database, brought up to date (storage/schema.py), and what that took. Exits with a
+    clear message, having changed nothing, when it can't be reached or its schema can't be
+    brought up to date."""
+    db = Database(settings.database_url)
+    try:
+        return db, schema.upgrade(db)
+    except schema.SchemaError as e:
+        db.dispose()
+        print(e, file=sys.stderr)
+        raise SystemExit(2) from None
+    except (SQLAlchemyError, OSError) as e:
+        db.dispose()
+        print(f"The bot can't reach its database ({_where(settings)}): {_first_line(e)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def open_database(settings: Settings, *, announce=None) -> Database:
+    """`migrated_database`, telling `announce(text)` what was migrated (default: stderr)."""
+    db, result = migrated_database(settings)
+    if result.changed:
+        (announce or (lambda text: print(text, file=sys.stderr)))(result.summary())
+    return db
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_slack=True)
     _configure_logging(settings.log_level)
+    db = open_database(settings, announce=log.info)
     from bot.runtime import run
 
-    return run(settings)
+    return run(settings, db)
+
+
+MIGRATE_HELP = """\
+Bring the database's schema up to date and say what was done; the bot also does this each time
+it starts, so this is for deploy pipelines that migrate as a step of their own. Safe to run
+while other copies of the bot start: one migrates, the others wait.
+
+A database made before migrations existed (release d4ae0dc) is recognised by its tables and
+stamped at the baseline first, without touching its data. A database that a newer release has
+upgraded is refused, untouched.
+
+  --sql   print the SQL an upgrade would run, without running it (the database is only read)
+"""
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(require_slack=False)
+    if args.sql:
+        db = Database(settings.database_url)
+        try:
+            print(schema.upgrade_sql(db), end="")
+        except schema.SchemaError as e:
+            print(e, file=sys.stderr)
+            return 2
+        except (SQLAlchemyError, OSError) as e:
+            print(f"Can't read the database ({_where(settings)}): {_first_line(e)}", file=sys.stderr)
+            return 2
+        finally:
+            db.dispose()
+        return 0
+    db, result = migrated_database(settings)
+    db.dispose()
+    print(result.summary())
+    return 0
 
 
 IMPORT_HELP = """\
@@ -107,17 +179,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
 
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from storage.db import Database
-
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
-        db.create_all()
         result = csv_import.import_participants(db, team_id=team_id, rows=rows)
     except SQLAlchemyError as e:
         print(f"Nothing was imported: the database refused the data ({type(e).__name__}: "
-              f"{str(getattr(e, 'orig', None) or e).splitlines()[0]}).", file=sys.stderr)
+              f"{_first_line(e)}).", file=sys.stderr)
         return 1
     finally:
         db.dispose()
@@ -169,19 +236,15 @@ def cmd_tick(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_slack=True)
     _configure_logging(settings.log_level)
 
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bot.deps import Deps
     from bot.dispatcher import Dispatcher
-    from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
-        db.create_all()
         report = Dispatcher(Deps(settings=settings, db=db), team_id=team_id).tick(at)
     except SQLAlchemyError as e:
-        print(f"The dispatcher can't use its database ({settings.database_url.split('@')[-1]}): "
-              f"{str(getattr(e, 'orig', None) or e).splitlines()[0]}", file=sys.stderr)
+        print(f"The dispatcher can't use its database ({_where(settings)}): {_first_line(e)}",
+              file=sys.stderr)
         return 1
     finally:
         db.dispose()
@@ -200,17 +263,13 @@ def cmd_match(args: argparse.Namespace) -> int:
     team_id = _team_or_none(args)
     if team_id is None:
         return 2
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from storage.db import Database
     from storage.types import utcnow
 
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
         proposal, snap = rounds.dry_run(db, team_id=team_id, now=utcnow())
     except SQLAlchemyError as e:
-        print(f"Can't read the pool from the database ({settings.database_url.split('@')[-1]}): "
-              f"{str(getattr(e, 'orig', None) or e).splitlines()[0]}. Has the bot run against it yet?",
+        print(f"Can't read the pool from the database ({_where(settings)}): {_first_line(e)}.",
               file=sys.stderr)
         return 1
     finally:
@@ -247,21 +306,15 @@ def cmd_settings(args: argparse.Namespace) -> int:
     if team_id is None:
         return 2
     options = {name: getattr(args, name) for name in program_settings.OPTION_NAMES}
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from storage.db import Database
-
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
-        db.create_all()
         if all(v is None for v in options.values()):
             print(program_settings.show_text(program_settings.get(db, team_id=team_id), team_id=team_id))
             return 0
         result = program_settings.update_settings(db, team_id=team_id, options=options)
     except SQLAlchemyError as e:
-        print(f"Nothing was changed: the database ({settings.database_url.split('@')[-1]}) refused "
-              f"({type(e).__name__}: {str(getattr(e, 'orig', None) or e).splitlines()[0]}).",
-              file=sys.stderr)
+        print(f"Nothing was changed: the database ({_where(settings)}) refused "
+              f"({type(e).__name__}: {_first_line(e)}).", file=sys.stderr)
         return 1
     finally:
         db.dispose()
@@ -322,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         settings_p.add_argument(flag, metavar=metavar, help=text)
     settings_p.set_defaults(func=cmd_settings)
+    migrate_p = sub.add_parser("migrate", help="bring the database's schema up to date (the bot also does this "
+                                               "when it starts)",
+                               description=MIGRATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    migrate_p.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    migrate_p.set_defaults(func=cmd_migrate)
     return parser
 
 

@@ -16,14 +16,8 @@ from storage.db import Database
 log = logging.getLogger("bot")
 
 
-def run(settings: Settings) -> int:
-    db = Database(settings.database_url)
-    try:
-        db.check()
-        db.create_all()
-    except Exception as e:  # the message names the database; the traceback adds nothing here
-        print(f"The bot can't reach its database ({settings.database_url.split('@')[-1]}): {e}", file=sys.stderr)
-        return 2
+def run(settings: Settings, db: Database) -> int:
+    """Run the bot on `db` (already brought up to date by the caller) until it is stopped."""
     deps = Deps(settings=settings, db=db)
 
     from bot.app import create_app

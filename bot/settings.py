@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-DEFAULT_DATABASE_URL = "sqlite:///mentoring.db"
+import dotenv as _dotenv
+
+from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 
@@ -47,12 +50,12 @@ class Settings:
         return bool(self.app_token)
 
 
-def normalise_database_url(url: str) -> str:
-    """Use the psycopg 3 driver for plain postgres URLs."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
+def read_dotenv() -> None:
+    """Load `.env` from the directory the bot is started in (or the nearest parent that has one),
+    as every dotenv user expects. Variables already in the environment win."""
+    path = _dotenv.find_dotenv(usecwd=True)
+    if path:
+        _dotenv.load_dotenv(path, override=False)
 
 
 def load_settings(
@@ -62,9 +65,7 @@ def load_settings(
     database (CSV import, dry-run matching)."""
     if env is None:
         if dotenv:
-            from dotenv import load_dotenv
-
-            load_dotenv(override=False)
+            read_dotenv()
         env = os.environ
 
     def get(name: str) -> str:

@@ -8,9 +8,19 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+DEFAULT_DATABASE_URL = "sqlite:///mentoring.db"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 class Database:
@@ -27,10 +37,6 @@ class Database:
             self.engine = create_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
-
-    def create_all(self) -> None:
-        """Create missing tables. (Alembic migrations will replace this once the schema moves.)"""
-        SQLModel.metadata.create_all(self.engine)
 
     def check(self) -> None:
         with self.engine.connect() as conn:

@@ -2,8 +2,8 @@
 
 Shapes follow the base / create / table split: `*Base` holds the fields people provide,
 `*Create` is what services validate and pass to repositories, the `table=True` class adds
-identity and bookkeeping columns. Every schema change must be expressible as a migration:
-no table is created or altered anywhere but through `SQLModel.metadata`.
+identity and bookkeeping columns. Every change here is also an Alembic revision in
+storage/migrations/ (a test compares the two); tables are only ever made by migrations.
 """
 
 from __future__ import annotations
@@ -154,6 +154,8 @@ class SendLedger(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "key", name="uq_send_key"),
         Index("ix_send_status_claimed", "status", "claimed_at"),
+        # The dispatcher's "keys recorded lately" read: a range of one team's rows, not all of them.
+        Index("ix_send_team_claimed", "team_id", "claimed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

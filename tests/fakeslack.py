@@ -4,7 +4,7 @@ It runs a real HTTP server on 127.0.0.1 (OS-assigned port) so that the app's own
 ``slack_sdk.WebClient(base_url=fake.base_url)`` talks to it unchanged.
 
 * Methods and their required parameters come from Slack's OpenAPI spec
-  (``shared/slack-specs/web-api/slack_web_openapi_v2.json``). Unknown methods and
+  (``tests/slack_specs/web-api/slack_web_openapi_v2.json``, a copy of slackapi/slack-api-specs). Unknown methods and
   calls missing a required parameter are refused as Slack would refuse them, and
   reported in ``fake.violations``.
 * Block Kit limits that the spec does not encode are checked by ``check_blocks``
@@ -58,11 +58,8 @@ __all__ = [
 
 
 def specs_dir() -> Path:
-    """Directory holding Slack's specs: ``$SLACK_SPECS_DIR`` or ``<repo>/../shared/slack-specs``."""
-    env = os.environ.get("SLACK_SPECS_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "slack-specs"
+    """Slack's specs, kept in the repository (see tests/slack_specs/README.md)."""
+    return Path(__file__).resolve().parent / "slack_specs"
 
 
 @dataclass(frozen=True)

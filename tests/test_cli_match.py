@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.cli import main
+from storage import schema
 from storage.db import Database
 from tests.factories import mentee_create, participant_create, seed_participants
 
@@ -18,7 +19,7 @@ def db_file(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("SLACK_TEAM_ID", "T0001")
     db = Database(f"sqlite:///{path}")
-    db.create_all()
+    schema.upgrade(db)
     yield db
     db.dispose()
 
@@ -80,8 +81,10 @@ def test_a_bad_team_id_is_refused(db_file, capsys):
     assert "'nope' doesn't look like a Slack team ID" in capsys.readouterr().err
 
 
-def test_a_database_the_bot_never_used_is_explained(tmp_path, monkeypatch, capsys):
+def test_a_database_the_bot_never_used_is_set_up_and_its_empty_pool_explained(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    assert main(["match", "--dry-run", "--team", "T0001"]) == 1
-    assert "Can't read the pool from the database" in capsys.readouterr().err
+    assert main(["match", "--dry-run", "--team", "T0001"]) == 0
+    out, err = capsys.readouterr()
+    assert "Nobody in T0001 is waiting to be matched" in out
+    assert "had no schema: created it" in err

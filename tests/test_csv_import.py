@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from bot import cli
 from bot.csv_import import ImportResult, import_participants, parse_csv, summary
+from storage import schema
 from storage.db import Database
 from storage.models import PARTICIPANT_ACTIVE, PARTICIPANT_LEFT, PARTICIPANT_PAUSED, Participant
 from storage.repositories import participants as repo
@@ -300,7 +301,7 @@ def write(tmp_path, content: str | bytes, name: str = "people.csv") -> str:
 
 def stored(url: str) -> list[Participant]:
     database = Database(url)
-    database.create_all()
+    schema.upgrade(database)
     try:
         with database.session() as s:
             return list(s.exec(select(Participant).order_by(Participant.slack_user_id)))

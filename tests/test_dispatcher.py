@@ -22,6 +22,7 @@ from bot.dispatcher import Dispatcher
 from bot.ids import Action, checkin_button_value
 from bot.sender import Pacer
 from bot.views import prompts
+from storage import schema
 from storage.models import (
     PAIR_ENDED,
     PARTICIPANT_ACTIVE,
@@ -499,7 +500,7 @@ def test_tick_runs_once_and_prints_a_summary(cli_env, capsys, fake_slack):
     from storage.db import Database
 
     db = Database(cli_env)
-    db.create_all()
+    schema.upgrade(db)
     pair = started_pair(db, fake_slack)
     db.dispose()
     assert cli.main(["tick", "--at", "2026-01-12T10:00:00Z"]) == 0

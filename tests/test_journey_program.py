@@ -21,6 +21,7 @@ import pytest
 from sqlmodel import select
 
 from bot import cli, sender
+from storage import schema
 from storage.db import Database
 from storage.models import PAIR_ENDED, SEND_SENT, CheckIn, Pair, SendLedger
 from tests.factories import started_pair
@@ -106,7 +107,7 @@ def world(clean_cli_env, monkeypatch, fake_slack):
     monkeypatch.setattr(sender, "_default", sender.Pacer(rate=1000, burst=1000))
     fake_slack.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
     db = Database(url)
-    db.create_all()
+    schema.upgrade(db)
     yield db
     db.dispose()
 

@@ -12,6 +12,7 @@ from bot import program_settings as ps
 from bot.deps import Deps
 from bot.dispatcher import Dispatcher
 from bot.schedule import Rhythm
+from storage import schema
 from storage.db import Database
 from storage.models import ProgramSettings
 from storage.repositories import program
@@ -196,7 +197,7 @@ def env(clean_cli_env):
 
 def stored(url: str) -> list[dict]:
     database = Database(url)
-    database.create_all()
+    schema.upgrade(database)
     try:
         return rows(database)
     finally:

@@ -16,7 +16,7 @@ _PG_HINT = ("set TEST_DATABASE_URL=postgresql://user@host/dbname to run them too
 
 def _runs_on_postgres(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and callspec.params.get("db") == "postgresql"
+    return callspec is not None and "postgresql" in (callspec.params.get("db"), callspec.params.get("empty_db"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -89,6 +89,27 @@ def db(request, tmp_path, _postgres_url, _sqlite_template):
         dbutil.truncate_all(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db(request, tmp_path):
+    """A database with nothing in it, not even a schema: a new SQLite file, or a new PostgreSQL
+    database (dropped afterwards) when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield database
+        database.dispose()
+        return
+    admin = dbutil.postgres_admin_url()
+    if admin is None:  # deselected at collection; reached only when run by node id
+        pytest.skip(f"PostgreSQL variant: {_PG_HINT}")
+    url = dbutil.create_postgres_database(admin, "mentoring_empty")
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        dbutil.drop_postgres_database(admin, url)
 
 
 @pytest.fixture

@@ -106,3 +106,19 @@ def test_python_m_bot_with_a_refused_token_says_so(tmp_path, fake_slack):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "invalid_auth" in proc.stderr
+
+
+def test_the_env_file_is_read_from_where_the_bot_is_started(tmp_path):
+    """A .env in the working directory (or the nearest parent that has one) is read; variables
+    already set in the environment win over it."""
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN={GOOD['SLACK_BOT_TOKEN']}\n"
+                                   f"SLACK_SIGNING_SECRET={GOOD['SLACK_SIGNING_SECRET']}\n"
+                                   "PORT=http\nLOG_LEVEL=loud\n")
+    (tmp_path / "deploy").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path / "deploy",
+                          env=_env(PYTHONPATH=str(ROOT), LOG_LEVEL="INFO"), capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert "PORT must be a number between 1 and 65535 (got 'http')" in proc.stderr
+    assert "SLACK_BOT_TOKEN" not in proc.stderr and "SLACK_SIGNING_SECRET" not in proc.stderr
+    assert "LOG_LEVEL" not in proc.stderr  # the environment's INFO won over the file's "loud"

@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, func, insert, select, update  # noqa: E402
 
+from bot.delivery.dispatcher import Dispatcher  # noqa: E402
+from bot.delivery.sender import Pacer  # noqa: E402
 from bot.deps import Deps  # noqa: E402
-from bot.dispatcher import Dispatcher  # noqa: E402
-from bot.sender import Pacer  # noqa: E402
 from bot.settings import Settings, normalise_database_url  # noqa: E402
 from storage import schema  # noqa: E402
 from storage.db import Database  # noqa: E402

@@ -7,7 +7,7 @@ For each size it writes that many participants (about half each side, --either s
 skills, seniority, departments, time zones, managers) plus earlier pairs (history, some still
 active) into the database, then, in a fresh process per measurement:
 
-* **end to end**: `bot.rounds.dry_run` = `matchable_rows` + history + settings from the database,
+* **end to end**: `bot.services.rounds.dry_run` = `matchable_rows` + history + settings from the database,
   the pool fingerprint, and `propose()` (optimal); wall time (best of --repeat) and the peak RSS
   of that process (`ru_maxrss`);
 * **quality**: optimal vs the greedy and random baselines on the same pool and history: pairs
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.catalog import DIGITAL, LEADERSHIP, SKILL_LABELS, SKILLS  # noqa: E402
+from bot.domain.catalog import DIGITAL, LEADERSHIP, SKILL_LABELS, SKILLS  # noqa: E402
 
 TEAM = "TBENCH"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -99,7 +99,7 @@ def generate(db, n: int, *, seed: int = 7, either: float = 0.0) -> None:
 
 def measure(url: str, repeat: int) -> dict:
     """In this (fresh) process: the end-to-end dry run, best of `repeat`, and the peak RSS."""
-    from bot import rounds
+    from bot.services import rounds
     from storage.db import Database
 
     db = Database(url)
@@ -120,8 +120,8 @@ def measure(url: str, repeat: int) -> dict:
 
 def quality(url: str) -> list[dict]:
     """Optimal, greedy and random on the same pool and history, loaded once."""
-    from bot import rounds
     from bot.matching import greedy_baseline, propose, random_baseline
+    from bot.services import rounds
     from storage.db import Database
 
     db = Database(url)

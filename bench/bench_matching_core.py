@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.catalog import DIGITAL, LEADERSHIP, SKILL_LABELS, SKILLS  # noqa: E402
+from bot.domain.catalog import DIGITAL, LEADERSHIP, SKILL_LABELS, SKILLS  # noqa: E402
 from bot.matching import (  # noqa: E402
     Candidate,
     Rules,

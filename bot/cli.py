@@ -132,7 +132,7 @@ Skill keys:
 
 def _team_or_none(args: argparse.Namespace, *, question: str = "Which workspace?") -> str | None:
     """The workspace from --team or $SLACK_TEAM_ID; None (having said why) when missing or malformed."""
-    from bot.csv_import import valid_team_id
+    from bot.services.people_import import valid_team_id
 
     team_id = (args.team or os.environ.get("SLACK_TEAM_ID") or "").strip()
     if not team_id:
@@ -146,7 +146,7 @@ def _team_or_none(args: argparse.Namespace, *, question: str = "Which workspace?
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot import csv_import
+    from bot.services import people_import as csv_import
 
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args, question="Which workspace are these people in?")
@@ -228,7 +228,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
             return 2
     team_id = (args.team or "").strip() or None
     if team_id:
-        from bot.csv_import import valid_team_id
+        from bot.services.people_import import valid_team_id
 
         if not valid_team_id(team_id):
             print(f"'{team_id}' doesn't look like a Slack team ID (like T0123ABCD).", file=sys.stderr)
@@ -236,8 +236,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_slack=True)
     _configure_logging(settings.log_level)
 
+    from bot.delivery.dispatcher import Dispatcher
     from bot.deps import Deps
-    from bot.dispatcher import Dispatcher
 
     db = open_database(settings)
     try:
@@ -257,7 +257,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         print("Matching rounds are previewed and confirmed in Slack: run `/mentoring match` in the admin "
               "channel. Add --dry-run to see the proposal for the current pool here.", file=sys.stderr)
         return 2
-    from bot import rounds
+    from bot.services import rounds
 
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args)
@@ -299,7 +299,7 @@ sent twice. Matching rules apply to the next matching round.
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from bot import program_settings
+    from bot.services import workspace_settings as program_settings
 
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args)
@@ -333,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_p.set_defaults(func=cmd_run)
     import textwrap
 
-    from bot.catalog import SKILLS
+    from bot.domain.catalog import SKILLS
 
     import_p = sub.add_parser(
         "import", help="sign people up in bulk from an HR export (CSV)",

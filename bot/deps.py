@@ -34,7 +34,7 @@ class Deps:
         with self._lock:
             client = self._clients.get(team_id)
             if client is None:
-                from bot.app import build_client
+                from bot.slack.app import build_client
 
                 client = self._clients[team_id] = build_client(self)
             return client

@@ -20,7 +20,7 @@ def run(settings: Settings, db: Database) -> int:
     """Run the bot on `db` (already brought up to date by the caller) until it is stopped."""
     deps = Deps(settings=settings, db=db)
 
-    from bot.app import create_app
+    from bot.slack.app import create_app
 
     try:
         app = create_app(deps)
@@ -37,7 +37,7 @@ def run(settings: Settings, db: Database) -> int:
         print(f"The bot can't reach Slack at {settings.slack_api_url}: {e}", file=sys.stderr)
         return 2
 
-    from bot import background
+    from bot import scheduler as background
 
     scheduler = background.start(deps)
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 class HttpServer:
     def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int | None = None):
-        from bot.app import HTTP_THREADS
+        from bot.slack.app import HTTP_THREADS
 
         self._bolt = SlackRequestHandler(app, path="/slack/events")
         threads = threads or HTTP_THREADS

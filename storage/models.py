@@ -29,7 +29,7 @@ PARTICIPANT_LEFT = "left"
 
 class ParticipantBase(SQLModel):
     name: str = Field(default="", max_length=120)
-    side: str = Field(max_length=16)  # bot.catalog.SIDES
+    side: str = Field(max_length=16)  # bot.domain.catalog.SIDES
     skills_share: list[str] = _json(list)
     skills_learn: list[str] = _json(list)
     seniority_years: int

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.app import create_app
 from bot.deps import Deps
 from bot.server import HttpServer
 from bot.settings import Settings
+from bot.slack.app import create_app
 from storage.db import Database
 from tests.fakeslack import FakeSlack
 from tests.slackreq import SlackRequests

@@ -12,12 +12,12 @@ import pytest
 from slack_bolt.context.respond.respond import Respond
 from sqlmodel import select
 
-from bot import onboarding
-from bot.ids import Action
-from bot.outbox import Outbox
-from bot.views import prompts
-from bot.views.checkins import build_checkin_modal
-from bot.views.onboarding import standing_line
+from bot.blocks import prompts
+from bot.blocks.checkins import build_checkin_modal
+from bot.blocks.onboarding import standing_line
+from bot.delivery.outbox import Outbox
+from bot.services import onboarding
+from bot.slack.ids import Action
 from storage.models import PAIR_ENDED, ROUND_DONE, SEND_CLAIMED, Pair, SendLedger
 from storage.repositories import participants as repo
 from storage.repositories import rounds as rounds_repo

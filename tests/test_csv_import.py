@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import select
 
 from bot import cli
-from bot.csv_import import ImportResult, import_participants, parse_csv, summary
+from bot.services.people_import import ImportResult, import_participants, parse_csv, summary
 from storage import schema
 from storage.db import Database
 from storage.models import PARTICIPANT_ACTIVE, PARTICIPANT_LEFT, PARTICIPANT_PAUSED, Participant

@@ -17,11 +17,11 @@ import pytest
 from sqlmodel import select
 
 from bot import cli
+from bot.blocks import prompts
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sender import Pacer
 from bot.deps import Deps
-from bot.dispatcher import Dispatcher
-from bot.ids import Action, checkin_button_value
-from bot.sender import Pacer
-from bot.views import prompts
+from bot.slack.ids import Action, checkin_button_value
 from storage import schema
 from storage.models import (
     PAIR_ENDED,
@@ -158,7 +158,7 @@ def test_pairs_not_started_or_not_active_get_nothing(env, fake_slack):
 def test_a_late_run_sends_what_is_still_relevant_and_records_the_stale_rest(env, fake_slack, caplog):
     pair = started_pair(env.db, fake_slack)
     d = dispatcher(env)
-    caplog.set_level(logging.INFO, logger="bot.dispatcher")
+    caplog.set_level(logging.INFO, logger="bot.delivery.dispatcher")
 
     d.tick(utc(2026, 1, 13, 9, 0))  # Tuesday: Monday's nudge is still worth sending
     assert keys(fake_slack) == [f"nudge:{pair.id}:1"]
@@ -309,7 +309,7 @@ def test_digest_lists_quiet_pairs_once_per_week(env, fake_slack):
 def test_no_admin_channel_means_no_digest_and_a_log_line(db, fake_slack, caplog):
     deps = Deps(settings=make_settings(fake_slack, db.url, admin_channel=None), db=db, clock=Clock())
     started_pair(db, fake_slack)
-    caplog.set_level(logging.INFO, logger="bot.dispatcher")
+    caplog.set_level(logging.INFO, logger="bot.delivery.dispatcher")
     dispatcher(deps).tick(utc(2026, 2, 9, 9, 0))
     dispatcher(deps).tick(utc(2026, 2, 9, 9, 5))
     assert digests(fake_slack) == []
@@ -386,7 +386,7 @@ def test_a_crash_between_ledger_and_send_is_recovered_once(env, fake_slack):
 
 def test_recovery_covers_notes_in_workspaces_with_no_prompts_due(env, fake_slack):
     """A partner note left in doubt in a workspace with no active pairs is still settled."""
-    from bot.outbox import Item, Outbox
+    from bot.delivery.outbox import Item, Outbox
 
     fake_slack.add_user("U0PAL")
     outbox = Outbox(env.db, clock=lambda: MON_C1)
@@ -515,7 +515,7 @@ def test_tick_runs_once_and_prints_a_summary(cli_env, capsys, fake_slack):
 def test_the_heartbeat_runs_the_dispatcher_every_minute(sqlite_db, fake_slack):
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from bot import background
+    from bot import scheduler as background
 
     scheduler = BackgroundScheduler(timezone="UTC")
     background.add_jobs(scheduler, Deps(settings=make_settings(fake_slack, sqlite_db.url), db=sqlite_db))

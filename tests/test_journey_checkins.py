@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import checkins as checkins_service
-from bot.ids import Action, CheckinBlock, View, checkin_button_value
+from bot.services import checkins as checkins_service
+from bot.slack.ids import Action, CheckinBlock, View, checkin_button_value
 from storage.models import CheckIn, Goal
 from tests.factories import paired
 from tests.slackreq import plain, radio, static, values_from_view

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot import goals as goals_service
-from bot.ids import Action, GoalBlock, View
+from bot.services import goals as goals_service
+from bot.slack.ids import Action, GoalBlock, View
 from storage.models import Goal, Pair
 from tests.factories import paired
 from tests.slackreq import date as date_value

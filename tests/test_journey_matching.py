@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import fanout, rounds
-from bot.ids import Action
-from bot.outbox import METADATA_EVENT_TYPE, Item, Outbox
-from bot.views.matching import build_intro
+from bot.blocks.rounds import build_intro
+from bot.delivery import introductions as fanout
+from bot.delivery.outbox import METADATA_EVENT_TYPE, Item, Outbox
+from bot.services import rounds
+from bot.slack.ids import Action
 from storage.models import (
     PAIR_ACTIVE,
     PAIR_ENDED,
@@ -542,7 +543,7 @@ def test_the_admin_check_waits_for_slack_after_the_ack_not_before(bot):
 def test_a_preview_that_fails_says_so_instead_of_leaving_the_admin_waiting(bot, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from bot import rounds as rounds_service
+    from bot.services import rounds as rounds_service
 
     def broken(*_a, **_k):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))

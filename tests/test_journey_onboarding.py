@@ -6,7 +6,7 @@ import time
 
 from sqlmodel import select
 
-from bot.ids import Action, JoinBlock, View
+from bot.slack.ids import Action, JoinBlock, View
 from storage.models import Participant
 from tests.slackreq import multi, number, plain, radio, values_from_view
 
@@ -229,7 +229,7 @@ def test_healthz(bot):
 def test_a_database_failure_after_the_modal_closed_is_explained_and_saves_nothing(bot, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from bot import onboarding
+    from bot.services import onboarding
 
     def broken(*_a, **_k):
         raise OperationalError("INSERT", {}, Exception("database is locked"))

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot import pausing
-from bot.ids import Action
+from bot.services import pauses as pausing
+from bot.slack.ids import Action
 from storage.models import CheckIn, Goal, Pair, Participant, SendLedger
 from storage.repositories import participants as repo
 from storage.repositories import rounds as rounds_repo

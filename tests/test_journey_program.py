@@ -8,7 +8,7 @@ go only where due and some pairs go quiet.
 
 The expectations are written out by hand from the product rules (Monday 10:00 nudge, Friday
 15:00 feedback prompt, Sunday 15:00 reminder, local wall time; digest Mondays 09:00 UTC),
-not computed with bot.schedule.
+not computed with bot.domain.schedule.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot import cli, sender
+from bot import cli
+from bot.delivery import sender
 from storage import schema
 from storage.db import Database
 from storage.models import PAIR_ENDED, SEND_SENT, CheckIn, Pair, SendLedger

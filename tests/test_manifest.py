@@ -10,7 +10,7 @@ import jsonschema
 import yaml
 from slack_sdk import WebClient
 
-from bot.ids import COMMAND, SUBSCRIBED_EVENTS
+from bot.slack.ids import COMMAND, SUBSCRIBED_EVENTS
 from tests.fakeslack import specs_dir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import select
 
-from bot.outbox import METADATA_EVENT_TYPE, Item, Outbox, Outcome
+from bot.delivery.outbox import METADATA_EVENT_TYPE, Item, Outbox, Outcome
 from storage.models import SEND_CLAIMED, SEND_FAILED, SEND_SENT, SEND_STALE, SendLedger
 from tests.harness import Clock
 

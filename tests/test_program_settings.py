@@ -7,11 +7,12 @@ from datetime import UTC, datetime, time
 import pytest
 from sqlmodel import select
 
-from bot import cli, rounds
-from bot import program_settings as ps
+from bot import cli
+from bot.delivery.dispatcher import Dispatcher
 from bot.deps import Deps
-from bot.dispatcher import Dispatcher
-from bot.schedule import Rhythm
+from bot.domain.schedule import Rhythm
+from bot.services import rounds
+from bot.services import workspace_settings as ps
 from storage import schema
 from storage.db import Database
 from storage.models import ProgramSettings

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from bot import admin, rounds
+from bot.blocks import rounds as views
 from bot.deps import Deps
-from bot.ids import Action
-from bot.views import matching as views
+from bot.services import rounds
+from bot.slack import admin
+from bot.slack.ids import Action
 from storage.models import ROUND_INTRODUCING, ROUND_STALE, MatchRound, Pair, ProgramSettings
 from storage.repositories import participants as participants_repo
 from storage.repositories import rounds as repo

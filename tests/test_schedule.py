@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import schedule, topics
-from bot.catalog import SKILL_BY_KEY
-from bot.schedule import Rhythm, cycle_at, due, n_cycles, occurrences, parse_pause, skipped
+from bot.domain import schedule, topics
+from bot.domain.catalog import SKILL_BY_KEY
+from bot.domain.schedule import Rhythm, cycle_at, due, n_cycles, occurrences, parse_pause, skipped
 
 
 def utc(*args) -> datetime:

@@ -1,14 +1,14 @@
-"""Button listeners (block_actions)."""
+"""Button listeners (block_actions), by feature."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers.actions import matching, onboarding, program
+from handlers.actions import onboarding, pairs, rounds
 
 
 def register(app: App, deps: Deps) -> None:
     onboarding.register(app, deps)
-    program.register(app, deps)
-    matching.register(app, deps)
+    pairs.register(app, deps)
+    rounds.register(app, deps)

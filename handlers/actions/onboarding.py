@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import onboarding, pausing
+from bot.blocks.onboarding import build_join_modal, build_left_message, build_not_a_member_message
 from bot.deps import Deps
-from bot.ids import Action
-from bot.views.onboarding import build_join_modal, build_left_message, build_not_a_member_message
+from bot.services import onboarding
+from bot.services import pauses as pausing
+from bot.slack.ids import Action
 
 
 def register(app: App, deps: Deps) -> None:

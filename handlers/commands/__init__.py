@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.admin import admin_command_refusal
+from bot.blocks.onboarding import build_help_message
 from bot.deps import Deps
-from bot.ids import ADMIN_SUBCOMMANDS, COMMAND, Sub
-from bot.views.onboarding import build_help_message
-from handlers.commands import matching, onboarding, program
+from bot.slack.admin import admin_command_refusal
+from bot.slack.ids import ADMIN_SUBCOMMANDS, COMMAND, Sub
+from handlers.commands import onboarding, pairs, rounds
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _help(req: CommandRequest) -> None:
 
 def build_routes(deps: Deps) -> dict[str, Handler]:
     routes: dict[str, Handler] = {Sub.HELP: _help}
-    for module in (onboarding, program, matching):
+    for module in (onboarding, pairs, rounds):
         routes.update(module.routes(deps))
     return routes
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import onboarding
-from bot.deps import Deps
-from bot.ids import Sub
-from bot.views.onboarding import (
+from bot.blocks.onboarding import (
     build_join_modal,
     build_leave_confirm,
     build_not_a_member_message,
     build_status_message,
     standing_line,
 )
+from bot.deps import Deps
+from bot.services import onboarding
+from bot.slack.ids import Sub
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest

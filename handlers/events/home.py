@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.blocks.onboarding import build_home_view
 from bot.deps import Deps
-from bot.ids import Event
-from bot.views.onboarding import build_home_view
+from bot.slack.ids import Event
 from handlers.commands.onboarding import status_text
 
 

@@ -20,13 +20,13 @@ def add_jobs(scheduler: BackgroundScheduler, deps: Deps) -> None:
     """Register every recurring job. (Features add theirs here.)"""
     from datetime import UTC, datetime
 
-    from bot import fanout
+    from bot.delivery import introductions as fanout
 
     # Introductions of confirmed rounds: at startup (a crash mid-round carries on), then every minute.
     scheduler.add_job(fanout.resume_all, "interval", minutes=1, args=[deps], id="matching_intros",
                       next_run_time=datetime.now(UTC))
 
-    from bot.dispatcher import Dispatcher
+    from bot.delivery.dispatcher import Dispatcher
 
     # The program's prompts and the admins' digest: the dispatcher works out what is due from the
     # database and the clock each minute; the send ledger makes every prompt go out once.

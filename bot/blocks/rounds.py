@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bot import catalog
-from bot.ids import COMMAND, Action, Sub
-from bot.views.common import actions, button, context, divider, header, section, truncate, user
+from bot.blocks.common import actions, button, context, divider, header, section, truncate, user
+from bot.domain import catalog
+from bot.slack.ids import COMMAND, Action, Sub
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50

@@ -20,10 +20,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import catalog
+from bot.blocks import rounds as views
 from bot.deps import Deps
+from bot.domain import catalog
 from bot.matching import Candidate, Proposal, Rules, propose
-from bot.views import matching as views
 from storage.db import Database, is_unique_violation
 from storage.models import (
     ROUND_CANCELLED,
@@ -252,7 +252,7 @@ def confirm(deps: Deps, client: WebClient, *, team_id: str, round_id: int, user_
     _update_message(client, rnd, views.build_progress(proposal=rnd.proposal, decided_by=user_id, introduced=0,
                                                       total=outcome[1]))
     if start_fanout:
-        from bot import fanout
+        from bot.delivery import introductions as fanout
 
         fanout.start_in_background(deps, team_id=team_id, round_id=round_id)
     return Reply(None, round_id)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot import catalog
-from bot.ids import COMMAND, Action, JoinBlock, Sub, View
-from bot.views.common import (
+from bot.blocks.common import (
     actions,
     button,
     context,
@@ -20,6 +18,8 @@ from bot.views.common import (
     section,
     user,
 )
+from bot.domain import catalog
+from bot.slack.ids import COMMAND, Action, JoinBlock, Sub, View
 
 HELP_TEXT = "Reverse mentoring: here's what you can do."
 
@@ -136,7 +136,7 @@ def profile_lines(profile) -> list[str]:
 def standing_line(profile, *, partner_id: str | None, partner_role: str | None,
                   paired_since: date | None, today: date, partners: Sequence = ()) -> str:
     """`partners`: every active pair (objects with `partner_id`, `role`, `since`; see
-    `bot.onboarding.Standing.pairs`); with more than one, each partner gets a line."""
+    `bot.services.onboarding.Standing.pairs`); with more than one, each partner gets a line."""
     if profile is None:
         return f"You haven't joined yet. `{COMMAND} {Sub.JOIN}` takes a minute."
     if profile.status == "left":

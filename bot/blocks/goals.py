@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.ids import COMMAND, Action, GoalBlock, Sub, View
-from bot.views.common import (
+from bot.blocks.common import (
     actions,
     button,
     context,
@@ -17,6 +16,7 @@ from bot.views.common import (
     text_input,
     user,
 )
+from bot.slack.ids import COMMAND, Action, GoalBlock, Sub, View
 from storage.models import GOAL_MENTEE
 
 MAX_GOALS = 3

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.outbox import Outbox, Outcome
+from bot.delivery.outbox import Outbox, Outcome
 
 log = logging.getLogger(__name__)
 

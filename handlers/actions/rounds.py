@@ -7,9 +7,10 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import admin, rounds
 from bot.deps import Deps
-from bot.ids import COMMAND, Action, Sub
+from bot.services import rounds
+from bot.slack import admin
+from bot.slack.ids import COMMAND, Action, Sub
 
 
 def register(app: App, deps: Deps) -> None:

@@ -1,6 +1,6 @@
 """Who may run the program: members of the admin channel, plus workspace admins and owners.
 
-Admin subcommands (`bot.ids.ADMIN_SUBCOMMANDS`) and admin buttons are accepted only in the admin
+Admin subcommands (`bot.slack.ids.ADMIN_SUBCOMMANDS`) and admin buttons are accepted only in the admin
 channel (`MENTORING_ADMIN_CHANNEL`) and only from an admin; anything else gets an ephemeral
 refusal that says why, and changes nothing.
 
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.ids import COMMAND
 from bot.settings import Settings
+from bot.slack.ids import COMMAND
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,13 @@
-"""Modal submission listeners (view_submission)."""
+"""Modal submission listeners (view_submission), by feature."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers.views import onboarding, program
+from handlers.submissions import onboarding, pairs
 
 
 def register(app: App, deps: Deps) -> None:
     onboarding.register(app, deps)
-    program.register(app, deps)
+    pairs.register(app, deps)

@@ -16,10 +16,10 @@ from datetime import date
 
 from slack_sdk import WebClient
 
+from bot.delivery.outbox import Item, Outbox, Outcome
 from bot.deps import Deps
-from bot.ids import COMMAND, Sub
-from bot.outbox import Item, Outbox, Outcome
-from bot.schedule import parse_pause, zone
+from bot.domain.schedule import parse_pause, zone
+from bot.slack.ids import COMMAND, Sub
 from storage.models import PARTICIPANT_LEFT, PARTICIPANT_PAUSED, Pair
 from storage.repositories import participants as people
 from storage.types import utcnow

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import goals, pausing
+from bot.blocks.goals import build_goals_modal
 from bot.deps import Deps
-from bot.ids import Sub
-from bot.views.goals import build_goals_modal
+from bot.services import goals
+from bot.services import pauses as pausing
+from bot.slack.ids import Sub
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest

@@ -5,7 +5,7 @@ to store or one message per problem (`line N: what is wrong`, N being the physic
 file, the header being line 1). `import_participants` stores the rows in a single transaction:
 all of them, or none.
 
-The rules are those of the join modal (`bot.onboarding.parse_join_submission`).
+The rules are those of the join modal (`bot.services.onboarding.parse_join_submission`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from zoneinfo import available_timezones
 
-from bot import catalog
-from bot.onboarding import valid_timezone
+from bot.domain import catalog
+from bot.services.onboarding import valid_timezone
 from storage.db import Database
 from storage.models import PARTICIPANT_LEFT, ParticipantCreate
 from storage.repositories import participants as repo

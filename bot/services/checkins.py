@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.ids import CheckinBlock, parse_checkin_button_value
-from bot.schedule import Rhythm, n_cycles
-from bot.views.checkins import KEEP_MEETING, MAX_TEXT, PROGRESS, RECOMMEND, USEFULNESS, YES
+from bot.blocks.checkins import KEEP_MEETING, MAX_TEXT, PROGRESS, RECOMMEND, USEFULNESS, YES
+from bot.domain.schedule import Rhythm, n_cycles
+from bot.slack.ids import CheckinBlock, parse_checkin_button_value
 from storage.db import Database
 from storage.models import CHECKIN_FINAL, CHECKIN_REGULAR, CheckIn, Goal, Pair
 from storage.repositories import checkins as checkins_repo

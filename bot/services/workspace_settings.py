@@ -2,7 +2,7 @@
 
 `parse_options` turns the command-line values ("Mon 10:00", "biweekly", "yes") into column
 values, or one message per problem. `update_settings` validates the requested values together
-with the stored ones (the program's rhythm through `bot.schedule.Rhythm`, so the dispatcher's
+with the stored ones (the program's rhythm through `bot.domain.schedule.Rhythm`, so the dispatcher's
 rules apply) and upserts the row in one transaction; on any problem it changes nothing.
 `format_settings` renders the settings for a terminal, marking the defaults.
 
@@ -23,8 +23,8 @@ from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.csv_import import whole_number
-from bot.schedule import Rhythm
+from bot.domain.schedule import Rhythm
+from bot.services.people_import import whole_number
 from storage.db import Database
 from storage.models import ProgramSettings
 from storage.repositories import program

@@ -3,8 +3,8 @@ Pure functions."""
 
 from __future__ import annotations
 
-from bot.ids import CheckinBlock, View
-from bot.views.common import context, input_block, modal, option, plain, section, text_input
+from bot.blocks.common import context, input_block, modal, option, plain, section, text_input
+from bot.slack.ids import CheckinBlock, View
 from storage.models import CHECKIN_FINAL, GOAL_MENTEE
 
 MAX_TEXT = 1000

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.ids import COMMAND, GoalBlock, Sub
-from bot.views.goals import (
+from bot.blocks.goals import (
     MAX_GOALS,
     MAX_LEARN_BACK,
     MAX_MEASURE,
@@ -18,6 +17,7 @@ from bot.views.goals import (
     MAX_WHY,
     parse_goals_metadata,
 )
+from bot.slack.ids import COMMAND, GoalBlock, Sub
 from storage.db import Database
 from storage.models import GOAL_MENTEE, GOAL_MENTOR, PAIR_ACTIVE, Goal, Pair
 from storage.repositories import goals as goals_repo
@@ -205,7 +205,7 @@ def save_goals(db: Database, *, team_id: str, user_id: str, private_metadata: st
 
 
 def _local_today(now: datetime, tz: str | None) -> date:
-    from bot.schedule import zone
+    from bot.domain.schedule import zone
 
     try:
         return now.astimezone(zone(tz)).date()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import checkins, goals
+from bot.blocks.checkins import build_checkin_thanks
+from bot.blocks.goals import build_goals_posted
+from bot.delivery.outbox import Item, Outbox
 from bot.deps import Deps
-from bot.ids import View
-from bot.outbox import Item, Outbox
-from bot.views.checkins import build_checkin_thanks
-from bot.views.goals import build_goals_posted
+from bot.services import checkins, goals
+from bot.slack.ids import View
 
 
 def _team(body: dict, view: dict) -> str:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import rounds
+from bot.blocks.rounds import build_working
 from bot.deps import Deps
-from bot.ids import Sub
-from bot.views.matching import build_working
+from bot.services import rounds
+from bot.slack.ids import Sub
 
 if TYPE_CHECKING:
     from handlers.commands import CommandRequest

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import checkins, goals
+from bot.blocks.checkins import build_checkin_modal
+from bot.blocks.goals import build_goals_modal
 from bot.deps import Deps
-from bot.ids import Action
-from bot.views.checkins import build_checkin_modal
-from bot.views.goals import build_goals_modal
+from bot.services import checkins, goals
+from bot.slack.ids import Action
 
 
 def _clicked_value(body: dict) -> str | None:

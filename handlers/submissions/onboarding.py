@@ -9,11 +9,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import onboarding
+from bot.blocks.onboarding import build_joined_dm, build_not_saved_dm
+from bot.delivery.outbox import Item, Outbox
 from bot.deps import Deps
-from bot.ids import View
-from bot.outbox import Item, Outbox
-from bot.views.onboarding import build_joined_dm, build_not_saved_dm
+from bot.services import onboarding
+from bot.slack.ids import View
 
 log = logging.getLogger(__name__)
 

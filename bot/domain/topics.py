@@ -31,7 +31,7 @@ class Topic:
     title: str  # <= 75 characters
     prompt: str  # 1-2 sentences with something concrete to try in the session
     direction: str  # "digital" | "leadership" | "both"
-    skills: tuple[str, ...] = ()  # skill keys from bot.catalog this topic serves
+    skills: tuple[str, ...] = ()  # skill keys from bot.domain.catalog this topic serves
 
 
 KICKOFF = Topic(

@@ -7,7 +7,7 @@ database (pairs, participants, check-ins, settings) and the send ledger (bot/out
 
 Per workspace, each tick:
 1. **plan**: a handful of bulk queries (settings, started pairs with both people, recent ledger
-   keys, check-ins of the pairs that need them), then `bot.schedule.due()` per pair in the
+   keys, check-ins of the pairs that need them), then `bot.domain.schedule.due()` per pair in the
    mentee's time zone.
 2. **ledger**: one bulk claim of everything due, and records of what went stale or was
    swallowed by a pause, so that none of those can ever be sent later.
@@ -55,10 +55,12 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot import schedule
+from bot.blocks import prompts
+from bot.delivery.outbox import Item, Outbox
+from bot.delivery.sender import Pacer, SendCounts, default_pacer, sending_client
 from bot.deps import Deps
-from bot.outbox import Item, Outbox
-from bot.schedule import (
+from bot.domain import schedule
+from bot.domain.schedule import (
     CLOSING,
     FEEDBACK,
     FINAL_SURVEY,
@@ -68,9 +70,7 @@ from bot.schedule import (
     Occurrence,
     Rhythm,
 )
-from bot.sender import Pacer, SendCounts, default_pacer, sending_client
-from bot.topics import topic_for
-from bot.views import prompts
+from bot.domain.topics import topic_for
 from storage.models import CHECKIN_FINAL, CHECKIN_REGULAR, ProgramSettings
 from storage.repositories import program
 from storage.repositories.program import StartedPair

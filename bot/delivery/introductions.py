@@ -39,9 +39,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import select
 
+from bot.blocks import rounds as views
+from bot.delivery.outbox import Item, Outbox, Outcome
 from bot.deps import Deps
-from bot.outbox import Item, Outbox, Outcome
-from bot.views import matching as views
 from storage.models import (
     PAIR_ACTIVE,
     PAIR_ENDED,

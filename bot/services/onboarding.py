@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
-from bot import catalog
-from bot.ids import JoinBlock
+from bot.domain import catalog
+from bot.slack.ids import JoinBlock
 from storage.db import Database
 from storage.models import PAIR_ACTIVE, PAIR_ENDED, Participant, ParticipantCreate
 from storage.repositories import participants as repo

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.ids import COMMAND, Action, Sub, checkin_button_value
-from bot.topics import Topic
-from bot.views.common import actions, button, context, section, truncate, user
+from bot.blocks.common import actions, button, context, section, truncate, user
+from bot.domain.topics import Topic
+from bot.slack.ids import COMMAND, Action, Sub, checkin_button_value
 
 CHECKIN = "checkin"
 FINAL = "final"

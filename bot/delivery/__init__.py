@@ -1,0 +1,1 @@
+"""Exactly-once outbound messages: the send ledger (outbox), pacing (sender), the prompt dispatcher, introductions."""

@@ -25,6 +25,7 @@ Prints markdown tables.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import resource
@@ -41,10 +42,11 @@ from sqlalchemy import event, func, insert, select, update  # noqa: E402
 
 from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.delivery.sender import Pacer  # noqa: E402
-from bot.deps import Deps  # noqa: E402
-from bot.settings import Settings, normalise_database_url  # noqa: E402
+from bot.deps import build_deps  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.slack.clients import TIMEOUT, RateLimitAwareClient, SlackClients  # noqa: E402
 from storage import schema  # noqa: E402
-from storage.db import Database  # noqa: E402
+from storage.db import Database, normalise_database_url  # noqa: E402
 from storage.models import SEND_CLAIMED, SEND_SENT, CheckIn, Pair, Participant, SendLedger  # noqa: E402
 
 ZONES = ["America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris",
@@ -98,7 +100,7 @@ def bench_decide(url: str, label: str, n_pairs: int) -> dict:
     db = Database(url)
     schema.upgrade(db)
     populate(db, team="T0001", pairs=n_pairs)
-    deps = Deps(settings=settings_for(url), db=db)
+    deps = build_deps(settings_for(url), db)
     d = Dispatcher(deps, pacer=Pacer(rate=1000, burst=1000))
 
     # Two cycles already ledgered (as the heartbeat would have left them), check-ins for half the pairs.
@@ -138,13 +140,12 @@ def bench_decide(url: str, label: str, n_pairs: int) -> dict:
                 rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-class BenchDeps(Deps):
+class PerWorkspaceTokens(SlackClients):
     """One bot token per workspace, as OAuth installs would give (the fake limits per token)."""
 
-    def slack_client(self, team_id: str):
-        from slack_sdk import WebClient
-
-        return WebClient(token=f"xoxb-{team_id}", base_url=self.settings.slack_api_url, timeout=15)
+    def sending(self, team_id: str) -> RateLimitAwareClient:
+        return self._get("sending", team_id, lambda: RateLimitAwareClient(
+            token=f"xoxb-{team_id}", base_url=self.base_url, timeout=TIMEOUT, retry_handlers=[]))
 
 
 def bench_send(url: str, *, sends: int, limit: float, pacer_rate: float) -> dict:
@@ -159,7 +160,9 @@ def bench_send(url: str, *, sends: int, limit: float, pacer_rate: float) -> dict
         fake.enforce_rate_limit("chat.postMessage", per_second=limit, burst=limit)
         for i, t in enumerate(teams):
             populate(db, team=t, pairs=sends // len(teams), first_id=i * 1_000_000, seed=i)
-        deps = BenchDeps(settings=settings_for(url, fake.base_url), db=db)
+        settings = settings_for(url, fake.base_url)
+        deps = dataclasses.replace(build_deps(settings, db),
+                                   slack=PerWorkspaceTokens(token="", base_url=settings.slack_api_url))
         d = Dispatcher(deps, pacer=Pacer(rate=pacer_rate, burst=min(limit, pacer_rate)))
         claimed = d.ledger(d.plan(utc(2026, 1, 12, 18, 30)))
         n = sum(len(r) for r in claimed.rows.values())

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+import textwrap
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import runtime
+from bot.delivery.dispatcher import Dispatcher
+from bot.deps import build_deps
+from bot.domain.catalog import SKILLS
+from bot.domain.matching import Proposal
+from bot.services import people_import, rounds, workspace_settings
+from bot.services.people_import import valid_team_id
+from bot.services.rounds import Snapshot
 from bot.settings import Settings, SettingsError, load_settings
 from storage import schema
 from storage.db import Database
+from storage.types import utcnow
 
 log = logging.getLogger("bot")
 
@@ -65,9 +77,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_slack=True)
     _configure_logging(settings.log_level)
     db = open_database(settings, announce=log.info)
-    from bot.runtime import run
-
-    return run(settings, db)
+    return runtime.run(settings, db)
 
 
 MIGRATE_HELP = """\
@@ -132,8 +142,6 @@ Skill keys:
 
 def _team_or_none(args: argparse.Namespace, *, question: str = "Which workspace?") -> str | None:
     """The workspace from --team or $SLACK_TEAM_ID; None (having said why) when missing or malformed."""
-    from bot.services.people_import import valid_team_id
-
     team_id = (args.team or os.environ.get("SLACK_TEAM_ID") or "").strip()
     if not team_id:
         print(f"{question} Pass --team T0123ABCD, or set SLACK_TEAM_ID in the environment or .env "
@@ -146,8 +154,6 @@ def _team_or_none(args: argparse.Namespace, *, question: str = "Which workspace?
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.services import people_import as csv_import
-
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args, question="Which workspace are these people in?")
     if team_id is None:
@@ -171,7 +177,7 @@ def cmd_import(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
 
-    rows, problems = csv_import.parse_csv(text)
+    rows, problems = people_import.parse_csv(text)
     if problems:
         print(f"Nothing was imported from {args.file}; please fix the following and run it again:",
               file=sys.stderr)
@@ -181,14 +187,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     db = open_database(settings)
     try:
-        result = csv_import.import_participants(db, team_id=team_id, rows=rows)
+        result = people_import.import_participants(db, team_id=team_id, rows=rows)
     except SQLAlchemyError as e:
         print(f"Nothing was imported: the database refused the data ({type(e).__name__}: "
               f"{_first_line(e)}).", file=sys.stderr)
         return 1
     finally:
         db.dispose()
-    print(csv_import.summary(result))
+    print(people_import.summary(result))
     return 0
 
 
@@ -206,8 +212,6 @@ sends early what would have gone out then. While the bot itself is running, leav
 
 
 def _parse_at(text: str):
-    from datetime import datetime
-
     try:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -228,20 +232,15 @@ def cmd_tick(args: argparse.Namespace) -> int:
             return 2
     team_id = (args.team or "").strip() or None
     if team_id:
-        from bot.services.people_import import valid_team_id
-
         if not valid_team_id(team_id):
             print(f"'{team_id}' doesn't look like a Slack team ID (like T0123ABCD).", file=sys.stderr)
             return 2
     settings = _settings_or_exit(require_slack=True)
     _configure_logging(settings.log_level)
 
-    from bot.delivery.dispatcher import Dispatcher
-    from bot.deps import Deps
-
     db = open_database(settings)
     try:
-        report = Dispatcher(Deps(settings=settings, db=db), team_id=team_id).tick(at)
+        report = Dispatcher(build_deps(settings, db), team_id=team_id).tick(at)
     except SQLAlchemyError as e:
         print(f"The dispatcher can't use its database ({_where(settings)}): {_first_line(e)}",
               file=sys.stderr)
@@ -257,14 +256,10 @@ def cmd_match(args: argparse.Namespace) -> int:
         print("Matching rounds are previewed and confirmed in Slack: run `/mentoring match` in the admin "
               "channel. Add --dry-run to see the proposal for the current pool here.", file=sys.stderr)
         return 2
-    from bot.services import rounds
-
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args)
     if team_id is None:
         return 2
-    from storage.types import utcnow
-
     db = open_database(settings)
     try:
         proposal, snap = rounds.dry_run(db, team_id=team_id, now=utcnow())
@@ -275,12 +270,44 @@ def cmd_match(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        import json
-
         print(json.dumps(proposal.to_json_dict(), indent=2, ensure_ascii=False))
     else:
-        print(rounds.format_dry_run(proposal, snap, team_id=team_id))
+        print(format_dry_run(proposal, snap, team_id=team_id))
     return 0
+
+
+def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
+    """A readable table of pairs with reasons, the unmatched and the figures."""
+    if not snap.pool:
+        return (f"Nobody in {team_id} is waiting to be matched: everyone who signed up is in a pair or "
+                "paused, or nobody has signed up yet.")
+    names = {p.slack_user_id: (p.name or "").strip() for p in snap.pool}
+
+    def who(uid: str) -> str:
+        return f"{names[uid]} ({uid})" if names.get(uid) else uid
+
+    s = proposal.stats
+    n = len(proposal.pairs)
+    lines = [f"Matching proposal for {team_id} (dry run: nothing saved, nothing sent)", ""]
+    sides = f"{s.get('mentors', 0)} mentors, {s.get('mentees', 0)} mentees, {s.get('either', 0)} either"
+    lines.append(f"Pool:   {s.get('participants', len(snap.pool))} people ({sides})")
+    lines.append(f"Pairs:  {n}; mentees with a wanted skill covered: "
+                 f"{s.get('mentees_with_wanted_skill_covered', 0)} of {n} "
+                 f"({round(100 * s.get('mentees_with_wanted_skill_covered_share', 0))}%); "
+                 f"mean score {s.get('mean_score', 0)}")
+    lines.append(f"Left in the pool: {len(proposal.unmatched)}")
+    if proposal.pairs:
+        width = max(len("MENTOR"), *(len(who(p.mentor)) for p in proposal.pairs))
+        lines += ["", f"{'MENTOR':<{width}}  {'MENTEE':<{width}}  SCORE"]
+        for p in proposal.pairs:
+            lines.append(f"{who(p.mentor):<{width}}  {who(p.mentee):<{width}}  {p.score:>5}")
+            lines += [f"    - {r}" for r in p.reasons]
+    else:
+        lines += ["", "No pair can be made from this pool."]
+    if proposal.unmatched:
+        lines += ["", f"NOT MATCHED ({len(proposal.unmatched)})"]
+        lines += [f"  {who(u.user_id)}: {u.reason}" for u in proposal.unmatched]
+    return "\n".join(lines)
 
 
 SETTINGS_HELP = """\
@@ -299,19 +326,17 @@ sent twice. Matching rules apply to the next matching round.
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from bot.services import workspace_settings as program_settings
-
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args)
     if team_id is None:
         return 2
-    options = {name: getattr(args, name) for name in program_settings.OPTION_NAMES}
+    options = {name: getattr(args, name) for name in workspace_settings.OPTION_NAMES}
     db = open_database(settings)
     try:
         if all(v is None for v in options.values()):
-            print(program_settings.show_text(program_settings.get(db, team_id=team_id), team_id=team_id))
+            print(workspace_settings.show_text(workspace_settings.get(db, team_id=team_id), team_id=team_id))
             return 0
-        result = program_settings.update_settings(db, team_id=team_id, options=options)
+        result = workspace_settings.update_settings(db, team_id=team_id, options=options)
     except SQLAlchemyError as e:
         print(f"Nothing was changed: the database ({_where(settings)}) refused "
               f"({type(e).__name__}: {_first_line(e)}).", file=sys.stderr)
@@ -319,9 +344,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if not result.ok:
-        print(program_settings.problems_text(result, team_id=team_id), file=sys.stderr)
+        print(workspace_settings.problems_text(result, team_id=team_id), file=sys.stderr)
         return 2
-    print(program_settings.saved_text(result, team_id=team_id))
+    print(workspace_settings.saved_text(result, team_id=team_id))
     return 0
 
 
@@ -331,10 +356,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run_p = sub.add_parser("run", help="run the bot (the default)")
     run_p.set_defaults(func=cmd_run)
-    import textwrap
-
-    from bot.domain.catalog import SKILLS
-
     import_p = sub.add_parser(
         "import", help="sign people up in bulk from an HR export (CSV)",
         description=IMPORT_HELP.format(skills=textwrap.fill(

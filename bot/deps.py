@@ -1,40 +1,43 @@
-"""What listeners and services need, built once by the entry point and passed explicitly."""
+"""The composition root: everything listeners, services and background jobs need, built once
+per process by `build_deps` and passed explicitly (never imported as a global)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
-
+from bot.delivery.outbox import Outbox
+from bot.delivery.sender import Pacer
 from bot.settings import Settings
+from bot.slack.admin import AdminDirectory
+from bot.slack.clients import SlackClients
 from storage.db import Database
 from storage.types import utcnow
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deps:
     settings: Settings
     db: Database
-    clock: Callable[[], datetime] = field(default=utcnow)
-    _clients: dict[str, WebClient] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    clock: Callable[[], datetime]
+    slack: SlackClients  # every Web API client, per workspace
+    outbox: Outbox  # the send ledger, on `clock`
+    pacer: Pacer  # each workspace's sending pace, shared by the whole process
+    admins: AdminDirectory  # who may run the program (cached per workspace)
 
     def now(self) -> datetime:
         return self.clock()
 
-    def slack_client(self, team_id: str) -> WebClient:
-        """The Web API client for a workspace, for work done outside a Slack request.
 
-        One bot token serves one workspace today; with OAuth installs this looks the token up
-        in the installation store instead.
-        """
-        with self._lock:
-            client = self._clients.get(team_id)
-            if client is None:
-                from bot.slack.app import build_client
-
-                client = self._clients[team_id] = build_client(self)
-            return client
+def build_deps(settings: Settings, db: Database, *, clock: Callable[[], datetime] = utcnow,
+               pacer: Pacer | None = None) -> Deps:
+    return Deps(
+        settings=settings,
+        db=db,
+        clock=clock,
+        slack=SlackClients(token=settings.bot_token, base_url=settings.slack_api_url),
+        outbox=Outbox(db, clock=clock),
+        pacer=pacer or Pacer(),
+        admins=AdminDirectory(settings.admin_channel),
+    )

@@ -1,4 +1,5 @@
-"""Start the bot: database, Bolt app, background work, then Socket Mode or the HTTP server."""
+"""Run the bot: the composition root, the Bolt app, background work, then Socket Mode or the
+HTTP server, until it is stopped."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import logging
 import signal
 import sys
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
+from bot import scheduler
+from bot.deps import build_deps
+from bot.server import HttpServer
 from bot.settings import Settings
+from bot.slack.app import create_app
 from storage.db import Database
 
 log = logging.getLogger("bot")
@@ -18,10 +23,7 @@ log = logging.getLogger("bot")
 
 def run(settings: Settings, db: Database) -> int:
     """Run the bot on `db` (already brought up to date by the caller) until it is stopped."""
-    deps = Deps(settings=settings, db=db)
-
-    from bot.slack.app import create_app
-
+    deps = build_deps(settings, db)
     try:
         app = create_app(deps)
     except SlackApiError as e:
@@ -37,21 +39,14 @@ def run(settings: Settings, db: Database) -> int:
         print(f"The bot can't reach Slack at {settings.slack_api_url}: {e}", file=sys.stderr)
         return 2
 
-    from bot import scheduler as background
-
-    scheduler = background.start(deps)
-
+    jobs = scheduler.start(deps)
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         log.info("Starting in Socket Mode")
         try:
             SocketModeHandler(app, settings.app_token).start()
         finally:
-            scheduler.shutdown(wait=False)
+            jobs.shutdown(wait=False)
         return 0
-
-    from bot.server import HttpServer
 
     server = HttpServer(app, host=settings.host, port=settings.port)
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -61,7 +56,7 @@ def run(settings: Settings, db: Database) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        jobs.shutdown(wait=False)
         server.close()
         db.dispose()
     return 0

@@ -14,11 +14,11 @@ from waitress import create_server
 
 log = logging.getLogger(__name__)
 
+HTTP_THREADS = 16  # waitress worker threads; Bolt's listener pool (bot/slack/app.py) is larger
+
 
 class HttpServer:
     def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int | None = None):
-        from bot.slack.app import HTTP_THREADS
-
         self._bolt = SlackRequestHandler(app, path="/slack/events")
         threads = threads or HTTP_THREADS
         self.ready = threading.Event()

@@ -117,6 +117,8 @@ class MatchRound(SQLModel, table=True):
 
 PAIR_ACTIVE = "active"
 PAIR_ENDED = "ended"
+# Pair.end_reason of a pair ended because one of the two left the program.
+END_REASON_LEFT = "left"
 
 
 class Pair(SQLModel, table=True):

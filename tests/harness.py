@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.deps import Deps
+from bot.deps import Deps, build_deps
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -87,7 +87,7 @@ def make_settings(fake: FakeSlack, database_url: str, **overrides) -> Settings:
 def start_harness(fake: FakeSlack, db: Database, *, threads: int = 8, **settings_overrides) -> BotHarness:
     clock = Clock()
     fake.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
-    deps = Deps(settings=make_settings(fake, db.url, **settings_overrides), db=db, clock=clock)
+    deps = build_deps(make_settings(fake, db.url, **settings_overrides), db, clock=clock)
     app = create_app(deps)
     server = HttpServer(app, host="127.0.0.1", port=0, threads=threads)
     server.start_in_thread()

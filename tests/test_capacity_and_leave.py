@@ -20,7 +20,6 @@ from bot.services import onboarding
 from bot.slack.ids import Action
 from storage.models import PAIR_ENDED, ROUND_DONE, SEND_CLAIMED, Pair, SendLedger
 from storage.repositories import participants as repo
-from storage.repositories import rounds as rounds_repo
 from tests.factories import participant_create
 from tests.harness import ADMIN_CHANNEL, TEAM
 from tests.test_journey_matching import (
@@ -105,7 +104,7 @@ def test_leaving_ends_every_pair_and_tells_each_partner_and_the_admins(bot_on, t
     pairs = pairs_by_id(bot)
     assert {(p.status, p.end_reason, p.ended_at) for p in pairs.values()} == {(PAIR_ENDED, "left", NOW)}
     with bot.db.session() as s:
-        assert [p.slack_user_id for p in rounds_repo.matchable_rows(s, team_id=TEAM, today=NOW.date())] == [ANA, CAT]
+        assert [p.slack_user_id for p in repo.matchable_rows(s, team_id=TEAM, today=NOW.date())] == [ANA, CAT]
         assert repo.get(s, team_id=TEAM, user_id=BEN).status == "left"
 
 
@@ -171,8 +170,8 @@ def test_leave_notes_are_claimed_before_respond_so_a_failing_respond_loses_none(
 
     later = NOW + timedelta(minutes=11)  # past the lease: recovery sends them, once
     outbox = Outbox(bot.db, clock=lambda: later)
-    assert outbox.recover(lambda team: bot.deps.slack_client(team)) == {"sent": 4}
-    assert outbox.recover(lambda team: bot.deps.slack_client(team)) == {}
+    assert outbox.recover(bot.deps.slack.for_team) == {"sent": 4}
+    assert outbox.recover(bot.deps.slack.for_team) == {}
     assert {r.status for r in ledger(bot)} == {"sent"}
     assert len(posts_to(bot, ANA)) == len(posts_to(bot, CAT)) == 1
     assert len(posts_to(bot, ADMIN_CHANNEL)) == 2

@@ -9,7 +9,6 @@ from storage import schema
 from storage.db import Database
 from storage.models import PARTICIPANT_ACTIVE, PARTICIPANT_LEFT, PARTICIPANT_PAUSED, Participant
 from storage.repositories import participants as repo
-from storage.repositories import rounds as rounds_repo
 from tests.factories import participant_create
 
 HEADER = "slack_user_id,name,side,skills_share,skills_learn,seniority_years,department,timezone"
@@ -222,7 +221,7 @@ def test_people_who_left_are_skipped_not_updated_or_brought_back(db):
     with db.session() as s:
         ana = repo.get(s, team_id="T1", user_id="U001")
         bo = repo.get(s, team_id="T1", user_id="U002")
-        pool = rounds_repo.matchable_rows(s, team_id="T1", today=ana.left_at.date())
+        pool = repo.matchable_rows(s, team_id="T1", today=ana.left_at.date())
     assert (ana.status, ana.left_at, ana.updated_at) == (PARTICIPANT_LEFT, left_at, updated_at)
     assert (ana.department, ana.skills_share) == ("Legal", ["leadership"])  # untouched
     assert bo.status == PARTICIPANT_ACTIVE

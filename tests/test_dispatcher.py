@@ -20,7 +20,7 @@ from bot import cli
 from bot.blocks import prompts
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sender import Pacer
-from bot.deps import Deps
+from bot.deps import build_deps
 from bot.slack.ids import Action, checkin_button_value
 from storage import schema
 from storage.models import (
@@ -53,7 +53,7 @@ MON_C2 = utc(2026, 1, 19, 10, 0)
 def env(db, fake_slack):
     fake_slack.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
     clock = Clock()
-    deps = Deps(settings=make_settings(fake_slack, db.url), db=db, clock=clock)
+    deps = build_deps(make_settings(fake_slack, db.url), db, clock=clock)
     return deps
 
 
@@ -307,7 +307,7 @@ def test_digest_lists_quiet_pairs_once_per_week(env, fake_slack):
 
 
 def test_no_admin_channel_means_no_digest_and_a_log_line(db, fake_slack, caplog):
-    deps = Deps(settings=make_settings(fake_slack, db.url, admin_channel=None), db=db, clock=Clock())
+    deps = build_deps(make_settings(fake_slack, db.url, admin_channel=None), db, clock=Clock())
     started_pair(db, fake_slack)
     caplog.set_level(logging.INFO, logger="bot.delivery.dispatcher")
     dispatcher(deps).tick(utc(2026, 2, 9, 9, 0))
@@ -443,7 +443,7 @@ def _tick_in_child(database_url: str, slack_url: str, at: str, out) -> None:
                         slack_api_url=slack_url, admin_channel=ADMIN_CHANNEL, port=0)
     db = Database(database_url)
     try:
-        report = Dispatcher(Deps(settings=settings, db=db), pacer=Pacer(rate=1000, burst=1000)).tick(
+        report = Dispatcher(build_deps(settings, db), pacer=Pacer(rate=1000, burst=1000)).tick(
             datetime.fromisoformat(at))
         out.put((report.claimed, report.sent))
     finally:
@@ -518,7 +518,7 @@ def test_the_heartbeat_runs_the_dispatcher_every_minute(sqlite_db, fake_slack):
     from bot import scheduler as background
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    background.add_jobs(scheduler, Deps(settings=make_settings(fake_slack, sqlite_db.url), db=sqlite_db))
+    background.add_jobs(scheduler, build_deps(make_settings(fake_slack, sqlite_db.url), sqlite_db))
     job = scheduler.get_job("program_prompts")
     assert job is not None and job.trigger.interval == timedelta(seconds=60)
     assert job.func.__self__.__class__ is Dispatcher and job.func.__name__ == "tick"

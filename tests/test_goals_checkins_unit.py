@@ -6,10 +6,10 @@ from datetime import date
 from types import SimpleNamespace
 
 from bot.blocks.checkins import build_checkin_modal, build_checkin_thanks
-from bot.blocks.goals import build_goals_modal, build_goals_posted, parse_goals_metadata
-from bot.services.checkins import parse_checkin_submission
-from bot.services.goals import add_months, parse_goals_submission
-from bot.slack.ids import CheckinBlock, GoalBlock, View
+from bot.blocks.goals import build_goals_modal, build_goals_posted
+from bot.domain.schedule import add_months
+from bot.slack.forms import parse_checkin_submission, parse_goals_submission
+from bot.slack.ids import CheckinBlock, GoalBlock, View, parse_goals_metadata
 from tests.fakeslack import check_view
 from tests.slackreq import date as date_value
 from tests.slackreq import plain, radio, static, values_from_view

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.services import checkins as checkins_service
+from bot.blocks import checkins as checkin_words
 from bot.slack.ids import Action, CheckinBlock, View, checkin_button_value
 from storage.models import CheckIn, Goal
 from tests.factories import paired
@@ -125,10 +125,10 @@ def test_invalid_checkins_get_errors_and_store_nothing(bot_on, pair, pair_goals)
     status, _, body = bot.slack.view_submission(ANA, view, forged)
     assert body["response_action"] == "errors" and list(body["errors"]) == [CheckinBlock.progress(foreign_id)]
 
-    for metadata, error in ((f"{other.id}:1:checkin", checkins_service.OTHER_PAIR),
-                            (f"{pair.id}:99:checkin", checkins_service.GARBLED),
-                            (f"{pair.id}:1:weekly", checkins_service.GARBLED),
-                            ("garbage", checkins_service.GARBLED)):
+    for metadata, error in ((f"{other.id}:1:checkin", checkin_words.OTHER_PAIR),
+                            (f"{pair.id}:99:checkin", checkin_words.GARBLED),
+                            (f"{pair.id}:1:weekly", checkin_words.GARBLED),
+                            ("garbage", checkin_words.GARBLED)):
         tampered = {**view, "private_metadata": metadata}
         status, _, body = bot.slack.view_submission(ANA, tampered, values_from_view(view, {CheckinBlock.MET: radio("no")}))
         assert body == {"response_action": "errors", "errors": {CheckinBlock.MET: error}}, metadata
@@ -144,9 +144,9 @@ def test_only_pair_members_can_open_a_checkin_and_garbled_buttons_get_a_friendly
     assert reply.params["text"] == "This check-in belongs to another pair, so I can't open it for you."
     assert reply.params["response_type"] == "ephemeral"
     click(bot, ANA, "1:two:checkin")
-    assert bot.fake.wait_for("response_url", count=2)[-1].params["text"] == checkins_service.GARBLED
+    assert bot.fake.wait_for("response_url", count=2)[-1].params["text"] == checkin_words.GARBLED
     click(bot, ANA, checkin_button_value(pair.id + 100, 1, "checkin"))
-    assert bot.fake.wait_for("response_url", count=3)[-1].params["text"] == checkins_service.PAIR_GONE
+    assert bot.fake.wait_for("response_url", count=3)[-1].params["text"] == checkin_words.PAIR_GONE
     time.sleep(0.2)
     assert bot.fake.calls_to("views.open") == []
 

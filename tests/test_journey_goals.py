@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.services import goals as goals_service
+from bot.blocks import goals as goals_words
 from bot.slack.ids import Action, GoalBlock, View
 from storage.models import Goal, Pair
 from tests.factories import paired
@@ -169,16 +169,16 @@ def test_mentor_adds_what_they_want_to_learn_back(bot, pair):
 def test_someone_outside_the_pair_cannot_open_or_submit_its_goals(bot, pair):
     click_goals_button(bot, EVE, pair.id)
     reply = bot.fake.wait_for("response_url")[-1]
-    assert reply.params["text"] == goals_service.OTHER_PAIR
+    assert reply.params["text"] == goals_words.OTHER_PAIR
     assert reply.params["response_type"] == "ephemeral"
 
     # A modal Eve forged from Ana's is refused at submission too.
     view = open_via_button(bot, ANA, pair.id)
     status, _, body = bot.slack.view_submission(EVE, view, values_from_view(view, {slot(W, 1): plain("Mine now")}))
-    assert body == {"response_action": "errors", "errors": {slot(W, 1): goals_service.OTHER_PAIR}}
+    assert body == {"response_action": "errors", "errors": {slot(W, 1): goals_words.OTHER_PAIR}}
 
     click_goals_button(bot, ANA, "not-a-pair")
-    assert bot.fake.wait_for("response_url", count=2)[-1].params["text"] == goals_service.PAIR_GONE
+    assert bot.fake.wait_for("response_url", count=2)[-1].params["text"] == goals_words.PAIR_GONE
     time.sleep(0.2)
     assert len(bot.fake.calls_to("views.open")) == 1  # only Ana's own
     assert goals(bot) == [] and posts(bot) == []
@@ -186,7 +186,7 @@ def test_someone_outside_the_pair_cannot_open_or_submit_its_goals(bot, pair):
 
 def test_goals_without_an_active_pair(bot, pair):
     status, _, body = bot.slack.command(EVE, "goals")
-    assert body["response_type"] == "ephemeral" and body["text"] == goals_service.NOT_SIGNED_UP
+    assert body["response_type"] == "ephemeral" and body["text"] == goals_words.NOT_SIGNED_UP
 
     view = open_via_button(bot, ANA, pair.id)
     with bot.db.session() as s:  # the pair ends while Ana has the modal open
@@ -194,11 +194,11 @@ def test_goals_without_an_active_pair(bot, pair):
         row.status, row.ended_at, row.end_reason = "ended", NOW, "left"
         s.add(row)
     status, _, body = bot.slack.view_submission(ANA, view, values_from_view(view, {slot(W, 1): plain("Learn")}))
-    assert body == {"response_action": "errors", "errors": {slot(W, 1): goals_service.PAIR_ENDED}}
+    assert body == {"response_action": "errors", "errors": {slot(W, 1): goals_words.PAIR_ENDED}}
 
     status, _, body = bot.slack.command(ANA, "goals")
-    assert body["text"] == goals_service.NOT_MATCHED
+    assert body["text"] == goals_words.NOT_MATCHED
     click_goals_button(bot, ANA, pair.id)
-    assert bot.fake.wait_for("response_url")[-1].params["text"] == goals_service.PAIR_ENDED
+    assert bot.fake.wait_for("response_url")[-1].params["text"] == goals_words.PAIR_ENDED
     time.sleep(0.2)
     assert goals(bot) == [] and posts(bot) == []

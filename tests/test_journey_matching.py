@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.blocks import rounds as views
 from bot.blocks.rounds import build_intro
 from bot.delivery import introductions as fanout
 from bot.delivery.outbox import METADATA_EVENT_TYPE, Item, Outbox
 from bot.services import rounds
 from bot.slack.ids import Action
+from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
     PAIR_ACTIVE,
     PAIR_ENDED,
@@ -27,7 +29,6 @@ from storage.models import (
     SendLedger,
 )
 from storage.repositories import participants as participants_repo
-from storage.repositories import rounds as rounds_repo
 from tests.factories import mentee_create, participant_create, seed_participants
 from tests.harness import ADMIN_CHANNEL, TEAM, start_harness
 
@@ -452,8 +453,9 @@ def test_crash_after_slack_took_the_intro_but_before_the_database_knew(bot_on):
     _, call = preview(bot)
     rnd = round_row(bot)
     client = bot.fake.client()
-    reply = rounds.confirm(bot.deps, client, team_id=TEAM, round_id=rnd.id, user_id=ADMIN, start_fanout=False)
-    assert reply.message is None
+    reply = views.decision_reply(rounds.confirm(bot.deps, SlackRoundBoard(client, ADMIN_CHANNEL), team_id=TEAM,
+                                                round_id=rnd.id, user_id=ADMIN))
+    assert reply is None
     first = all_rows(bot, Pair)[0]
     # The dead process had opened the group DM, claimed the intro, posted it... and died.
     channel = client.conversations_open(users=f"{first.mentor_user_id},{first.mentee_user_id}")["channel"]["id"]
@@ -484,7 +486,8 @@ def test_two_processes_resuming_the_same_round_introduce_each_pair_once(bot_on, 
     seed(bot)
     _, call = preview(bot)
     rnd = round_row(bot)
-    rounds.confirm(bot.deps, bot.fake.client(), team_id=TEAM, round_id=rnd.id, user_id=ADMIN, start_fanout=False)
+    rounds.confirm(bot.deps, SlackRoundBoard(bot.fake.client(), ADMIN_CHANNEL), team_id=TEAM, round_id=rnd.id,
+                   user_id=ADMIN)
     monkeypatch.setattr(fanout, "_acquire", lambda _round_id: True)  # as if in two processes
     barrier = threading.Barrier(3)
 
@@ -521,7 +524,7 @@ def test_a_pair_with_a_deactivated_person_is_reported_and_goes_back_to_the_pool(
     final = section_text(bot.fake.last_call("chat.update").json("blocks"))
     assert "2 of 3 pairs introduced" in final and "*Couldn't introduce these pairs*" in final
     with bot.db.session() as s:
-        pool = {p.slack_user_id for p in rounds_repo.matchable_rows(s, team_id=TEAM, today=datetime.now(UTC).date())}
+        pool = {p.slack_user_id for p in participants_repo.matchable_rows(s, team_id=TEAM, today=datetime.now(UTC).date())}
     assert {"U0E2", "U0M2", LONE} <= pool
 
 

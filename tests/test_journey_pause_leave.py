@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.services import pauses as pausing
+from bot.blocks import pauses as pause_words
 from bot.slack.ids import Action
 from storage.models import CheckIn, Goal, Pair, Participant, SendLedger
 from storage.repositories import participants as repo
-from storage.repositories import rounds as rounds_repo
 from tests.factories import paired, participant_create
 from tests.harness import ADMIN_CHANNEL
 
@@ -72,7 +71,7 @@ def test_pause_for_two_weeks_then_resume(bot_on, pair):
     assert len(posts_to(bot, "G0PAIR")) == 1
     assert [r.key for r in ledger(bot)] == [f"pause:{pair.id}:{ANA}:2026-03-16"]
     with bot.db.session() as s:  # a pause keeps Ana, and so the pair, out of the pool
-        assert rounds_repo.matchable_rows(s, team_id="T0001", today=date(2026, 3, 2)) == []
+        assert repo.matchable_rows(s, team_id="T0001", today=date(2026, 3, 2)) == []
 
     reply = command(bot, ANA, "resume")
     assert reply.startswith("Welcome back! Your pair's prompts pick up again from the next one.")
@@ -113,7 +112,7 @@ def test_open_ended_pause_and_people_who_are_not_signed_up(bot_on, pair):
     row = person(bot, BEN)
     assert (row.status, row.paused_until) == ("paused", None)
     bot.wait_until(lambda: posts_to(bot, "G0PAIR"), what="the partner note")
-    assert command(bot, "U0NOBODY", "pause 2w") == pausing.NOT_SIGNED_UP
+    assert command(bot, "U0NOBODY", "pause 2w") == pause_words.NOT_SIGNED_UP_PAUSE
     assert command(bot, "U0NOBODY", "resume").startswith("You're not signed up")
 
 
@@ -142,7 +141,7 @@ def test_leaving_ends_the_pair_tells_the_partner_and_admins_once(bot_on, pair):
     with bot.db.session() as s:
         ended = s.get(Pair, pair.id)
         assert (ended.status, ended.end_reason, ended.ended_at) == ("ended", "left", NOW)
-        pool = rounds_repo.matchable_rows(s, team_id="T0001", today=NOW.date())
+        pool = repo.matchable_rows(s, team_id="T0001", today=NOW.date())
         assert [p.slack_user_id for p in pool] == [BEN]
     assert person(bot, ANA).status == "left"
 

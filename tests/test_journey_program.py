@@ -21,7 +21,8 @@ import pytest
 from sqlmodel import select
 
 from bot import cli
-from bot.delivery import sender
+from bot.delivery.sender import Pacer
+from bot.deps import build_deps
 from storage import schema
 from storage.db import Database
 from storage.models import PAIR_ENDED, SEND_SENT, CheckIn, Pair, SendLedger
@@ -105,7 +106,7 @@ def world(clean_cli_env, monkeypatch, fake_slack):
     monkeypatch.setenv("MENTORING_ADMIN_CHANNEL", ADMIN_CHANNEL)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     # Slack's pace is not what this test is about (the dispatcher tests cover 429s).
-    monkeypatch.setattr(sender, "_default", sender.Pacer(rate=1000, burst=1000))
+    monkeypatch.setattr(cli, "build_deps", lambda settings, db: build_deps(settings, db, pacer=Pacer(rate=1000, burst=1000)))
     fake_slack.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
     db = Database(url)
     schema.upgrade(db)

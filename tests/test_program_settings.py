@@ -9,14 +9,14 @@ from sqlmodel import select
 
 from bot import cli
 from bot.delivery.dispatcher import Dispatcher
-from bot.deps import Deps
+from bot.deps import build_deps
 from bot.domain.schedule import Rhythm
 from bot.services import rounds
 from bot.services import workspace_settings as ps
 from storage import schema
 from storage.db import Database
 from storage.models import ProgramSettings
-from storage.repositories import program
+from storage.repositories import settings as settings_repo
 from tests.factories import started_pair
 from tests.harness import Clock, make_settings
 
@@ -151,7 +151,7 @@ def test_the_readers_of_the_settings_see_the_new_values(db):
     assert update(db, length_weeks="8", cadence="biweekly", nudge="Thu 11:00", feedback="Tue 16:00",
                   reminder_after_days="1", max_tz_diff_hours="3", allow_same_department="yes").ok
     with db.session() as s:
-        stored = program.get_settings(s, team_id=T)
+        stored = settings_repo.get(s, team_id=T)
         matching = rounds.snapshot(s, team_id=T, now=datetime(2026, 1, 7, 12, 0, tzinfo=UTC)).rules
     assert Rhythm.from_settings(stored) == Rhythm(
         length_weeks=8, cadence_weeks=2, nudge_weekday=3, nudge_time=time(11, 0),
@@ -163,7 +163,7 @@ def test_the_dispatcher_follows_the_new_rhythm(db, fake_slack):
     """Introduced Wed 7 Jan 2026 (London = UTC in January). With the default Monday nudge nothing
     is due on Thursday 8 Jan; with a Thursday 11:00 nudge, cycle 1's nudge is due then."""
     started_pair(db, fake_slack, team_id=T, introduced_at=datetime(2026, 1, 7, 12, 0, tzinfo=UTC))
-    deps = Deps(settings=make_settings(fake_slack, db.url), db=db, clock=Clock())
+    deps = build_deps(make_settings(fake_slack, db.url), db, clock=Clock())
     thursday = datetime(2026, 1, 8, 11, 0, tzinfo=UTC)
 
     def due() -> list[tuple[str, int]]:

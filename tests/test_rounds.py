@@ -11,10 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.blocks import rounds as views
-from bot.deps import Deps
+from bot.deps import build_deps
 from bot.services import rounds
-from bot.slack import admin
+from bot.slack.admin import AdminDirectory
+from bot.slack.forms import positive_int
 from bot.slack.ids import Action
+from bot.slack.round_board import SlackRoundBoard
 from storage.models import ROUND_INTRODUCING, ROUND_STALE, MatchRound, Pair, ProgramSettings
 from storage.repositories import participants as participants_repo
 from storage.repositories import rounds as repo
@@ -76,15 +78,15 @@ def test_one_open_proposal_per_workspace(db):
 def test_concurrent_confirms_create_the_pairs_once(db, fake_slack):
     seed(db, n=4)
     rnd = propose_round(db)
-    deps = Deps(settings=make_settings(fake_slack, db.url), db=db, clock=lambda: NOW)
+    deps = build_deps(make_settings(fake_slack, db.url), db, clock=lambda: NOW)
     client = fake_slack.client()
     replies = []
     barrier = threading.Barrier(5)
 
     def click():
         barrier.wait()
-        replies.append(rounds.confirm(deps, client, team_id=T, round_id=rnd.id, user_id="U0ADM",
-                                      start_fanout=False))
+        replies.append(views.decision_reply(rounds.confirm(deps, SlackRoundBoard(client, "C0ADMIN"), team_id=T,
+                                                           round_id=rnd.id, user_id="U0ADM")))
 
     threads = [threading.Thread(target=click) for _ in range(5)]
     for t in threads:
@@ -95,8 +97,8 @@ def test_concurrent_confirms_create_the_pairs_once(db, fake_slack):
         pairs = list(s.exec(select(Pair)))
         row = s.get(MatchRound, rnd.id)
     assert len(pairs) == 4 and (row.status, row.open_slot, row.pairs_total) == (ROUND_INTRODUCING, None, 4)
-    assert sum(r.message is None for r in replies) == 1
-    assert all("already confirmed" in r.message["text"] for r in replies if r.message)
+    assert sum(r is None for r in replies) == 1
+    assert all("already confirmed" in r["text"] for r in replies if r)
 
 
 def test_a_stale_confirm_creates_nothing_and_frees_the_slot(db, fake_slack):
@@ -104,10 +106,10 @@ def test_a_stale_confirm_creates_nothing_and_frees_the_slot(db, fake_slack):
     rnd = propose_round(db)
     with db.session() as s:
         participants_repo.upsert(s, data=mentee_create(slack_user_id="U0LATE"))
-    deps = Deps(settings=make_settings(fake_slack, db.url), db=db, clock=lambda: NOW)
-    reply = rounds.confirm(deps, fake_slack.client(), team_id=T, round_id=rnd.id, user_id="U0ADM",
-                           start_fanout=False)
-    assert "1 person joined or came back" in reply.message["text"]
+    deps = build_deps(make_settings(fake_slack, db.url), db, clock=lambda: NOW)
+    reply = views.decision_reply(rounds.confirm(deps, SlackRoundBoard(fake_slack.client(), "C0ADMIN"), team_id=T,
+                                                round_id=rnd.id, user_id="U0ADM"))
+    assert "1 person joined or came back" in reply["text"]
     with db.session() as s:
         assert s.exec(select(Pair)).first() is None
         assert (s.get(MatchRound, rnd.id).status, s.get(MatchRound, rnd.id).open_slot) == (ROUND_STALE, None)
@@ -117,10 +119,10 @@ def test_a_stale_confirm_creates_nothing_and_frees_the_slot(db, fake_slack):
 def test_a_round_of_another_workspace_is_not_found(db, fake_slack):
     seed(db)
     rnd = propose_round(db)
-    deps = Deps(settings=make_settings(fake_slack, db.url), db=db, clock=lambda: NOW)
-    reply = rounds.confirm(deps, fake_slack.client(), team_id="T0002", round_id=rnd.id, user_id="U0ADM",
-                           start_fanout=False)
-    assert "can't find that matching round" in reply.message["text"]
+    deps = build_deps(make_settings(fake_slack, db.url), db, clock=lambda: NOW)
+    reply = views.decision_reply(rounds.confirm(deps, SlackRoundBoard(fake_slack.client(), "C0ADMIN"),
+                                                team_id="T0002", round_id=rnd.id, user_id="U0ADM"))
+    assert "can't find that matching round" in reply["text"]
     with db.session() as s:
         assert s.exec(select(Pair)).first() is None
 
@@ -128,7 +130,7 @@ def test_a_round_of_another_workspace_is_not_found(db, fake_slack):
 @pytest.mark.parametrize("value, expected", [("7", 7), ("0", None), ("-1", None), ("abc", None), ("", None),
                                              (None, None)])
 def test_round_ids_from_buttons(value, expected):
-    assert rounds.parse_round_id(value) == expected
+    assert positive_int(value) == expected
 
 
 # --- admin checks -------------------------------------------------------------------------
@@ -137,23 +139,23 @@ def test_round_ids_from_buttons(value, expected):
 def test_admin_membership_is_paginated_cached_and_per_workspace(fake_slack):
     members = [f"U{i:05d}" for i in range(1200)]
     fake_slack.set_channel_members("C0ADMIN", members)
-    settings = make_settings(fake_slack, "sqlite://")
+    admins = AdminDirectory(make_settings(fake_slack, "sqlite://").admin_channel)
     client = fake_slack.client()
     for _ in range(20):
-        assert admin.is_admin(client, settings, team_id=T, user_id="U01100")
+        assert admins.is_admin(client, team_id=T, user_id="U01100")
     assert len(fake_slack.calls_to("conversations.members")) == 3  # 500 + 500 + 200, once
-    assert admin.is_admin(client, settings, team_id="T0002", user_id="U01100")
+    assert admins.is_admin(client, team_id="T0002", user_id="U01100")
     assert len(fake_slack.calls_to("conversations.members")) == 6  # never shared across workspaces
 
 
 def test_an_unknown_admin_channel_falls_back_to_workspace_roles(fake_slack):
-    settings = make_settings(fake_slack, "sqlite://", admin_channel="C0GONE")
+    admins = AdminDirectory(make_settings(fake_slack, "sqlite://", admin_channel="C0GONE").admin_channel)
     client = fake_slack.client()
     fake_slack.add_user("U0BOSS", is_owner=True)
     fake_slack.add_user("U0ANA")
-    assert admin.is_admin(client, settings, team_id=T, user_id="U0BOSS")
-    assert not admin.is_admin(client, settings, team_id=T, user_id="U0ANA")
-    assert not admin.is_admin(client, settings, team_id=T, user_id="U0NOBODY")  # users.info fails
+    assert admins.is_admin(client, team_id=T, user_id="U0BOSS")
+    assert not admins.is_admin(client, team_id=T, user_id="U0ANA")
+    assert not admins.is_admin(client, team_id=T, user_id="U0NOBODY")  # users.info fails
 
 
 # --- builders -----------------------------------------------------------------------------
@@ -233,7 +235,7 @@ def test_the_pool_excludes_people_who_left_are_paused_or_are_in_a_pair(db):
         participants_repo.set_paused(s, team_id=T, user_id="U0BACK", until=date(2026, 3, 1))
         s.add(Pair(team_id=T, mentor_user_id="U0INPAIR", mentee_user_id="U0E0"))
     with db.session() as s:
-        pool = [r.slack_user_id for r in repo.matchable_rows(s, team_id=T, today=today)]
+        pool = [r.slack_user_id for r in participants_repo.matchable_rows(s, team_id=T, today=today)]
     assert pool == ["U0BACK", "U0E1", "U0E2", "U0M0", "U0M1", "U0M2"]
 
 

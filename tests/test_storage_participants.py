@@ -8,7 +8,6 @@ from sqlmodel import select
 
 from storage.models import PAIR_ACTIVE, CheckIn, Goal, Pair, Participant
 from storage.repositories import participants as repo
-from storage.repositories import rounds as rounds_repo
 from tests.factories import participant_create
 
 
@@ -84,7 +83,7 @@ def test_the_matchable_pool_excludes_left_paused_and_paired_people(db):
         repo.set_paused(s, team_id="T0001", user_id="U4", until=date(2026, 11, 22))  # pause over
         s.add(Pair(team_id="T0001", mentor_user_id="U5", mentee_user_id="U9", status=PAIR_ACTIVE))
     with db.session() as s:
-        pool = rounds_repo.matchable_rows(s, team_id="T0001", today=today)
+        pool = repo.matchable_rows(s, team_id="T0001", today=today)
         assert [p.slack_user_id for p in pool] == ["U1", "U4", "U6"]
 
 

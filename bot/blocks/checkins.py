@@ -4,10 +4,10 @@ Pure functions."""
 from __future__ import annotations
 
 from bot.blocks.common import context, input_block, modal, option, plain, section, text_input
-from bot.slack.ids import CheckinBlock, View
+from bot.domain.catalog import MAX_CHECKIN_TEXT
+from bot.services.errors import Garbled, NotInPair, PairNotFound, Refusal
+from bot.slack.ids import CheckinBlock, View, checkin_button_value
 from storage.models import CHECKIN_FINAL, GOAL_MENTEE
-
-MAX_TEXT = 1000
 
 YES, NO, MAYBE = "yes", "no", "maybe"
 MET_OPTIONS = {YES: "Yes, we met", NO: "Not this time"}
@@ -15,10 +15,6 @@ USEFULNESS = {"1": "1 · Not much", "2": "2", "3": "3 · Somewhat", "4": "4", "5
 PROGRESS = {"not_started": "Not started", "some": "Some progress", "on_track": "On track", "done": "Done"}
 RECOMMEND = {YES: "Yes", MAYBE: "Maybe", NO: "No"}
 KEEP_MEETING = {YES: "Yes, we'll keep meeting", MAYBE: "Maybe, now and then", NO: "No, this was it"}
-
-
-def checkin_metadata(pair_id: int, cycle: int, kind: str) -> str:
-    return f"{pair_id}:{cycle}:{kind}"
 
 
 def _options(choices: dict[str, str]) -> list[dict]:
@@ -63,12 +59,12 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
                     _choice("radio_buttons", USEFULNESS, str(e.usefulness) if e and e.usefulness else None),
                     optional=True, hint="Skip it if you didn't meet."),
         input_block(CheckinBlock.LEARNED, "What did you learn?",
-                    text_input(MAX_TEXT, multiline=True, initial=e.learned if e else ""), optional=True),
+                    text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.learned if e else ""), optional=True),
         input_block(CheckinBlock.WILL_TRY, "What will you try before you next meet?" if not final
                     else "What will you keep doing after the program?",
-                    text_input(MAX_TEXT, multiline=True, initial=e.will_try if e else ""), optional=True),
+                    text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.will_try if e else ""), optional=True),
         input_block(CheckinBlock.BLOCKERS, "Anything getting in the way?",
-                    text_input(MAX_TEXT, multiline=True, initial=e.blockers if e else "", placeholder="Time, tools, anything at all"),
+                    text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.blockers if e else "", placeholder="Time, tools, anything at all"),
                     optional=True),
     ]
     if goals:
@@ -94,7 +90,7 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
     else:
         blocks.append(context(f"Check-in for session {cycle}."))
     return modal(View.CHECKIN, "Final survey" if final else "Check-in", blocks, submit="Send",
-                 private_metadata=checkin_metadata(pair_id, cycle, kind))
+                 private_metadata=checkin_button_value(pair_id, cycle, kind))
 
 
 def build_checkin_thanks(*, name: str | None, kind: str, met: bool, updated: bool, weekly: bool) -> str:
@@ -110,3 +106,18 @@ def build_checkin_thanks(*, name: str | None, kind: str, met: bool, updated: boo
         return (f"{who}, noted. Finding the time is the hardest part: the next nudge will come "
                 "with a topic ready to go.")
     return f"{who}, noted. " + ("See you next week." if weekly else "See you at the next check-in.")
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+GARBLED = ("That check-in button doesn't look right, so I can't open it. The next prompt in "
+           "your pair's DM will have a fresh one.")
+OTHER_PAIR = "This check-in belongs to another pair, so I can't open it for you."
+PAIR_GONE = "I couldn't find the pair this check-in is for; it may have been removed."
+
+_REFUSALS = {Garbled: GARBLED, NotInPair: OTHER_PAIR, PairNotFound: PAIR_GONE}
+
+
+def refusal(e: Refusal) -> str:
+    """Why the check-in can't be opened or saved."""
+    return _REFUSALS[type(e)]

@@ -101,3 +101,16 @@ def truncate(text: str, limit: int) -> str:
 
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def people(user_ids) -> str:
+    """Mentions joined the way people write them: "A", "A and B", "A, B and C"."""
+    names = [user(u) for u in user_ids]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def fmt_day(d) -> str:
+    """Monday 2 March."""
+    return f"{d:%A} {d.day} {d:%B}"

@@ -16,26 +16,24 @@ from bot.blocks.common import (
     text_input,
     user,
 )
-from bot.slack.ids import COMMAND, Action, GoalBlock, Sub, View
+from bot.domain.catalog import (
+    MAX_GOAL_MEASURE,
+    MAX_GOAL_WHAT,
+    MAX_GOAL_WHY,
+    MAX_GOALS,
+    MAX_LEARN_BACK,
+)
+from bot.services.errors import (
+    NotInPair,
+    NotMatched,
+    NotSignedUp,
+    PairEnded,
+    PairNotFound,
+    Refusal,
+    RoleChanged,
+)
+from bot.slack.ids import COMMAND, Action, GoalBlock, Sub, View, goals_metadata
 from storage.models import GOAL_MENTEE
-
-MAX_GOALS = 3
-MAX_WHAT = 300
-MAX_WHY = 500
-MAX_MEASURE = 300
-MAX_LEARN_BACK = 200
-
-
-def goals_metadata(pair_id: int, role: str) -> str:
-    return f"{pair_id}:{role}"
-
-
-def parse_goals_metadata(value: str | None) -> tuple[int, str] | None:
-    try:
-        pair_id, role = (value or "").split(":")
-        return int(pair_id), role
-    except ValueError:
-        return None
 
 
 def fmt_date(d: date) -> str:
@@ -62,13 +60,13 @@ def build_goals_modal(*, pair_id: int, role: str, partner_id: str, goals: list,
             blocks.append(section(f"*Goal {n}*" + ("" if n == 1 else " (optional)")))
             blocks += [
                 input_block(GoalBlock.slot(GoalBlock.WHAT, n), "What do you want to get better at?",
-                            text_input(MAX_WHAT, initial=g.what if g else "",
+                            text_input(MAX_GOAL_WHAT, initial=g.what if g else "",
                                      placeholder="e.g. Use AI tools to draft my team updates"),
                             optional=n > 1),
                 input_block(GoalBlock.slot(GoalBlock.WHY, n), "Why does it matter to you?",
-                            text_input(MAX_WHY, initial=g.why if g else "", multiline=True), optional=True),
+                            text_input(MAX_GOAL_WHY, initial=g.why if g else "", multiline=True), optional=True),
                 input_block(GoalBlock.slot(GoalBlock.MEASURE, n), "How will you know you've got there?",
-                            text_input(MAX_MEASURE, initial=g.measure if g else "",
+                            text_input(MAX_GOAL_MEASURE, initial=g.measure if g else "",
                                      placeholder="e.g. I write one update a week with AI help"),
                             optional=True),
                 input_block(GoalBlock.slot(GoalBlock.TARGET, n), "By when?", date_el, optional=True,
@@ -132,3 +130,23 @@ def build_goals_posted(*, pair_id: int, role: str, author_id: str, goals: list, 
             actions(button("Edit goals", Action.OPEN_GOALS, value=str(pair_id))),
         ],
     }
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+NOT_MATCHED = ("You'll set goals once you're matched: your intro message with your partner "
+               "will have a button for it.")
+NOT_SIGNED_UP = f"You're not signed up yet. `{COMMAND} {Sub.JOIN}` takes a minute; goals come once you're matched."
+OTHER_PAIR = (f"These goals belong to another pair, so I can't open them for you. "
+              f"`{COMMAND} {Sub.GOALS}` opens your own pair's goals.")
+PAIR_GONE = f"I couldn't find that pair. `{COMMAND} {Sub.GOALS}` opens your current pair's goals."
+PAIR_ENDED = "This pairing has ended, so its goals can't be changed any more."
+ROLE_CHANGED = "Your role in this pair has changed: close this and open the goals again."
+
+_REFUSALS = {NotSignedUp: NOT_SIGNED_UP, NotMatched: NOT_MATCHED, NotInPair: OTHER_PAIR, PairNotFound: PAIR_GONE,
+             PairEnded: PAIR_ENDED, RoleChanged: ROLE_CHANGED}
+
+
+def refusal(e: Refusal) -> str:
+    """Why the goals can't be opened or saved."""
+    return _REFUSALS[type(e)]

@@ -156,6 +156,26 @@ def standing_line(profile, *, partner_id: str | None, partner_role: str | None,
     return "You're in the pool: you'll hear from me when the next matching round pairs you."
 
 
+def standing_text(st, *, today: date) -> str:
+    """Where the person stands (`st`: a `bot.services.onboarding.Standing`)."""
+    return standing_line(st.profile, partner_id=st.partner_id, partner_role=st.partner_role,
+                         paired_since=st.paired_since, today=today, partners=st.pairs)
+
+
+def _member_profile(st):
+    return st.profile if st.profile is not None and st.profile.status != "left" else None
+
+
+def build_status(st, *, today: date) -> dict:
+    """`/mentoring status` for a `Standing`."""
+    return build_status_message(_member_profile(st), standing=standing_text(st, today=today))
+
+
+def build_home(st, *, today: date) -> dict:
+    """The App Home tab for a `Standing`."""
+    return build_home_view(_member_profile(st), standing=standing_text(st, today=today))
+
+
 def build_status_message(profile, *, standing: str) -> dict:
     if profile is None:
         return {"response_type": "ephemeral", "text": standing, "blocks": [section(standing)]}
@@ -194,6 +214,9 @@ def build_left_message(*, deleted: bool) -> str:
                 f"Thank you for taking part; `{COMMAND} {Sub.JOIN}` if you'd like to come back.")
     return (f"You've left reverse mentoring. Thank you for taking part; `{COMMAND} {Sub.JOIN}` "
             "if you'd like to come back.")
+
+
+STAYING = "Glad you're staying. Nothing has changed."
 
 
 def build_not_a_member_message() -> str:

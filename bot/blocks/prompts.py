@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks.common import actions, button, context, section, truncate, user
+from bot.blocks.common import actions, button, context, people, section, truncate, user
 from bot.domain.topics import Topic
 from bot.slack.ids import COMMAND, Action, Sub, checkin_button_value
 
@@ -24,13 +24,6 @@ MAX_MESSAGE_BLOCKS = 50
 
 def _both(mentor: str, mentee: str) -> str:
     return f"{user(mentor)} and {user(mentee)}"
-
-
-def _people(user_ids: Sequence[str]) -> str:
-    names = [user(u) for u in user_ids]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _checkin_button(pair_id: int, cycle: int, kind: str, label: str) -> dict:
@@ -66,7 +59,7 @@ def feedback_prompt(*, pair_id: int, mentor: str, mentee: str, cycle: int, n_cyc
 
 def reminder(*, pair_id: int, cycle: int, waiting_for: Sequence[str]) -> dict:
     """The one reminder, mentioning only the people who haven't checked in."""
-    who = _people(waiting_for)
+    who = people(waiting_for)
     text = f"{who}, a gentle reminder to check in for session {cycle}; it takes a minute."
     blocks = [
         section(f"{who}, a gentle reminder: your check-in for session {cycle} is still open. "
@@ -89,7 +82,7 @@ def final_survey(*, pair_id: int, mentor: str, mentee: str, cycle: int) -> dict:
 
 
 def survey_reminder(*, pair_id: int, cycle: int, waiting_for: Sequence[str]) -> dict:
-    who = _people(waiting_for)
+    who = people(waiting_for)
     text = f"{who}, the final survey is still open; it takes two minutes."
     blocks = [
         section(f"{who}, the final survey is still open. Two minutes of your time helps us make "
@@ -112,7 +105,7 @@ def closing(*, pair_id: int, mentor: str, mentee: str, cycle: int, survey_pendin
                 f"`{COMMAND} {Sub.PAUSE}` takes a break and `{COMMAND} {Sub.LEAVE}` leaves the program."),
     ]
     if survey_pending:
-        blocks.append(section(f"{_people(survey_pending)}, there's still time for the final survey:"))
+        blocks.append(section(f"{people(survey_pending)}, there's still time for the final survey:"))
         blocks.append(_checkin_button(pair_id, cycle, FINAL, "Take the final survey"))
     return {"text": text, "blocks": blocks}
 

@@ -11,6 +11,7 @@ import re
 
 from bot.blocks.common import actions, button, context, divider, header, section, truncate, user
 from bot.domain import catalog
+from bot.services.rounds import Moved, NothingToMatch, NotPosted, OpenProposal, PoolChange, Stale
 from bot.slack.ids import COMMAND, Action, Sub
 
 SECTION_LIMIT = 3000
@@ -186,9 +187,27 @@ def build_stale(*, proposal: dict, what_changed: str) -> dict:
             "blocks": _round_blocks(proposal, status=[section(line)], footer=[])}
 
 
+SLACK_BUSY = "Slack is busy or didn't answer; I'll carry on in a minute or so."
+
+
+def what_changed(change: PoolChange) -> str:
+    parts = []
+    if change.joined:
+        parts.append(f"{change.joined} {'person' if change.joined == 1 else 'people'} joined or came back")
+    if change.left:
+        parts.append(f"{change.left} {'person' if change.left == 1 else 'people'} left, paused or got paired")
+    return " and ".join(parts) or "someone's profile, a pair or the program settings changed"
+
+
 def stale_reply(what_changed: str) -> str:
     return (f"The pool has changed since this preview ({what_changed}), so I haven't introduced anyone. "
             f"Run `{COMMAND} {Sub.MATCH}` again for a fresh preview.")
+
+
+PREVIEW_FAILED = ("Sorry, something went wrong while I was preparing the preview, so there's no proposal "
+                  "and nothing has changed. Please run the command again in a minute.")
+NOT_A_ROUND = (f"That button doesn't belong to a matching round I know. Run `{COMMAND} {Sub.MATCH}` "
+               "for a new preview.")
 
 
 def build_working() -> dict:
@@ -240,6 +259,26 @@ def round_state_reply(status: str, *, decided_by: str | None) -> str:
         "stale": f"This preview is out of date. Run `{COMMAND} {Sub.MATCH}` for a fresh one.",
         "missing": f"I can't find that matching round any more. Run `{COMMAND} {Sub.MATCH}` for a new preview.",
     }.get(status, f"This round can't be changed any more. Run `{COMMAND} {Sub.MATCH}` for a new preview.")
+
+
+def preview_reply(outcome) -> dict | None:
+    """The admin's private answer to `/mentoring match` (None: the channel's message says it all)."""
+    if isinstance(outcome, OpenProposal):
+        return build_open_proposal_exists(created_by=outcome.created_by, permalink=outcome.permalink)
+    if isinstance(outcome, NothingToMatch):
+        return build_nothing_to_match(pool_size=outcome.pool_size, unmatched=outcome.unmatched)
+    if isinstance(outcome, NotPosted):
+        return build_preview_failed(outcome.error, outcome.channel)
+    return None
+
+
+def decision_reply(outcome) -> dict | None:
+    """The admin's private answer to Confirm or Cancel (None: the round's message shows it)."""
+    if isinstance(outcome, Stale):
+        return {"response_type": "ephemeral", "text": stale_reply(what_changed(outcome.change))}
+    if isinstance(outcome, Moved):
+        return {"response_type": "ephemeral", "text": round_state_reply(outcome.status, decided_by=outcome.decided_by)}
+    return None
 
 
 # --- the pair and the unmatched -----------------------------------------------------------

@@ -1,9 +1,9 @@
 """The program runs itself: works out from the database and the clock what is due, ledgers it,
 then sends it. Exactly once per key, whatever happens.
 
-`Dispatcher(deps).tick(now)` is called every minute by the heartbeat (bot/background.py) and
+`Dispatcher(deps).tick(now)` is called every minute by the heartbeat (bot/scheduler.py) and
 once by `python -m bot tick [--at ...]`. It holds no state between runs; the truth is the
-database (pairs, participants, check-ins, settings) and the send ledger (bot/outbox.py).
+database (pairs, participants, check-ins, settings) and the send ledger (bot/delivery/outbox.py).
 
 Per workspace, each tick:
 1. **plan**: a handful of bulk queries (settings, started pairs with both people, recent ledger
@@ -11,10 +11,10 @@ Per workspace, each tick:
    mentee's time zone.
 2. **ledger**: one bulk claim of everything due, and records of what went stale or was
    swallowed by a pause, so that none of those can ever be sent later.
-3. **send**: the rows this process claimed, through the per-workspace pacer (bot/sender.py),
+3. **send**: the rows this process claimed, through the per-workspace pacer (bot/delivery/sender.py),
    then `Outbox.recover` for rows another run left unsettled.
 
-Ledger keys (unique per workspace)
+Ledger keys (unique per workspace; bot/delivery/keys.py)
     "{kind}:{pair_id}:{cycle}" for every pair prompt: nudge, feedback, reminder, final_survey,
     survey_reminder, closing. "digest:{team_id}:{ISO year}-W{ISO week}" for the admins' digest.
 
@@ -56,8 +56,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.blocks import prompts
+from bot.delivery import keys
 from bot.delivery.outbox import Item, Outbox
-from bot.delivery.sender import Pacer, SendCounts, default_pacer, sending_client
+from bot.delivery.sender import Pacer, SendCounts
 from bot.deps import Deps
 from bot.domain import schedule
 from bot.domain.schedule import (
@@ -70,14 +71,18 @@ from bot.domain.schedule import (
     Occurrence,
     Rhythm,
 )
+from bot.domain.timezones import pair_zone, valid_zone
 from bot.domain.topics import topic_for
 from storage.models import CHECKIN_FINAL, CHECKIN_REGULAR, ProgramSettings
-from storage.repositories import program
-from storage.repositories.program import StartedPair
+from storage.repositories import checkins as checkins_repo
+from storage.repositories import ledger
+from storage.repositories import pairs as pairs_repo
+from storage.repositories import settings as settings_repo
+from storage.repositories.pairs import StartedPair
 
 log = logging.getLogger(__name__)
 
-DIGEST = "digest"
+DIGEST = keys.DIGEST
 RECORD_WINDOW = timedelta(days=8)  # stale/skipped occurrences are recorded this long after going stale
 KEY_WINDOW = timedelta(days=45)  # how far back ledger keys are preloaded to spare re-claims
 DIGEST_GRACE = timedelta(days=2)
@@ -87,15 +92,6 @@ _KIND_NAMES = {
     FINAL_SURVEY: "final survey", SURVEY_REMINDER: "final survey reminder", CLOSING: "closing message",
     DIGEST: "digest",
 }
-
-
-def pair_key(kind: str, pair_id: int, cycle: int) -> str:
-    return f"{kind}:{pair_id}:{cycle}"
-
-
-def digest_key(team_id: str, slot_local: datetime) -> str:
-    year, week, _ = slot_local.isocalendar()
-    return f"{DIGEST}:{team_id}:{year}-W{week:02d}"
 
 
 @dataclass
@@ -154,16 +150,6 @@ def _local_label(at: datetime, tz: str, *, zone_name: bool = True) -> str:
     return f"{label} {tz}" if zone_name else label
 
 
-def _valid_zone(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        schedule.zone(name)
-    except ValueError:
-        return None
-    return name
-
-
 @lru_cache(maxsize=4096)
 def _topic(cycle: int, n: int, mentee_wants: tuple[str, ...], mentor_wants: tuple[str, ...]):
     return topic_for(cycle, n, mentee_wants=mentee_wants, mentor_wants=mentor_wants)
@@ -178,7 +164,7 @@ def _pause_predicate(pair: StartedPair, pair_tz: str) -> Callable[[datetime], bo
             continue
         end = None
         if m.paused_until is not None:
-            z = ZoneInfo(_valid_zone(m.timezone) or pair_tz)
+            z = ZoneInfo(valid_zone(m.timezone) or pair_tz)
             end = datetime.combine(m.paused_until, time(0), tzinfo=z).astimezone(UTC)
         spans.append((m.paused_at, end))
     if not spans:
@@ -197,7 +183,7 @@ class Dispatcher:
     def __init__(self, deps: Deps, *, team_id: str | None = None, pacer: Pacer | None = None):
         self.deps = deps
         self.team_id = team_id
-        self.pacer = pacer or default_pacer()
+        self.pacer = pacer or deps.pacer
 
     # --- the whole run -----------------------------------------------------------------
 
@@ -219,7 +205,7 @@ class Dispatcher:
         """The ledger, on the live clock; or, acting as of `now`, on a clock that starts at `now`
         and runs on from there (a long send must keep renewing its lease like a live one)."""
         if now is None:
-            return Outbox(self.deps.db, clock=self.deps.now)
+            return self.deps.outbox
         base, start = now.astimezone(UTC), _time.monotonic()
         return Outbox(self.deps.db, clock=lambda: base + timedelta(seconds=_time.monotonic() - start))
 
@@ -228,7 +214,7 @@ class Dispatcher:
     def plan(self, now: datetime | None = None) -> Plan:
         now = (now or self.deps.now()).astimezone(UTC)
         with self.deps.db.session() as s:
-            teams = [self.team_id] if self.team_id else program.teams_with_started_pairs(s)
+            teams = [self.team_id] if self.team_id else pairs_repo.teams_with_started_pairs(s)
         out = Plan(now=now)
         for team_id in teams:
             try:
@@ -241,21 +227,21 @@ class Dispatcher:
     def _plan_team(self, team_id: str, now: datetime) -> TeamPlan:
         tp = TeamPlan(team_id)
         with self.deps.db.session() as s:
-            settings = program.get_settings(s, team_id=team_id)
+            settings = settings_repo.get(s, team_id=team_id)
             rhythm = Rhythm.from_settings(settings)
-            pairs = program.started_pairs(s, team_id=team_id)
-            known = program.recent_ledger_keys(s, team_id=team_id, since=now - KEY_WINDOW)
+            pairs = pairs_repo.started_pairs(s, team_id=team_id)
+            known = ledger.recent_keys(s, team_id=team_id, since=now - KEY_WINDOW)
         n = schedule.n_cycles(rhythm)
         record_after = now - RECORD_WINDOW
 
         # Pass 1: what is due, stale or skipped for each pair.
         due_occ: list[tuple[StartedPair, str, Occurrence]] = []
         for pair in pairs:
-            tz = _valid_zone(pair.mentee.timezone) or _valid_zone(pair.mentor.timezone) or "UTC"
+            tz = pair_zone(pair.mentee.timezone, pair.mentor.timezone)
             paused = _pause_predicate(pair, tz)
             due_now, stale = schedule.due(rhythm, anchor=pair.introduced_at, tz=tz, now=now, paused=paused)
             for occ in due_now:
-                key = pair_key(occ.kind, pair.id, occ.cycle)
+                key = keys.prompt(occ.kind, pair.id, occ.cycle)
                 if key in known:
                     tp.already += 1
                 elif paused is not None and occ.kind in (REMINDER, SURVEY_REMINDER) and paused(
@@ -266,7 +252,7 @@ class Dispatcher:
                 else:
                     due_occ.append((pair, tz, occ))
             for occ in stale:
-                key = pair_key(occ.kind, pair.id, occ.cycle)
+                key = keys.prompt(occ.kind, pair.id, occ.cycle)
                 if occ.stale_at > record_after and key not in known:
                     why = (f"Skipped the {occ.local:%A} {_KIND_NAMES[occ.kind]} for pair {pair.id} "
                            f"(cycle {occ.cycle}): it was due {_local_label(occ.at, tz)} and it's now "
@@ -276,7 +262,7 @@ class Dispatcher:
             if paused is not None:
                 reason = _pause_reason(pair)
                 for occ in schedule.skipped(rhythm, anchor=pair.introduced_at, tz=tz, now=now, paused=paused):
-                    key = pair_key(occ.kind, pair.id, occ.cycle)
+                    key = keys.prompt(occ.kind, pair.id, occ.cycle)
                     if occ.stale_at > record_after and key not in known:
                         tp.skipped.append((self._placeholder(key, occ, pair), reason))
             end = schedule.bounds(rhythm, anchor=pair.introduced_at, tz=tz)[1]
@@ -286,7 +272,7 @@ class Dispatcher:
         # Pass 2: the check-ins of the pairs whose due prompt depends on them.
         asking = {p.id for p, _, o in due_occ if o.kind != NUDGE}
         with self.deps.db.session() as s:
-            checkins = program.checked_in(s, team_id=team_id, pair_ids=asking) if asking else {}
+            checkins = checkins_repo.checked_in(s, team_id=team_id, pair_ids=asking) if asking else {}
 
         for pair, _tz, occ in sorted(due_occ, key=lambda x: (x[2].at, x[0].id)):
             item, skip_reason = self._build(pair, occ, n, checkins)
@@ -326,7 +312,7 @@ class Dispatcher:
             msg = prompts.closing(pair_id=pair.id, mentor=mentor, mentee=mentee, cycle=k, survey_pending=waiting)
         if occ.kind != NUDGE and occ.kind != CLOSING and not waiting:
             skip = "both have already checked in" if not final else "both have already answered the final survey"
-        item = Item(key=pair_key(occ.kind, pair.id, k), kind=occ.kind, channel=pair.channel_id,
+        item = Item(key=keys.prompt(occ.kind, pair.id, k), kind=occ.kind, channel=pair.channel_id,
                     text=msg["text"], blocks=msg["blocks"], pair_id=pair.id, cycle=k)
         return item, skip
 
@@ -334,10 +320,10 @@ class Dispatcher:
 
     def _plan_digest(self, tp: TeamPlan, settings: ProgramSettings, rhythm: Rhythm,
                      pairs: list[StartedPair], known: set[str], now: datetime) -> None:
-        tz = _valid_zone(settings.digest_timezone) or "UTC"
+        tz = valid_zone(settings.digest_timezone) or "UTC"
         z = ZoneInfo(tz)
         try:
-            slot_time = schedule._parse_time(settings.digest_time)
+            slot_time = schedule.parse_time(settings.digest_time)
         except ValueError:
             slot_time = time(9, 0)
         weekday = settings.digest_weekday if 0 <= settings.digest_weekday <= 6 else 0
@@ -347,14 +333,14 @@ class Dispatcher:
         if slot_wall > local_now:
             slot_wall -= timedelta(weeks=1)
         slot = slot_wall.replace(tzinfo=z, fold=0).astimezone(UTC)
-        key = digest_key(tp.team_id, slot_wall)
+        key = keys.digest(tp.team_id, slot_wall)
         if key in known or not pairs:
             return
         channel = self.deps.settings.admin_channel
         placeholder = Item(key=key, kind=DIGEST, channel=channel or "", text="")
 
         with self.deps.db.session() as s:
-            met = program.meetings(s, team_id=tp.team_id)
+            met = checkins_repo.meetings(s, team_id=tp.team_id)
         quiet_cycles = max(1, settings.quiet_cycles or 2)
         quiet: list[tuple[int, int, prompts.QuietPair]] = []
         counted = paused_pairs = 0
@@ -362,7 +348,7 @@ class Dispatcher:
         for pair in pairs:
             if pair.id in finished:
                 continue
-            pair_tz = _valid_zone(pair.mentee.timezone) or _valid_zone(pair.mentor.timezone) or "UTC"
+            pair_tz = pair_zone(pair.mentee.timezone, pair.mentor.timezone)
             if any(m.paused for m in pair.members):
                 pred = _pause_predicate(pair, pair_tz)
                 if pred is not None and pred(now):
@@ -430,7 +416,7 @@ class Dispatcher:
                                  _subject(item), reason)
             if tp.completed_pairs:
                 with self.deps.db.session() as s:
-                    ended = program.end_completed_pairs(s, team_id=tp.team_id, pair_ids=tp.completed_pairs,
+                    ended = pairs_repo.end_completed_pairs(s, team_id=tp.team_id, pair_ids=tp.completed_pairs,
                                                         at=plan.now)
                 report.pairs_ended += ended
                 if ended:
@@ -448,7 +434,7 @@ class Dispatcher:
         teams = [(t, rows) for t, rows in claimed.rows.items() if rows]
 
         def run(team_id: str, rows: list[int]) -> None:
-            client = sending_client(self.deps.slack_client(team_id))
+            client = self.deps.slack.sending(team_id)
             counts = self.pacer.send(outbox, client, team_id=team_id, row_ids=rows, scope=self.deps.db.url)
             with lock:
                 total.add(counts)
@@ -479,7 +465,7 @@ class Dispatcher:
         for team_id in sorted(teams):
             if self.pacer.sending(team_id, self.deps.db.url):
                 continue  # this process is still sending for the workspace
-            counts = outbox.recover(lambda t: sending_client(self.deps.slack_client(t)), team_id=team_id,
+            counts = outbox.recover(self.deps.slack.sending, team_id=team_id,
                                     pace=lambda t: self.pacer.bucket(t).acquire())
             if report is not None:
                 report.recovered += sum(counts.values())

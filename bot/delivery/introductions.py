@@ -6,7 +6,7 @@ For every pair of a round in status `introducing` that has no `introduced_at` ye
    its ID is stored on the pair at once.
 2. The intro goes through the send ledger under the key `intro:{pair_id}`: one writer claims
    it, and a crash between Slack taking the message and the database recording it is settled
-   by `Outbox.recover` from the conversation's history (bot/outbox.py).
+   by `Outbox.recover` from the conversation's history (bot/delivery/outbox.py).
 3. `introduced_at` is set once the ledger says the intro was sent: the program's schedule is
    anchored on it.
 
@@ -17,13 +17,13 @@ Then everyone left unmatched gets a DM (key `unmatched:{round_id}:{user}`). The 
 when every pair is introduced (or could not be: both people go back to the pool) and every DM
 is settled. Progress shows on the preview message in the admin channel.
 
-Crash safety: `resume_all` (run at startup and every minute by bot/background.py) settles
+Crash safety: `resume_all` (run at startup and every minute by bot/scheduler.py) settles
 ledger rows left in doubt and carries on every round still `introducing`. Two processes on the
 same round are safe: opening the conversation twice gives the same ID, and the ledger lets only
 one of them post each intro. Within a process, a round is worked by one thread at a time.
 
-Rate limits: the client waits out 429s (Retry-After) up to `MAX_RETRY_AFTER` seconds a time and
-`MAX_RATE_LIMIT_RETRIES` times, so a post can't still be in flight when the ledger's lease (10
+Rate limits: the client (`SlackClients.introductions`, bot/slack/clients.py) waits out short
+429s a bounded number of times, so a post can't still be in flight when the ledger's lease (10
 minutes) runs out and recovery would send it again. Past that the call gives up; the pass
 stops and the next resume picks the round up.
 """
@@ -36,13 +36,14 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from sqlmodel import select
 
-from bot.blocks import rounds as views
-from bot.delivery.outbox import Item, Outbox, Outcome
+from bot.blocks import rounds as words
+from bot.delivery import keys
+from bot.delivery.outbox import Item, Outcome
 from bot.deps import Deps
+from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
+    END_REASON_LEFT,
     PAIR_ACTIVE,
     PAIR_ENDED,
     PARTICIPANT_LEFT,
@@ -55,15 +56,13 @@ from storage.models import (
     Pair,
     SendLedger,
 )
+from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
-from storage.repositories import program as program_repo
 from storage.repositories import rounds as repo
+from storage.repositories import settings as settings_repo
 
 log = logging.getLogger(__name__)
 
-MAX_RETRY_AFTER = 60  # seconds; Slack's Retry-After for Tier 3 methods is well under this
-MAX_RATE_LIMIT_RETRIES = 5  # worst case ~5 minutes of waiting, half the ledger's lease
-LEFT = "left"  # end_reason of a pair ended because someone left (bot/onboarding.py)
 PROGRESS_EVERY = 10  # pairs between updates of the preview message
 
 # conversations.open errors that concern the two people, not the app: the pair can't be introduced.
@@ -73,35 +72,11 @@ PAIR_ERRORS = frozenset({
 })
 
 
-class _BoundedRateLimitRetry(RateLimitErrorRetryHandler):
-    """Waits out a 429 only while Retry-After is short: see the module docstring."""
-
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
-            return False
-        for k, v in (response.headers or {}).items():
-            if k.lower() == "retry-after":
-                try:
-                    return int(v[0] if isinstance(v, list) else v) <= MAX_RETRY_AFTER
-                except (TypeError, ValueError):
-                    return True
-        return True
-
-
 def _profiles(deps: Deps, pair: Pair) -> dict[str, tuple[str, str]]:
     """Each person's short intro and preferred meeting mode, for the pair's introduction."""
     with deps.db.session(read_only=True) as s:
         rows = [people.get(s, team_id=pair.team_id, user_id=u) for u in (pair.mentor_user_id, pair.mentee_user_id)]
     return {p.slack_user_id: (p.intro, p.meeting_mode) for p in rows if p is not None}
-
-
-def client_for(deps: Deps, team_id: str) -> WebClient:
-    base = deps.slack_client(team_id)
-    return WebClient(
-        token=base.token, base_url=base.base_url, timeout=base.timeout,
-        # No retry on dropped connections: a post may have landed; the ledger settles it.
-        retry_handlers=[_BoundedRateLimitRetry(max_retry_count=MAX_RATE_LIMIT_RETRIES)],
-    )
 
 
 @dataclass
@@ -138,7 +113,7 @@ def _release(round_id: int) -> None:
         _running.discard(round_id)
 
 
-def start_in_background(deps: Deps, *, team_id: str, round_id: int) -> threading.Thread:
+def start_in_background(deps: Deps, round_id: int) -> threading.Thread:
     def work() -> None:
         try:
             run_round(deps, round_id=round_id)
@@ -154,13 +129,12 @@ def start_in_background(deps: Deps, *, team_id: str, round_id: int) -> threading
 
 
 def _ledger(deps: Deps, *, team_id: str, key: str) -> SendLedger | None:
-    with deps.db.session(read_only=True) as s:
-        return s.exec(select(SendLedger).where(SendLedger.team_id == team_id, SendLedger.key == key)).first()
+    return deps.outbox.row(team_id=team_id, key=key)
 
 
 def _end_pair(deps: Deps, pair: Pair, reason: str) -> bool:
     with deps.db.session() as s:
-        ended = repo.end_unintroduced(s, pair_id=pair.id, when=deps.now(), reason=reason)
+        ended = pairs_repo.end_unintroduced(s, pair_id=pair.id, when=deps.now(), reason=reason)
     if ended:
         log.warning("Pair %s (%s, %s) can't be introduced: %s", pair.id, pair.mentor_user_id,
                     pair.mentee_user_id, reason)
@@ -183,15 +157,15 @@ def _open_conversation(deps: Deps, client: WebClient, pair: Pair) -> str | None:
         raise _Stop(f"conversations.open: {e}") from e
     channel = resp["channel"]["id"]
     with deps.db.session() as s:
-        repo.set_pair_channel(s, pair_id=pair.id, channel_id=channel)
+        pairs_repo.set_pair_channel(s, pair_id=pair.id, channel_id=channel)
     pair.channel_id = channel
     return channel
 
 
-def _introduce(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRound, pair: Pair,
+def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
                settings) -> str:
     """'introduced', 'ended' or 'pending' (another writer or recovery will settle it)."""
-    key = f"intro:{pair.id}"
+    key = keys.intro(pair.id)
     row = _ledger(deps, team_id=rnd.team_id, key=key)
     if row is None:
         channel = _open_conversation(deps, client, pair)
@@ -200,13 +174,13 @@ def _introduce(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRound, p
         if not _still_active(deps, pair.id):  # someone left while the round was being introduced
             log.info("Not introducing pair %s: it has ended since the round was confirmed", pair.id)
             return "ended"
-        message = views.build_intro(pair_id=pair.id, mentor=pair.mentor_user_id, mentee=pair.mentee_user_id,
+        message = words.build_intro(pair_id=pair.id, mentor=pair.mentor_user_id, mentee=pair.mentee_user_id,
                                     reasons=list(pair.reasons or []), length_weeks=settings.length_weeks,
                                     cadence_weeks=settings.cadence_weeks,
                                     profiles=_profiles(deps, pair))
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
-        outcome = outbox.send_once(client, team_id=rnd.team_id, item=item)
+        outcome = deps.outbox.send_once(client, team_id=rnd.team_id, item=item)
         if outcome is Outcome.RETRY_LATER:
             row = _ledger(deps, team_id=rnd.team_id, key=key)
             raise _Stop(f"chat.postMessage: {(row.error if row else None) or 'no answer'}")
@@ -215,7 +189,7 @@ def _introduce(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRound, p
         return "pending"  # another writer has it in flight, or recovery will settle it
     if row.status == SEND_SENT:
         with deps.db.session() as s:
-            repo.mark_introduced(s, pair_id=pair.id, when=row.sent_at or deps.now())
+            pairs_repo.mark_introduced(s, pair_id=pair.id, when=row.sent_at or deps.now())
         return "introduced"
     if row.status == SEND_FAILED:
         _end_pair(deps, pair, f"Slack refused the intro ({row.error or 'unknown error'})")
@@ -246,25 +220,25 @@ def _can_be_told(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     return not (info.get("deleted") or info.get("is_bot"))
 
 
-def _dm_intro_failed(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRound) -> int:
+def _dm_intro_failed(deps: Deps, client: WebClient, rnd: MatchRound) -> int:
     """Tell the people of every pair that couldn't be introduced (not someone who has left, nor
     a deactivated account) that they're back in the pool; returns how many DMs are unsettled.
     Run on every pass, so a crash after `_end_pair` loses no DM."""
     with deps.db.session(read_only=True) as s:
-        failed = [p for p in repo.pairs_of_round(s, round_id=rnd.id)
-                  if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != LEFT]
+        failed = [p for p in pairs_repo.pairs_of_round(s, round_id=rnd.id)
+                  if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != END_REASON_LEFT]
     pending = 0
     for pair in failed:
         for uid in (pair.mentor_user_id, pair.mentee_user_id):
-            key = f"intro_failed:{pair.id}:{uid}"
+            key = keys.intro_failed(pair.id, uid)
             row = _ledger(deps, team_id=rnd.team_id, key=key)
             if row is None:
                 if not _can_be_told(deps, client, team_id=rnd.team_id, user_id=uid):
                     continue
-                message = views.build_intro_failed_dm(user_id=uid)
+                message = words.build_intro_failed_dm(user_id=uid)
                 item = Item(key=key, kind="intro_failed", channel=uid, text=message["text"],
                             blocks=message["blocks"], pair_id=pair.id, user_id=uid)
-                if outbox.send_once(client, team_id=rnd.team_id, item=item) is Outcome.RETRY_LATER:
+                if deps.outbox.send_once(client, team_id=rnd.team_id, item=item) is Outcome.RETRY_LATER:
                     raise _Stop("chat.postMessage to someone whose pair couldn't be introduced")
                 row = _ledger(deps, team_id=rnd.team_id, key=key)
             if row is None or row.status == SEND_CLAIMED:
@@ -272,17 +246,17 @@ def _dm_intro_failed(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRo
     return pending
 
 
-def _dm_unmatched(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRound) -> int:
+def _dm_unmatched(deps: Deps, client: WebClient, rnd: MatchRound) -> int:
     """DM everyone the round left unmatched; returns how many are not settled yet."""
     pending = 0
     for u in rnd.proposal.get("unmatched") or []:
-        key = f"unmatched:{rnd.id}:{u['user']}"
+        key = keys.unmatched(rnd.id, u["user"])
         row = _ledger(deps, team_id=rnd.team_id, key=key)
         if row is None:
-            message = views.build_unmatched_dm(user_id=u["user"], reason=u.get("reason") or "")
+            message = words.build_unmatched_dm(user_id=u["user"], reason=u.get("reason") or "")
             item = Item(key=key, kind="unmatched", channel=u["user"], text=message["text"],
                         blocks=message["blocks"], user_id=u["user"])
-            outcome = outbox.send_once(client, team_id=rnd.team_id, item=item)
+            outcome = deps.outbox.send_once(client, team_id=rnd.team_id, item=item)
             if outcome is Outcome.RETRY_LATER:
                 raise _Stop("chat.postMessage to an unmatched person")
             row = _ledger(deps, team_id=rnd.team_id, key=key)
@@ -291,39 +265,27 @@ def _dm_unmatched(deps: Deps, client: WebClient, outbox: Outbox, rnd: MatchRound
     return pending
 
 
-def _progress(deps: Deps, client: WebClient, rnd: MatchRound, *, note: str | None = None) -> None:
+def _progress(deps: Deps, board: SlackRoundBoard, rnd: MatchRound, *, waiting: bool = False) -> None:
     with deps.db.session() as s:
         introduced = repo.refresh_progress(s, round_id=rnd.id)
-    message = views.build_progress(proposal=rnd.proposal, decided_by=rnd.decided_by or rnd.created_by,
-                                   introduced=introduced, total=rnd.pairs_total, note=note)
-    _update(client, rnd, message)
+    board.show_progress(rnd, decided_by=rnd.decided_by or rnd.created_by, introduced=introduced,
+                        total=rnd.pairs_total, waiting=waiting)
 
 
-def _update(client: WebClient, rnd: MatchRound, message: dict) -> None:
-    if not (rnd.channel_id and rnd.message_ts):
-        return
-    try:
-        client.chat_update(channel=rnd.channel_id, ts=rnd.message_ts, text=message["text"],
-                           blocks=message["blocks"])
-    except (SlackApiError, OSError) as e:  # progress is cosmetic: the database holds the truth
-        log.warning("Couldn't update the progress of round %s: %s", rnd.id, e)
-
-
-def _finish(deps: Deps, client: WebClient, rnd: MatchRound) -> bool:
+def _finish(deps: Deps, board: SlackRoundBoard, rnd: MatchRound) -> bool:
     with deps.db.session() as s:
         introduced = repo.refresh_progress(s, round_id=rnd.id)
-        pairs = repo.pairs_of_round(s, round_id=rnd.id)
+        pairs = pairs_repo.pairs_of_round(s, round_id=rnd.id)
         moved = repo.move(s, round_id=rnd.id, expected=ROUND_INTRODUCING, to=ROUND_DONE)
     if not moved:
         return False
-    failed = [(p.mentor_user_id, p.mentee_user_id, p.end_reason or "unknown")
-              for p in pairs if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != LEFT]
+    failed = [(p.mentor_user_id, p.mentee_user_id, p.end_reason or "unknown") for p in pairs
+              if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != END_REASON_LEFT]
     unmatched = len(rnd.proposal.get("unmatched") or [])
     log.info("Matching round %s done: %d of %d pairs introduced, %d unmatched told", rnd.id, introduced,
              rnd.pairs_total, unmatched)
-    _update(client, rnd, views.build_finished(proposal=rnd.proposal, decided_by=rnd.decided_by or rnd.created_by,
-                                              introduced=introduced, total=rnd.pairs_total, unmatched=unmatched,
-                                              failed=failed))
+    board.show_finished(rnd, decided_by=rnd.decided_by or rnd.created_by, introduced=introduced,
+                        total=rnd.pairs_total, unmatched=unmatched, failed=failed)
     return True
 
 
@@ -339,15 +301,15 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
             if rnd is None or rnd.status != ROUND_INTRODUCING:
                 result.done = rnd is not None and rnd.status == ROUND_DONE
                 return result
-            settings = program_repo.get_settings(s, team_id=rnd.team_id)
-            todo = [p for p in repo.pairs_of_round(s, round_id=round_id)
+            settings = settings_repo.get(s, team_id=rnd.team_id)
+            todo = [p for p in pairs_repo.pairs_of_round(s, round_id=round_id)
                     if p.introduced_at is None and p.status == PAIR_ACTIVE]
-        client = client or client_for(deps, rnd.team_id)
-        outbox = Outbox(deps.db, clock=deps.now)
+        client = client or deps.slack.introductions(rnd.team_id)
+        board = SlackRoundBoard(client, rnd.channel_id)
         step = max(1, min(PROGRESS_EVERY, rnd.pairs_total // 10 or 1))
         try:
             for n, pair in enumerate(todo, 1):
-                state = _introduce(deps, client, outbox, rnd, pair, settings)
+                state = _introduce(deps, client, rnd, pair, settings)
                 if state == "introduced":
                     result.introduced += 1
                 elif state == "ended":
@@ -355,18 +317,18 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
                 else:
                     result.pending += 1
                 if n % step == 0 and n < len(todo):
-                    _progress(deps, client, rnd)
-            result.pending += _dm_intro_failed(deps, client, outbox, rnd)
-            result.pending += _dm_unmatched(deps, client, outbox, rnd)
+                    _progress(deps, board, rnd)
+            result.pending += _dm_intro_failed(deps, client, rnd)
+            result.pending += _dm_unmatched(deps, client, rnd)
         except _Stop as e:
             result.stopped = str(e)
             log.warning("Introductions for round %s paused (%s); the next resume carries on", round_id, e)
-            _progress(deps, client, rnd, note="Slack is busy or didn't answer; I'll carry on in a minute or so.")
+            _progress(deps, board, rnd, waiting=True)
             return result
         if result.pending:
-            _progress(deps, client, rnd)
+            _progress(deps, board, rnd)
             return result
-        result.done = _finish(deps, client, rnd)
+        result.done = _finish(deps, board, rnd)
         return result
     finally:
         _release(round_id)
@@ -379,19 +341,8 @@ def resume_all(deps: Deps) -> list[PassResult]:
     """Settle sends left in doubt, then carry on every round still introducing (all workspaces)."""
     with deps.db.session(read_only=True) as s:
         rounds = repo.introducing(s)
-    results = []
-    outbox = Outbox(deps.db, clock=deps.now)
-    clients: dict[str, WebClient] = {}
-
-    def client_of(team_id: str) -> WebClient:
-        if team_id not in clients:
-            clients[team_id] = client_for(deps, team_id)
-        return clients[team_id]
-
     for team_id in sorted({r.team_id for r in rounds}):
-        counts = outbox.recover(client_of, team_id=team_id)
+        counts = deps.outbox.recover(deps.slack.introductions, team_id=team_id)
         if counts:
             log.info("Recovered sends for %s: %s", team_id, counts)
-    for rnd in rounds:
-        results.append(run_round(deps, round_id=rnd.id, client=client_of(rnd.team_id)))
-    return results
+    return [run_round(deps, round_id=rnd.id) for rnd in rounds]

@@ -13,6 +13,9 @@ Protocol, safe across threads, processes and replicas sharing the database:
    `sent`; not found, it is posted again under a new attempt. So a crash between Slack
    accepting a message and the database recording it never produces a second copy, and a
    crash before posting never loses one.
+
+The ledger's SQL is in storage/repositories/ledger.py; ledger keys are made in
+bot/delivery/keys.py.
 """
 
 from __future__ import annotations
@@ -25,12 +28,10 @@ from enum import StrEnum
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
 
 from storage.db import Database
 from storage.models import SEND_CLAIMED, SEND_FAILED, SEND_SENT, SEND_STALE, SendLedger
+from storage.repositories import ledger
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,6 @@ class Item:
         return {"channel": self.channel, "text": self.text, "blocks": self.blocks}
 
 
-def _insert(db: Database):
-    return sqlite.insert if db.is_sqlite else postgresql.insert
-
-
 class Outbox:
     def __init__(self, db: Database, *, clock: Callable[[], datetime], lease: timedelta = DEFAULT_LEASE):
         self.db = db
@@ -90,29 +87,15 @@ class Outbox:
 
     def claim(self, *, team_id: str, items: Iterable[Item], status: str = SEND_CLAIMED,
               error: str | None = None) -> dict[str, int]:
-        """Record items; returns {key: row id} for the ones this call recorded (the rest existed).
-
-        One cached INSERT ... ON CONFLICT (team_id, key) DO NOTHING RETURNING statement runs for
-        all rows (SQLAlchemy batches it), rather than compiling a huge VALUES list; rows go in
-        key order, so two claimers on PostgreSQL lock keys in the same order and can't deadlock.
-        """
+        """Record items; returns {key: row id} for the ones this call recorded (the rest existed)."""
         now = self.clock()
-        rows = sorted(
-            (dict(team_id=team_id, key=i.key, kind=i.kind, pair_id=i.pair_id, user_id=i.user_id,
-                  cycle=i.cycle, status=status, attempts=0, in_doubt=False, claimed_at=now,
-                  channel_id=i.channel, payload=i.payload, error=error) for i in items),
-            key=lambda r: r["key"],
-        )
+        rows = [dict(team_id=team_id, key=i.key, kind=i.kind, pair_id=i.pair_id, user_id=i.user_id,
+                     cycle=i.cycle, status=status, attempts=0, in_doubt=False, claimed_at=now,
+                     channel_id=i.channel, payload=i.payload, error=error) for i in items]
         if not rows:
             return {}
-        table = SendLedger.__table__
-        stmt = (
-            _insert(self.db)(table)
-            .on_conflict_do_nothing(index_elements=["team_id", "key"])
-            .returning(table.c.key, table.c.id)
-        )
         with self.db.session() as s:
-            return {key: row_id for key, row_id in s.connection().execute(stmt, rows)}
+            return ledger.claim(s, rows=rows)
 
     def record_stale(self, *, team_id: str, items: Iterable[Item], reason: str) -> dict[str, int]:
         """Record items that are too late to send, so they are never sent later."""
@@ -122,13 +105,7 @@ class Outbox:
 
     def _start_attempt(self, row_id: int, seen_attempts: int) -> bool:
         with self.db.session() as s:
-            result = s.execute(
-                update(SendLedger)
-                .where(col(SendLedger.id) == row_id, col(SendLedger.status) == SEND_CLAIMED,
-                       col(SendLedger.attempts) == seen_attempts)
-                .values(attempts=seen_attempts + 1, claimed_at=self.clock(), in_doubt=True)
-            )
-            return result.rowcount == 1
+            return ledger.start_attempt(s, row_id=row_id, seen_attempts=seen_attempts, at=self.clock())
 
     def _finish(self, row_id: int, *, status: str, ts: str | None = None, channel: str | None = None,
                 error: str | None = None) -> None:
@@ -140,14 +117,14 @@ class Outbox:
         if error:
             values["error"] = error[:300]
         with self.db.session() as s:
-            s.execute(update(SendLedger).where(col(SendLedger.id) == row_id).values(**values))
+            ledger.finish(s, row_id=row_id, **values)
 
     def deliver(self, client: WebClient, row_id: int, *, seen_attempts: int = 0) -> Outcome:
         """Post a claimed row's message, unless another process got to this attempt first."""
         if not self._start_attempt(row_id, seen_attempts):
             return Outcome.DUPLICATE
         with self.db.session() as s:
-            row = s.get(SendLedger, row_id)
+            row = ledger.get(s, row_id=row_id)
         payload = row.payload
         try:
             resp = client.chat_postMessage(
@@ -186,17 +163,32 @@ class Outbox:
             return Outcome.DUPLICATE
         return self.deliver(client, won[item.key])
 
+    def send_all(self, client: WebClient, *, team_id: str, items: Iterable[Item]) -> list[Outcome]:
+        """`send_once` for each item, in order."""
+        return [self.send_once(client, team_id=team_id, item=i) for i in items]
+
+    def claim_ids(self, *, team_id: str, items: Iterable[Item]) -> list[int]:
+        """Claim items and return the row ids this call won, in the items' order: for messages that
+        must be in the ledger before anything else can go wrong (`deliver_all` sends them; what it
+        doesn't get to, `recover` sends once the lease ends)."""
+        items = list(items)
+        won = self.claim(team_id=team_id, items=items)
+        return [won[i.key] for i in items if i.key in won]
+
+    def deliver_all(self, client: WebClient, row_ids: Iterable[int]) -> list[Outcome]:
+        return [self.deliver(client, row_id) for row_id in row_ids]
+
+    def row(self, *, team_id: str, key: str) -> SendLedger | None:
+        """The ledger's row for a key, if any."""
+        with self.db.session(read_only=True) as s:
+            return ledger.by_key(s, team_id=team_id, key=key)
+
     # --- recovery ----------------------------------------------------------------------
 
     def unsettled(self, *, team_id: str | None = None, limit: int = 200) -> list[SendLedger]:
         """Claimed rows whose lease has run out."""
-        cutoff = self.clock() - self.lease
         with self.db.session() as s:
-            q = select(SendLedger).where(col(SendLedger.status) == SEND_CLAIMED,
-                                         col(SendLedger.claimed_at) < cutoff)
-            if team_id:
-                q = q.where(SendLedger.team_id == team_id)
-            return list(s.exec(q.order_by(SendLedger.id).limit(limit)))
+            return ledger.unsettled(s, claimed_before=self.clock() - self.lease, team_id=team_id, limit=limit)
 
     def recover(self, client_for_team: Callable[[str], WebClient], *, team_id: str | None = None,
                 pace: Callable[[str], object] | None = None) -> dict:

@@ -8,8 +8,9 @@ Pacing
     `Pacer(rate=..., burst=...)` to change it.
 
 429s
-    The client used here has no retry handlers of its own: when Slack answers 429 the ledger
-    row is still `claimed` (Slack did not take the message), the pacer stops *that* workspace's
+    The client used here (`SlackClients.sending`, bot/slack/clients.py) has no retry handlers of
+    its own: when Slack answers 429 the ledger row is still `claimed` (Slack did not take the
+    message), the pacer stops *that* workspace's
     sending for `Retry-After` seconds (other workspaces carry on) and then delivers the same row
     again under a new ledger attempt, so a 429 never loses a prompt and never duplicates one:
     if another process's recovery took the row over in the meantime, the attempt
@@ -17,6 +18,10 @@ Pacing
     `max_rate_limit_retries` 429s on one row it is left `claimed` for `Outbox.recover`.
     A dropped connection is not retried blindly either: the row stays in doubt and recovery
     checks the channel's history before posting again.
+
+One pacer per process
+    The composition root (bot/deps.py) makes one `Pacer`, so every heartbeat and recovery of the
+    process shares each workspace's bucket.
 
 One sender per workspace per process
     Sending thousands of prompts takes a long time at Slack's pace. While a sender is draining
@@ -34,16 +39,13 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.delivery.outbox import Outbox, Outcome
+from bot.slack.clients import RateLimitAwareClient
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 1.0  # messages per second, per workspace
 DEFAULT_BURST = 3.0
-MAX_RETRY_AFTER = 120.0  # never trust a Retry-After beyond this (seconds)
 
 
 class TokenBucket:
@@ -104,46 +106,6 @@ class SendCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-class _RateLimitAwareClient(WebClient):
-    """Remembers the Retry-After of the last 429 on chat.postMessage (per thread)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._local = threading.local()
-
-    def take_retry_after(self) -> float | None:
-        value = getattr(self._local, "retry_after", None)
-        self._local.retry_after = None
-        return value
-
-    def chat_postMessage(self, **kwargs):  # noqa: N802 - slack_sdk's name
-        self._local.retry_after = None
-        try:
-            return super().chat_postMessage(**kwargs)
-        except SlackApiError as e:
-            if e.response.status_code == 429:
-                self._local.retry_after = _retry_after(e.response.headers)
-            raise
-
-
-def _retry_after(headers) -> float:
-    for k, v in (headers or {}).items():
-        if k.lower() == "retry-after":
-            v = v[0] if isinstance(v, list | tuple) else v
-            try:
-                return min(MAX_RETRY_AFTER, max(0.0, float(v)))
-            except (TypeError, ValueError):
-                break
-    return 1.0
-
-
-def sending_client(base: WebClient) -> _RateLimitAwareClient:
-    """A client like `base` (token, URL, timeout) without retry handlers: 429s and dropped
-    connections are settled through the ledger instead (see module docstring)."""
-    return _RateLimitAwareClient(token=base.token, base_url=base.base_url, timeout=base.timeout,
-                                 retry_handlers=[])
-
-
 @dataclass
 class _Queue:
     rows: deque = field(default_factory=deque)
@@ -176,7 +138,7 @@ class Pacer:
         with self._lock:
             return (scope, team_id) in self._queues
 
-    def send(self, outbox: Outbox, client: _RateLimitAwareClient, *, team_id: str, row_ids: Iterable[int],
+    def send(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str, row_ids: Iterable[int],
              scope: str = "") -> SendCounts:
         """Deliver claimed rows for one workspace, in order, at the workspace's pace.
 
@@ -207,7 +169,7 @@ class Pacer:
             raise  # rows not yet sent stay `claimed`; recovery sends them after the lease
         return counts
 
-    def _deliver_one(self, outbox: Outbox, client: _RateLimitAwareClient, bucket: TokenBucket,
+    def _deliver_one(self, outbox: Outbox, client: RateLimitAwareClient, bucket: TokenBucket,
                      row_id: int, counts: SendCounts) -> None:
         seen = 0
         for _ in range(self.max_rate_limit_retries + 1):
@@ -234,16 +196,3 @@ class Pacer:
         counts.retry_later += 1
         log.warning("Still rate limited after %d tries; ledger row %s is left for recovery",
                     self.max_rate_limit_retries + 1, row_id)
-
-
-_default: Pacer | None = None
-_default_lock = threading.Lock()
-
-
-def default_pacer() -> Pacer:
-    """The process-wide pacer (so every heartbeat shares each workspace's bucket)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Pacer()
-        return _default

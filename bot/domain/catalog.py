@@ -80,7 +80,14 @@ def skill_list(keys) -> str:
 MEETING_MODES = {"video": "Video call", "in_person": "In person", "chat": "Chat / async", "any": "No preference"}
 FREQUENCIES = {"weekly": "Every week", "biweekly": "Every two weeks"}
 
+# Limits of what people write (the modals' max lengths and the forms' checks use these).
 MAX_SENIORITY_YEARS = 60
 MAX_DEPARTMENT_LEN = 80
 MAX_INTRO_LEN = 280
 MAX_NAME_LEN = 120
+MAX_GOALS = 3  # a mentee's goals, and a mentor's learn-back items
+MAX_GOAL_WHAT = 300
+MAX_GOAL_WHY = 500
+MAX_GOAL_MEASURE = 300
+MAX_LEARN_BACK = 200
+MAX_CHECKIN_TEXT = 1000  # each free-text answer of a check-in

@@ -71,7 +71,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.domain.timezones import zone
 
 NUDGE = "nudge"
 FEEDBACK = "feedback"
@@ -88,7 +90,8 @@ MAX_PAUSE = timedelta(weeks=26)
 _WEEK = timedelta(weeks=1)
 
 
-def _parse_time(value: time | str) -> time:
+def parse_time(value: time | str) -> time:
+    """A time of day from a `time` or an "HH:MM" string; ValueError otherwise."""
     if isinstance(value, time):
         return value.replace(tzinfo=None)
     m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
@@ -114,8 +117,8 @@ class Rhythm:
     reminder_after_days: int = 2
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "nudge_time", _parse_time(self.nudge_time))
-        object.__setattr__(self, "feedback_time", _parse_time(self.feedback_time))
+        object.__setattr__(self, "nudge_time", parse_time(self.nudge_time))
+        object.__setattr__(self, "feedback_time", parse_time(self.feedback_time))
         if not 1 <= self.length_weeks <= 104:
             raise ValueError("length_weeks must be between 1 and 104")
         if not 1 <= self.cadence_weeks <= 4:
@@ -168,16 +171,6 @@ class Occurrence:
 
 def n_cycles(r: Rhythm) -> int:
     return math.ceil(r.length_weeks / r.cadence_weeks)
-
-
-def zone(tz: str | None) -> ZoneInfo:
-    """The ZoneInfo for an IANA name; ValueError for an unknown or empty name."""
-    if not tz:
-        raise ValueError("no time zone given")
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {tz!r}") from exc
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -331,7 +324,8 @@ def _fmt(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 -> 28 Feb)."""
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
     for day in range(d.day, 27, -1):
@@ -400,7 +394,7 @@ def parse_pause(text: str, *, today: date) -> date | None:
         if count < 1:
             raise ValueError("A pause needs to last at least a day.")
         if unit == "months":
-            end = _add_months(today, min(count, 100))
+            end = add_months(today, min(count, 100))
         else:
             end = today + timedelta(**{unit: min(count, 10_000)})
     else:

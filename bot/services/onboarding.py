@@ -1,18 +1,22 @@
-"""Onboarding: validate the join modal, store profiles, status, leave."""
+"""Onboarding: store a person's profile, say where they stand, let them leave.
+
+The join modal is read into a `ProfileInput` by bot/slack/forms.py (field errors included);
+everything here works on that typed input.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import catalog
-from bot.slack.ids import JoinBlock
+from bot.domain.timezones import valid_zone
 from storage.db import Database
-from storage.models import PAIR_ACTIVE, PAIR_ENDED, Participant, ParticipantCreate
+from storage.models import END_REASON_LEFT, PAIR_ACTIVE, PAIR_ENDED, Participant, ParticipantCreate
+from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as repo
 from storage.types import utcnow
 
@@ -29,90 +33,6 @@ class ProfileInput:
     meeting_mode: str
     meeting_frequency: str
     intro: str
-
-
-def _value(values: dict, block_id: str) -> dict:
-    return (values.get(block_id) or {}).get(block_id) or {}
-
-
-def _selected(el: dict) -> str | None:
-    opt = el.get("selected_option")
-    return opt.get("value") if opt else None
-
-
-def _multi(el: dict) -> list[str]:
-    return [o.get("value") for o in (el.get("selected_options") or [])]
-
-
-def parse_join_submission(values: dict) -> tuple[ProfileInput | None, dict[str, str]]:
-    """Turn `view.state.values` into a ProfileInput, or field errors keyed by block_id."""
-    errors: dict[str, str] = {}
-
-    side = _selected(_value(values, JoinBlock.SIDE))
-    if side not in catalog.SIDES:
-        errors[JoinBlock.SIDE] = "Choose how you'd like to take part."
-
-    share = _multi(_value(values, JoinBlock.SKILLS_SHARE))
-    learn = _multi(_value(values, JoinBlock.SKILLS_LEARN))
-    if any(k not in catalog.SKILL_BY_KEY for k in share):
-        errors[JoinBlock.SKILLS_SHARE] = "Pick skills from the list."
-    if any(k not in catalog.SKILL_BY_KEY for k in learn):
-        errors[JoinBlock.SKILLS_LEARN] = "Pick skills from the list."
-    if side in (catalog.MENTOR, catalog.EITHER) and not share and JoinBlock.SKILLS_SHARE not in errors:
-        errors[JoinBlock.SKILLS_SHARE] = "Pick at least one skill you can share with your partner."
-    if side in (catalog.MENTEE, catalog.EITHER) and not learn and JoinBlock.SKILLS_LEARN not in errors:
-        errors[JoinBlock.SKILLS_LEARN] = "Pick at least one skill you'd like to learn."
-
-    raw_years = (_value(values, JoinBlock.SENIORITY).get("value") or "").strip()
-    years = -1
-    try:
-        years = int(raw_years)
-    except ValueError:
-        pass
-    if not 0 <= years <= catalog.MAX_SENIORITY_YEARS:
-        errors[JoinBlock.SENIORITY] = (
-            f"Enter your years of work experience as a whole number from 0 to {catalog.MAX_SENIORITY_YEARS}."
-        )
-
-    department = " ".join((_value(values, JoinBlock.DEPARTMENT).get("value") or "").split())
-    if not department:
-        errors[JoinBlock.DEPARTMENT] = "Tell us your department so we can pair you across teams."
-    elif len(department) > catalog.MAX_DEPARTMENT_LEN:
-        errors[JoinBlock.DEPARTMENT] = f"Keep it under {catalog.MAX_DEPARTMENT_LEN} characters."
-
-    mode = _selected(_value(values, JoinBlock.MEETING_MODE)) or "video"
-    if mode not in catalog.MEETING_MODES:
-        errors[JoinBlock.MEETING_MODE] = "Pick one of the options."
-    frequency = _selected(_value(values, JoinBlock.FREQUENCY)) or "weekly"
-    if frequency not in catalog.FREQUENCIES:
-        errors[JoinBlock.FREQUENCY] = "Pick one of the options."
-
-    intro = (_value(values, JoinBlock.INTRO).get("value") or "").strip()
-    if len(intro) > catalog.MAX_INTRO_LEN:
-        errors[JoinBlock.INTRO] = f"Keep your intro under {catalog.MAX_INTRO_LEN} characters."
-
-    if errors:
-        return None, errors
-    return ProfileInput(
-        side=side,
-        skills_share=sorted(set(share)),
-        skills_learn=sorted(set(learn)),
-        seniority_years=years,
-        department=department,
-        meeting_mode=mode,
-        meeting_frequency=frequency,
-        intro=intro,
-    ), {}
-
-
-def valid_timezone(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
 
 
 def save_profile(db: Database, *, team_id: str, user_id: str, profile: ProfileInput,
@@ -132,7 +52,7 @@ def _save_profile(db: Database, *, team_id: str, user_id: str, profile: ProfileI
                   name: str | None, timezone: str | None) -> tuple[Participant, bool]:
     with db.session() as s:
         existing = repo.get(s, team_id=team_id, user_id=user_id)
-        tz = valid_timezone(timezone) or (existing.timezone if existing else "UTC")
+        tz = valid_zone(timezone) or (existing.timezone if existing else "UTC")
         data = ParticipantCreate(
             team_id=team_id,
             slack_user_id=user_id,
@@ -173,16 +93,12 @@ class Standing:
     pairs: tuple[PairedWith, ...] = ()
 
 
-def _partner_of(pair, user_id: str) -> str:
-    return pair.mentee_user_id if pair.mentor_user_id == user_id else pair.mentor_user_id
-
-
 def standing(db: Database, *, team_id: str, user_id: str) -> Standing:
     with db.session(read_only=True) as s:
         profile = repo.get(s, team_id=team_id, user_id=user_id)
-        rows = repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
+        rows = pairs_repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
     pairs = tuple(
-        PairedWith(partner_id=_partner_of(p, user_id),
+        PairedWith(partner_id=pairs_repo.partner_of(p, user_id),
                    role="mentee" if p.mentor_user_id == user_id else "reverse mentor",
                    since=(p.introduced_at or p.created_at).date(), pair_id=p.id)
         for p in rows if p.status == PAIR_ACTIVE
@@ -220,13 +136,13 @@ def leave(db: Database, *, team_id: str, user_id: str, delete_data: bool,
     with db.session() as s:
         if repo.get(s, team_id=team_id, user_id=user_id) is None:
             return LeaveResult(False)
-        pairs = repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
+        pairs = pairs_repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
         for pair in pairs:
             pair.status = PAIR_ENDED
             pair.ended_at = now or utcnow()
-            pair.end_reason = "left"
+            pair.end_reason = END_REASON_LEFT
             s.add(pair)
-        ended = tuple((pair.id, _partner_of(pair, user_id)) for pair in pairs)
+        ended = tuple((pair.id, pairs_repo.partner_of(pair, user_id)) for pair in pairs)
         repo.mark_left(s, team_id=team_id, user_id=user_id)
         if delete_data:
             repo.delete_personal_data(s, team_id=team_id, user_id=user_id)

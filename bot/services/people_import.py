@@ -5,7 +5,7 @@ to store or one message per problem (`line N: what is wrong`, N being the physic
 file, the header being line 1). `import_participants` stores the rows in a single transaction:
 all of them, or none.
 
-The rules are those of the join modal (`bot.services.onboarding.parse_join_submission`).
+The rules are those of the join modal (`bot.slack.forms.parse_join_submission`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import io
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from zoneinfo import available_timezones
 
 from bot.domain import catalog
-from bot.services.onboarding import valid_timezone
+from bot.domain.timezones import closest_name, iana_name
 from storage.db import Database
 from storage.models import PARTICIPANT_LEFT, ParticipantCreate
 from storage.repositories import participants as repo
@@ -134,26 +133,18 @@ def _who(side: str) -> str:
     return {catalog.MENTOR: "a mentor", catalog.MENTEE: "a mentee"}.get(side, "someone with side 'either'")
 
 
-@cache
-def _timezones() -> dict[str, str]:
-    """Folded IANA name -> its proper spelling."""
-    return {name.casefold(): name for name in available_timezones()}
-
-
 def _parse_timezone(raw: str, problems: list[str]) -> str:
     value = raw.strip()
     if not value:
         problems.append("timezone is empty (use an IANA name such as Europe/London)")
         return ""
-    if valid_timezone(value):
-        return value
-    proper = _timezones().get(value.casefold())
+    proper = iana_name(value)
     if proper:
         return proper
-    hint = difflib.get_close_matches(value.casefold(), list(_timezones()), n=1, cutoff=0.6)
+    hint = closest_name(value)
     problems.append(
         f"timezone '{value}' isn't an IANA time zone"
-        + (f" (did you mean '{_timezones()[hint[0]]}'?)" if hint else " (use a name such as Europe/London)")
+        + (f" (did you mean '{hint}'?)" if hint else " (use a name such as Europe/London)")
     )
     return ""
 

@@ -5,25 +5,27 @@ per workspace (the unique `open_slot`). Confirming re-checks that the pool is th
 preview was computed from (its fingerprint), then moves the round to `introducing` with a
 compare-and-set and creates its pairs in the same transaction, so double clicks, two admins
 and Slack's retries create the pairs once. The introductions run in the background
-(bot/fanout.py).
+(bot/delivery/introductions.py).
+
+The round's message in the admin channel is a `RoundBoard` (bot/slack/round_board.py); each
+use case returns a typed outcome that bot/blocks/rounds.py puts into words.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.blocks import rounds as views
 from bot.deps import Deps
 from bot.domain import catalog
-from bot.matching import Candidate, Proposal, Rules, propose
+from bot.domain.matching import Candidate, Proposal, Rules, propose
 from storage.db import Database, is_unique_violation
 from storage.models import (
     ROUND_CANCELLED,
@@ -32,8 +34,10 @@ from storage.models import (
     ROUND_STALE,
     MatchRound,
 )
-from storage.repositories import program as program_repo
+from storage.repositories import pairs as pairs_repo
+from storage.repositories import participants as people
 from storage.repositories import rounds as repo
+from storage.repositories import settings as settings_repo
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +85,12 @@ def _fingerprint(pool: list, active_pairs: list[tuple[int, str, str]], rules: Ru
 
 
 def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
-    pool = repo.matchable_rows(session, team_id=team_id, today=now.date())
-    settings = program_repo.get_settings(session, team_id=team_id)
+    pool = people.matchable_rows(session, team_id=team_id, today=now.date())
+    settings = settings_repo.get(session, team_id=team_id)
     rules = Rules(max_tz_diff_hours=settings.max_tz_diff_hours,
                   allow_same_department=settings.allow_same_department, reference_time=now)
-    active = repo.active_pair_keys(session, team_id=team_id)
-    return Snapshot(pool=pool, history=repo.history(session, team_id=team_id), rules=rules,
+    active = pairs_repo.active_pair_keys(session, team_id=team_id)
+    return Snapshot(pool=pool, history=pairs_repo.history(session, team_id=team_id), rules=rules,
                     fingerprint=_fingerprint(pool, active, rules))
 
 
@@ -108,34 +112,111 @@ def proposal_user_ids(proposal: dict) -> frozenset[str]:
     return frozenset(ids)
 
 
-def what_changed(before: frozenset[str], after: frozenset[str]) -> str:
-    joined, left = len(after - before), len(before - after)
-    parts = []
-    if joined:
-        parts.append(f"{joined} {'person' if joined == 1 else 'people'} joined or came back")
-    if left:
-        parts.append(f"{left} {'person' if left == 1 else 'people'} left, paused or got paired")
-    return " and ".join(parts) or "someone's profile, a pair or the program settings changed"
+@dataclass(frozen=True)
+class PoolChange:
+    """How the pool moved since a preview: people who joined (or came back), people who left (or
+    paused, or got paired). Both 0: someone's profile, a pair or the settings changed."""
+
+    joined: int
+    left: int
 
 
-# --- preview ------------------------------------------------------------------------------
+def pool_change(before: frozenset[str], after: frozenset[str]) -> PoolChange:
+    return PoolChange(joined=len(after - before), left=len(before - after))
+
+
+# --- the admin channel's message ----------------------------------------------------------
+
+
+class BoardError(Exception):
+    """The round's message couldn't be posted; `error` is Slack's reason."""
+
+    def __init__(self, error: str):
+        super().__init__(error)
+        self.error = error
+
+
+class RoundBoard(Protocol):
+    """The round's message in the admin channel, kept in step with the round (best effort but
+    for `post_preview`). bot/slack/round_board.py is the Slack one."""
+
+    channel: str | None
+
+    def post_preview(self, rnd: MatchRound) -> tuple[str, str]:
+        """Post the preview; (channel, ts). Raises BoardError."""
+
+    def permalink(self, rnd: MatchRound) -> str | None: ...
+
+    def show_progress(self, rnd: MatchRound, *, decided_by: str, introduced: int, total: int,
+                      waiting: bool = False) -> None: ...
+
+    def show_finished(self, rnd: MatchRound, *, decided_by: str, introduced: int, total: int, unmatched: int,
+                      failed: list[tuple[str, str, str]]) -> None: ...
+
+    def show_cancelled(self, rnd: MatchRound, *, cancelled_by: str) -> None: ...
+
+    def show_stale(self, rnd: MatchRound, *, change: PoolChange) -> None: ...
+
+
+# --- outcomes (bot/blocks/rounds.py words them) -------------------------------------------
 
 
 @dataclass(frozen=True)
-class Reply:
-    """What to tell the admin privately (None: the channel message says it all)."""
+class OpenProposal:
+    """A proposal is already open: confirm or cancel it first."""
 
-    message: dict | None = None
-    round_id: int | None = None
+    round_id: int | None
+    created_by: str
+    permalink: str | None
 
 
-def _permalink(client: WebClient, rnd: MatchRound) -> str | None:
-    if not (rnd.channel_id and rnd.message_ts):
-        return None
-    try:
-        return client.chat_getPermalink(channel=rnd.channel_id, message_ts=rnd.message_ts).get("permalink")
-    except SlackApiError:
-        return None
+@dataclass(frozen=True)
+class NothingToMatch:
+    pool_size: int
+    unmatched: list[dict]
+
+
+@dataclass(frozen=True)
+class NotPosted:
+    """The preview couldn't be posted to the admin channel, so nothing was proposed."""
+
+    round_id: int
+    error: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class Previewed:
+    round_id: int
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The round had moved on (another click, another admin, a retry): its status now."""
+
+    round_id: int
+    status: str  # a ROUND_* status, or "missing"
+    decided_by: str | None
+
+
+@dataclass(frozen=True)
+class Stale:
+    round_id: int
+    change: PoolChange
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    round_id: int
+    pairs: int
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    round_id: int
+
+
+# --- preview ------------------------------------------------------------------------------
 
 
 def _open_or_orphan(session: Session, *, team_id: str, now: datetime) -> MatchRound | None:
@@ -149,26 +230,25 @@ def _open_or_orphan(session: Session, *, team_id: str, now: datetime) -> MatchRo
     return rnd
 
 
-def open_proposal_reply(deps: Deps, client: WebClient, *, team_id: str) -> Reply | None:
-    """The answer to `/mentoring match` while a proposal is open, or None if none is."""
+def open_proposal(deps: Deps, board: RoundBoard, *, team_id: str) -> OpenProposal | None:
+    """The proposal `/mentoring match` must not replace, if one is open."""
     with deps.db.session() as s:
         rnd = _open_or_orphan(s, team_id=team_id, now=deps.now())
     if rnd is None:
         return None
-    return Reply(views.build_open_proposal_exists(created_by=rnd.created_by, permalink=_permalink(client, rnd)),
-                 rnd.id)
+    return OpenProposal(rnd.id, rnd.created_by, board.permalink(rnd))
 
 
-def preview(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> Reply:
+def preview(deps: Deps, board: RoundBoard, *, team_id: str,
+            user_id: str) -> Previewed | NothingToMatch | OpenProposal | NotPosted:
     """Propose a round for the current pool and post it to the admin channel."""
     now = deps.now()
-    channel = deps.settings.admin_channel
     with deps.db.session(read_only=True) as s:
         snap = snapshot(s, team_id=team_id, now=now)
     proposal = proposal_for(snap)
     data = proposal.to_json_dict()
     if not proposal.pairs:
-        return Reply(views.build_nothing_to_match(pool_size=len(snap.pool), unmatched=data["unmatched"]))
+        return NothingToMatch(pool_size=len(snap.pool), unmatched=data["unmatched"])
     try:
         with deps.db.session() as s:
             if _open_or_orphan(s, team_id=team_id, now=now) is None:
@@ -181,52 +261,37 @@ def preview(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> Rep
             raise
         rnd = None
     if rnd is None:  # someone else's preview got in first
-        return open_proposal_reply(deps, client, team_id=team_id) or Reply(
-            views.build_open_proposal_exists(created_by=user_id, permalink=None))
+        return open_proposal(deps, board, team_id=team_id) or OpenProposal(None, user_id, None)
 
-    message = views.build_preview(round_id=rnd.id, proposal=data, created_by=user_id)
     try:
-        resp = client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"],
-                                       unfurl_links=False, unfurl_media=False)
-    except SlackApiError as e:
-        error = e.response.get("error") or f"http_{e.response.status_code}"
-        log.warning("Couldn't post the matching preview to %s: %s", channel, error)
+        channel, ts = board.post_preview(rnd)
+    except BoardError as e:
+        log.warning("Couldn't post the matching preview to %s: %s", board.channel, e.error)
         with deps.db.session() as s:
             repo.move(s, round_id=rnd.id, expected=ROUND_PROPOSED, to=ROUND_CANCELLED, open_slot=None,
                       decided_at=deps.now())
-        return Reply(views.build_preview_failed(error, channel), rnd.id)
+        return NotPosted(rnd.id, e.error, board.channel)
     with deps.db.session() as s:
-        repo.set_message(s, round_id=rnd.id, channel_id=resp.get("channel") or channel, message_ts=resp["ts"])
+        repo.set_message(s, round_id=rnd.id, channel_id=channel, message_ts=ts)
     log.info("Matching round %s proposed by %s: %d pairs", rnd.id, user_id, len(proposal.pairs))
-    return Reply(None, rnd.id)
+    return Previewed(rnd.id)
 
 
 # --- confirm and cancel -------------------------------------------------------------------
 
 
-def _update_message(client: WebClient, rnd: MatchRound, message: dict) -> None:
-    """Best effort: the preview message shows the round's state; the database holds the truth."""
-    if not (rnd.channel_id and rnd.message_ts):
-        return
-    try:
-        client.chat_update(channel=rnd.channel_id, ts=rnd.message_ts, text=message["text"],
-                           blocks=message["blocks"])
-    except SlackApiError as e:
-        log.warning("Couldn't update the preview of round %s: %s", rnd.id, e.response.get("error"))
-
-
-def _state_reply(deps: Deps, *, team_id: str, round_id: int) -> Reply:
+def _moved(deps: Deps, *, team_id: str, round_id: int) -> Moved:
     with deps.db.session(read_only=True) as s:
         rnd = repo.get(s, team_id=team_id, round_id=round_id)
-    status = rnd.status if rnd is not None else "missing"
-    return Reply({"response_type": "ephemeral",
-                  "text": views.round_state_reply(status, decided_by=rnd.decided_by if rnd else None)}, round_id)
+    return Moved(round_id, rnd.status if rnd is not None else "missing", rnd.decided_by if rnd else None)
 
 
-def confirm(deps: Deps, client: WebClient, *, team_id: str, round_id: int, user_id: str,
-            start_fanout: bool = True) -> Reply:
+def confirm(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, user_id: str,
+            introduce: Callable[[int], object] | None = None) -> Confirmed | Stale | Moved:
+    """Confirm a proposal: its pairs are created once, however many clicks race. `introduce(round_id)`
+    starts the introductions (bot/delivery/introductions.py) when the round is confirmed."""
     now = deps.now()
-    outcome = None
+    outcome: Confirmed | Stale | None = None
     with deps.db.session() as s:
         rnd = repo.get(s, team_id=team_id, round_id=round_id)
         if rnd is not None and rnd.status == ROUND_PROPOSED:
@@ -235,30 +300,27 @@ def confirm(deps: Deps, client: WebClient, *, team_id: str, round_id: int, user_
             if snap.fingerprint != rnd.pool_fingerprint:
                 if repo.move(s, round_id=round_id, expected=ROUND_PROPOSED, to=ROUND_STALE, open_slot=None,
                              decided_by=user_id, decided_at=now):
-                    outcome = ("stale", what_changed(proposal_user_ids(rnd.proposal), snap.user_ids))
+                    outcome = Stale(round_id, pool_change(proposal_user_ids(rnd.proposal), snap.user_ids))
             elif repo.move(s, round_id=round_id, expected=ROUND_PROPOSED, to=ROUND_INTRODUCING, open_slot=None,
                            decided_by=user_id, decided_at=now, pairs_total=len(pairs)):
-                repo.create_pairs(s, team_id=team_id, round_id=round_id, pairs=pairs, created_at=now)
-                outcome = ("confirmed", len(pairs))
+                pairs_repo.create_pairs(s, team_id=team_id, round_id=round_id, pairs=pairs, created_at=now)
+                outcome = Confirmed(round_id, len(pairs))
     if outcome is None:  # it had moved on already: another click, another admin, a retry
-        return _state_reply(deps, team_id=team_id, round_id=round_id)
+        return _moved(deps, team_id=team_id, round_id=round_id)
 
-    if outcome[0] == "stale":
-        log.info("Matching round %s is stale: %s", round_id, outcome[1])
-        _update_message(client, rnd, views.build_stale(proposal=rnd.proposal, what_changed=outcome[1]))
-        return Reply({"response_type": "ephemeral", "text": views.stale_reply(outcome[1])}, round_id)
-
-    log.info("Matching round %s confirmed by %s: introducing %d pairs", round_id, user_id, outcome[1])
-    _update_message(client, rnd, views.build_progress(proposal=rnd.proposal, decided_by=user_id, introduced=0,
-                                                      total=outcome[1]))
-    if start_fanout:
-        from bot.delivery import introductions as fanout
-
-        fanout.start_in_background(deps, team_id=team_id, round_id=round_id)
-    return Reply(None, round_id)
+    if isinstance(outcome, Stale):
+        log.info("Matching round %s is stale: %s", round_id, outcome.change)
+        board.show_stale(rnd, change=outcome.change)
+        return outcome
+    log.info("Matching round %s confirmed by %s: introducing %d pairs", round_id, user_id, outcome.pairs)
+    board.show_progress(rnd, decided_by=user_id, introduced=0, total=outcome.pairs)
+    if introduce is not None:
+        introduce(round_id)
+    return outcome
 
 
-def cancel(deps: Deps, client: WebClient, *, team_id: str, round_id: int, user_id: str) -> Reply:
+def cancel(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int,
+           user_id: str) -> Cancelled | Moved:
     with deps.db.session() as s:
         rnd = repo.get(s, team_id=team_id, round_id=round_id)
         moved = rnd is not None and repo.move(
@@ -266,53 +328,8 @@ def cancel(deps: Deps, client: WebClient, *, team_id: str, round_id: int, user_i
             decided_by=user_id, decided_at=deps.now())
     if not moved:
         if rnd is not None and rnd.status == ROUND_CANCELLED:
-            return Reply(None, round_id)  # a second click: already done, nothing to say
-        return _state_reply(deps, team_id=team_id, round_id=round_id)
+            return Cancelled(round_id)  # a second click: already done, nothing to say
+        return _moved(deps, team_id=team_id, round_id=round_id)
     log.info("Matching round %s cancelled by %s", round_id, user_id)
-    _update_message(client, rnd, views.build_cancelled(proposal=rnd.proposal, cancelled_by=user_id))
-    return Reply(None, round_id)
-
-
-def parse_round_id(value: str | None) -> int | None:
-    try:
-        n = int(value or "")
-    except ValueError:
-        return None
-    return n if n > 0 else None
-
-
-# --- the dry run's text -------------------------------------------------------------------
-
-
-def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
-    """A readable table of pairs with reasons, the unmatched and the figures."""
-    if not snap.pool:
-        return (f"Nobody in {team_id} is waiting to be matched: everyone who signed up is in a pair or "
-                "paused, or nobody has signed up yet.")
-    names = {p.slack_user_id: (p.name or "").strip() for p in snap.pool}
-
-    def who(uid: str) -> str:
-        return f"{names[uid]} ({uid})" if names.get(uid) else uid
-
-    s = proposal.stats
-    n = len(proposal.pairs)
-    lines = [f"Matching proposal for {team_id} (dry run: nothing saved, nothing sent)", ""]
-    sides = f"{s.get('mentors', 0)} mentors, {s.get('mentees', 0)} mentees, {s.get('either', 0)} either"
-    lines.append(f"Pool:   {s.get('participants', len(snap.pool))} people ({sides})")
-    lines.append(f"Pairs:  {n}; mentees with a wanted skill covered: "
-                 f"{s.get('mentees_with_wanted_skill_covered', 0)} of {n} "
-                 f"({round(100 * s.get('mentees_with_wanted_skill_covered_share', 0))}%); "
-                 f"mean score {s.get('mean_score', 0)}")
-    lines.append(f"Left in the pool: {len(proposal.unmatched)}")
-    if proposal.pairs:
-        width = max(len("MENTOR"), *(len(who(p.mentor)) for p in proposal.pairs))
-        lines += ["", f"{'MENTOR':<{width}}  {'MENTEE':<{width}}  SCORE"]
-        for p in proposal.pairs:
-            lines.append(f"{who(p.mentor):<{width}}  {who(p.mentee):<{width}}  {p.score:>5}")
-            lines += [f"    - {r}" for r in p.reasons]
-    else:
-        lines += ["", "No pair can be made from this pool."]
-    if proposal.unmatched:
-        lines += ["", f"NOT MATCHED ({len(proposal.unmatched)})"]
-        lines += [f"  {who(u.user_id)}: {u.reason}" for u in proposal.unmatched]
-    return "\n".join(lines)
+    board.show_cancelled(rnd, cancelled_by=user_id)
+    return Cancelled(round_id)

@@ -12,22 +12,20 @@ so nothing is sent twice.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.schedule import Rhythm
+from bot.domain.timezones import closest_name, iana_name
 from bot.services.people_import import whole_number
 from storage.db import Database
 from storage.models import ProgramSettings
-from storage.repositories import program
+from storage.repositories import settings as settings_repo
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -103,21 +101,15 @@ def _slot(option: str, raw: str, problems: list[str]) -> tuple[int, str] | None:
     return weekday, f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
-@cache
-def _timezones() -> dict[str, str]:
-    """Folded IANA name -> its proper spelling."""
-    return {name.casefold(): name for name in available_timezones()}
-
-
 def _timezone(raw: str, problems: list[str]) -> str | None:
     value = raw.strip()
-    proper = _timezones().get(value.casefold()) if value else None
+    proper = iana_name(value)
     if proper:
         return proper
-    hint = difflib.get_close_matches(value.casefold(), list(_timezones()), n=1, cutoff=0.6) if value else []
+    hint = closest_name(value)
     problems.append(
         f"{flag('digest_timezone')} '{value}' isn't an IANA time zone"
-        + (f" (did you mean '{_timezones()[hint[0]]}'?)" if hint else " (use a name such as Europe/London)")
+        + (f" (did you mean '{hint}'?)" if hint else " (use a name such as Europe/London)")
     )
     return None
 
@@ -207,7 +199,7 @@ def _copy(row: ProgramSettings) -> ProgramSettings:
 def get(db: Database, *, team_id: str) -> ProgramSettings:
     """The workspace's settings (defaults when it has none), detached from any session."""
     with db.session(read_only=True) as s:
-        return _copy(program.get_settings(s, team_id=team_id))
+        return _copy(settings_repo.get(s, team_id=team_id))
 
 
 def update_settings(db: Database, *, team_id: str, options: Mapping[str, str | None]) -> UpdateResult:

@@ -1,4 +1,5 @@
-"""Build the Bolt App. Called by the entry point and by tests; never at import time."""
+"""Build the Bolt App: the one place listeners are wired and unexpected errors are handled.
+Called by the entry point and by tests; never at import time."""
 
 from __future__ import annotations
 
@@ -7,32 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-)
 
+import handlers
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
-HTTP_THREADS = 16
+# Listeners ack from these threads; when all are busy with Web API calls, new requests wait for
+# their ack. Kept above the HTTP server's thread count (bot/server.py, 16).
 LISTENER_THREADS = 32
-
-
-def build_client(deps: Deps) -> WebClient:
-    """A Web API client that waits out 429s, honouring Retry-After.
-
-    A 429 means Slack did not act on the call, so retrying is safe. Dropped connections are not
-    retried here: Slack may have posted the message already, and the send ledger
-    (bot/outbox.py) settles such sends without a second copy.
-    """
-    return WebClient(
-        token=deps.settings.bot_token,
-        base_url=deps.settings.slack_api_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
-        timeout=15,
-    )
 
 
 class _DropTokenSkippedWarning(logging.Filter):
@@ -43,19 +27,17 @@ class _DropTokenSkippedWarning(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None, verify_token: bool = True) -> App:
+def create_app(deps: Deps, *, verify_token: bool = True) -> App:
     bolt_logger = logging.getLogger("bolt")
     if not any(isinstance(f, _DropTokenSkippedWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropTokenSkippedWarning())
     app = App(
-        client=client or build_client(deps),
+        client=deps.slack.listener(),
         signing_secret=deps.settings.signing_secret or None,
         token_verification_enabled=verify_token,
         # HTTP mode: answer Slack as soon as a listener acks; the rest of its work carries on.
         process_before_response=False,
         logger=bolt_logger,
-        # Listeners ack from these threads; when all are busy with Web API calls, new requests
-        # wait for their ack. Size it above the HTTP server's thread count.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
@@ -66,7 +48,5 @@ def create_app(deps: Deps, *, client: WebClient | None = None, verify_token: boo
         logger.error("Unhandled error while handling %s", kind, exc_info=error)
         return None
 
-    from handlers import register  # late import keeps module import side-effect free
-
-    register(app, deps)
+    handlers.register(app, deps)
     return app

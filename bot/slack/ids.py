@@ -100,8 +100,22 @@ class Event:
 SUBSCRIBED_EVENTS = (Event.APP_HOME_OPENED,)
 
 
+def goals_metadata(pair_id: int, role: str) -> str:
+    """The goals modal's private_metadata: whose goals it edits."""
+    return f"{pair_id}:{role}"
+
+
+def parse_goals_metadata(value: str | None) -> tuple[int, str] | None:
+    try:
+        pair_id, role = (value or "").split(":")
+        return int(pair_id), role
+    except ValueError:
+        return None
+
+
 def checkin_button_value(pair_id: int, cycle: int, kind: str) -> str:
-    """The value of a feedback-prompt button: which pair, cycle and kind ("checkin" | "final")."""
+    """The value of a feedback-prompt button, and the check-in modal's private_metadata: which
+    pair, cycle and kind ("checkin" | "final")."""
     return f"{pair_id}:{cycle}:{kind}"
 
 

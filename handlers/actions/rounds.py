@@ -2,42 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.blocks.admin import refusal_text
+from bot.blocks.rounds import NOT_A_ROUND, decision_reply
+from bot.delivery import introductions
 from bot.deps import Deps
 from bot.services import rounds
-from bot.slack import admin
-from bot.slack.ids import COMMAND, Action, Sub
+from bot.slack.forms import positive_int
+from bot.slack.ids import Action
+from bot.slack.round_board import SlackRoundBoard
 
 
 def register(app: App, deps: Deps) -> None:
-    def _decide(body: dict, client: WebClient, respond: Respond, service: Callable, what: str) -> None:
-        team_id = body["team"]["id"]
-        user_id = body["user"]["id"]
-        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-        refusal = admin.refusal(client, deps.settings, team_id=team_id, user_id=user_id, channel_id=channel_id,
-                                what=what)
+    def _decide(body: dict, context: BoltContext, client: WebClient, respond: Respond, what: str) -> None:
+        team_id, user_id = context.team_id, context.user_id
+        channel_id = context.channel_id or (body.get("container") or {}).get("channel_id", "")
+        refusal = deps.admins.refusal(client, team_id=team_id, user_id=user_id, channel_id=channel_id)
         if refusal:
-            respond(text=refusal, response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, what=what, admin_channel=deps.settings.admin_channel),
+                    response_type="ephemeral", replace_original=False)
             return
-        round_id = rounds.parse_round_id((body.get("actions") or [{}])[0].get("value"))
+        round_id = positive_int((body.get("actions") or [{}])[0].get("value"))
         if round_id is None:
-            respond(text=f"That button doesn't belong to a matching round I know. Run `{COMMAND} {Sub.MATCH}` "
-                         "for a new preview.", response_type="ephemeral", replace_original=False)
+            respond(text=NOT_A_ROUND, response_type="ephemeral", replace_original=False)
             return
-        reply = service(deps, client, team_id=team_id, round_id=round_id, user_id=user_id)
-        if reply.message:
-            respond(**reply.message, replace_original=False)
+        board = SlackRoundBoard(client, deps.settings.admin_channel)
+        if body["actions"][0]["action_id"] == Action.MATCH_CONFIRM:
+            outcome = rounds.confirm(deps, board, team_id=team_id, round_id=round_id, user_id=user_id,
+                                     introduce=lambda rid: introductions.start_in_background(deps, rid))
+        else:
+            outcome = rounds.cancel(deps, board, team_id=team_id, round_id=round_id, user_id=user_id)
+        reply = decision_reply(outcome)
+        if reply:
+            respond(**reply, replace_original=False)
 
     @app.action(Action.MATCH_CONFIRM)
-    def match_confirm(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+    def match_confirm(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        _decide(body, client, respond, rounds.confirm, "confirming a matching round")
+        _decide(body, context, client, respond, "confirming a matching round")
 
     @app.action(Action.MATCH_CANCEL)
-    def match_cancel(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+    def match_cancel(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        _decide(body, client, respond, rounds.cancel, "cancelling a matching round")
+        _decide(body, context, client, respond, "cancelling a matching round")

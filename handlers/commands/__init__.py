@@ -1,53 +1,23 @@
 """The `/mentoring` slash command and its subcommand router.
 
-Each feature module exposes `routes(deps) -> dict[subcommand, handler]`; a handler gets a
-`CommandRequest` and must call `req.ack(...)` first (Slack allows 3 seconds).
+Each feature module exposes `routes() -> dict[subcommand, handler]`; a handler gets a
+`CommandRequest` and must call `req.ack(...)` first (Slack allows 3 seconds). Admin subcommands
+are answered first, then checked (bot/slack/admin.py), then handled.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.blocks.admin import command_refusal_text
 from bot.blocks.onboarding import build_help_message
 from bot.deps import Deps
-from bot.slack.admin import admin_command_refusal
 from bot.slack.ids import ADMIN_SUBCOMMANDS, COMMAND, Sub
 from handlers.commands import onboarding, pairs, rounds
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class CommandRequest:
-    ack: Ack
-    respond: Respond
-    client: WebClient
-    body: dict
-    deps: Deps
-    args: list[str]  # words after the subcommand
-
-    @property
-    def team_id(self) -> str:
-        return self.body.get("team_id", "")
-
-    @property
-    def user_id(self) -> str:
-        return self.body.get("user_id", "")
-
-    @property
-    def channel_id(self) -> str:
-        return self.body.get("channel_id", "")
-
-    @property
-    def in_admin_channel(self) -> bool:
-        admin = self.deps.settings.admin_channel
-        return bool(admin) and self.channel_id == admin
-
+from handlers.commands.request import CommandRequest
 
 Handler = Callable[[CommandRequest], None]
 
@@ -56,22 +26,24 @@ def _help(req: CommandRequest) -> None:
     req.ack(**build_help_message(is_admin_channel=req.in_admin_channel))
 
 
-def build_routes(deps: Deps) -> dict[str, Handler]:
+def build_routes() -> dict[str, Handler]:
     routes: dict[str, Handler] = {Sub.HELP: _help}
     for module in (onboarding, pairs, rounds):
-        routes.update(module.routes(deps))
+        routes.update(module.routes())
     return routes
 
 
 def register(app: App, deps: Deps) -> None:
-    routes = build_routes(deps)
+    routes = build_routes()
 
     @app.command(COMMAND)
-    def mentoring(ack: Ack, respond: Respond, client: WebClient, body: dict) -> None:
+    def mentoring(ack: Ack, respond: Respond, client: WebClient, body: dict, context: BoltContext) -> None:
         words = (body.get("text") or "").split()
         sub = words[0].lower() if words else Sub.HELP
         handler = routes.get(sub)
-        req = CommandRequest(ack=ack, respond=respond, client=client, body=body, deps=deps, args=words[1:])
+        req = CommandRequest(ack=ack, respond=respond, client=client, deps=deps, team_id=context.team_id or "",
+                             user_id=context.user_id or "", channel_id=context.channel_id or "",
+                             trigger_id=body.get("trigger_id", ""), args=words[1:])
         if handler is None:
             ack(**build_help_message(unknown=words[0], is_admin_channel=req.in_admin_channel))
             return
@@ -80,10 +52,11 @@ def register(app: App, deps: Deps) -> None:
             # first, then reply through the response URL. The handler's own ack() does the same.
             ack()
             req.ack = _reply_via(respond)
-            refusal = admin_command_refusal(client, deps.settings, team_id=req.team_id, user_id=req.user_id,
-                                            channel_id=req.channel_id, sub=sub)
+            refusal = deps.admins.refusal(client, team_id=req.team_id, user_id=req.user_id,
+                                          channel_id=req.channel_id)
             if refusal:  # not an admin, or not in the admin channel: say why, change nothing
-                respond(response_type="ephemeral", text=refusal)
+                respond(response_type="ephemeral", text=command_refusal_text(
+                    refusal, sub=sub, admin_channel=deps.settings.admin_channel))
                 return
         handler(req)
 

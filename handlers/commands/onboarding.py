@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.blocks.onboarding import (
     build_join_modal,
     build_leave_confirm,
     build_not_a_member_message,
-    build_status_message,
-    standing_line,
+    build_status,
 )
-from bot.deps import Deps
 from bot.services import onboarding
 from bot.slack.ids import Sub
-
-if TYPE_CHECKING:
-    from handlers.commands import CommandRequest
+from handlers.commands.request import CommandRequest
 
 
-def routes(deps: Deps) -> dict:
+def routes() -> dict:
     return {Sub.JOIN: join, Sub.STATUS: status, Sub.LEAVE: leave}
 
 
@@ -27,20 +21,12 @@ def join(req: CommandRequest) -> None:
     req.ack()
     profile = onboarding.get_profile(req.deps.db, team_id=req.team_id, user_id=req.user_id)
     # Someone who left and comes back sees their old answers (unless they asked for deletion).
-    req.client.views_open(trigger_id=req.body["trigger_id"], view=build_join_modal(profile))
-
-
-def status_text(deps: Deps, *, team_id: str, user_id: str):
-    st = onboarding.standing(deps.db, team_id=team_id, user_id=user_id)
-    line = standing_line(st.profile, partner_id=st.partner_id, partner_role=st.partner_role,
-                         paired_since=st.paired_since, today=deps.now().date(), partners=st.pairs)
-    return st, line
+    req.client.views_open(trigger_id=req.trigger_id, view=build_join_modal(profile))
 
 
 def status(req: CommandRequest) -> None:
-    st, line = status_text(req.deps, team_id=req.team_id, user_id=req.user_id)
-    profile = st.profile if st.profile is not None and st.profile.status != "left" else None
-    req.ack(**build_status_message(profile, standing=line))
+    st = onboarding.standing(req.deps.db, team_id=req.team_id, user_id=req.user_id)
+    req.ack(**build_status(st, today=req.deps.now().date()))
 
 
 def leave(req: CommandRequest) -> None:

@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.blocks import goals as goals_words
+from bot.blocks import pauses as pause_words
 from bot.blocks.goals import build_goals_modal
-from bot.deps import Deps
-from bot.services import goals
-from bot.services import pauses as pausing
+from bot.delivery import notes
+from bot.services import goals, pauses
+from bot.services.errors import Refusal
 from bot.slack.ids import Sub
-
-if TYPE_CHECKING:
-    from handlers.commands import CommandRequest
+from handlers.commands.request import CommandRequest
 
 
-def routes(deps: Deps) -> dict:
+def routes() -> dict:
     return {Sub.GOALS: open_goals, Sub.PAUSE: pause, Sub.RESUME: resume}
 
 
 def open_goals(req: CommandRequest) -> None:
-    ctx, refusal = goals.open_goals(req.deps.db, team_id=req.team_id, user_id=req.user_id)
-    if refusal:
-        req.ack(text=refusal, response_type="ephemeral")
+    try:
+        ctx = goals.open_goals(req.deps.db, team_id=req.team_id, user_id=req.user_id)
+    except Refusal as e:
+        req.ack(text=goals_words.refusal(e), response_type="ephemeral")
         return
     req.ack()
-    req.client.views_open(trigger_id=req.body["trigger_id"], view=build_goals_modal(
+    req.client.views_open(trigger_id=req.trigger_id, view=build_goals_modal(
         pair_id=ctx.pair.id, role=ctx.role, partner_id=ctx.partner_id, goals=ctx.goals,
         partner_goals=ctx.partner_goals))
 
 
 def pause(req: CommandRequest) -> None:
     req.ack()  # the write below may wait for the database: answer Slack first
-    answer = pausing.pause(req.deps, team_id=req.team_id, user_id=req.user_id, text=" ".join(req.args))
-    req.respond(text=answer.reply, response_type="ephemeral")
-    pausing.send(req.deps, req.client, team_id=req.team_id, item=answer.note)
+    try:
+        result = pauses.pause(req.deps, team_id=req.team_id, user_id=req.user_id, text=" ".join(req.args))
+    except Refusal as e:
+        req.respond(text=pause_words.pause_refusal(e), response_type="ephemeral")
+        return
+    req.respond(text=pause_words.paused_reply(result), response_type="ephemeral")
+    req.deps.outbox.send_all(req.client, team_id=req.team_id, items=notes.pause_notes(result))
 
 
 def resume(req: CommandRequest) -> None:
     req.ack()
-    answer = pausing.resume(req.deps, team_id=req.team_id, user_id=req.user_id)
-    req.respond(text=answer.reply, response_type="ephemeral")
-    pausing.send(req.deps, req.client, team_id=req.team_id, item=answer.note)
+    try:
+        result = pauses.resume(req.deps, team_id=req.team_id, user_id=req.user_id)
+    except Refusal as e:
+        req.respond(text=pause_words.resume_refusal(e), response_type="ephemeral")
+        return
+    req.respond(text=pause_words.resumed_reply(result), response_type="ephemeral")
+    req.deps.outbox.send_all(req.client, team_id=req.team_id, items=notes.resume_notes(result))

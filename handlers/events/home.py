@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks.onboarding import build_home_view
+from bot.blocks.onboarding import build_home
 from bot.deps import Deps
+from bot.services import onboarding
 from bot.slack.ids import Event
-from handlers.commands.onboarding import status_text
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event(Event.APP_HOME_OPENED)
-    def home_opened(event: dict, body: dict, client: WebClient) -> None:
+    def home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        user_id = event["user"]
-        st, line = status_text(deps, team_id=body["team_id"], user_id=user_id)
-        profile = st.profile if st.profile is not None and st.profile.status != "left" else None
-        client.views_publish(user_id=user_id, view=build_home_view(profile, standing=line))
+        st = onboarding.standing(deps.db, team_id=context.team_id, user_id=event["user"])
+        client.views_publish(user_id=event["user"], view=build_home(st, today=deps.now().date()))

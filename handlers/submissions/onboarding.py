@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.onboarding import build_joined_dm, build_not_saved_dm
-from bot.delivery.outbox import Item, Outbox
+from bot.delivery import keys
+from bot.delivery.outbox import Item
 from bot.deps import Deps
 from bot.services import onboarding
+from bot.slack.forms import parse_join_submission
 from bot.slack.ids import View
 
 log = logging.getLogger(__name__)
@@ -20,14 +22,13 @@ log = logging.getLogger(__name__)
 
 def register(app: App, deps: Deps) -> None:
     @app.view(View.JOIN)
-    def join_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        profile, errors = onboarding.parse_join_submission(view["state"]["values"])
+    def join_submitted(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
+        profile, errors = parse_join_submission(view["state"]["values"])
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        team_id = body["team"]["id"] if body.get("team") else view["team_id"]
-        user_id = body["user"]["id"]
+        team_id, user_id = context.team_id, context.user_id
         name, tz = _slack_identity(client, user_id)
         try:
             row, created = onboarding.save_profile(
@@ -39,8 +40,8 @@ def register(app: App, deps: Deps) -> None:
             client.chat_postMessage(channel=user_id, text=build_not_saved_dm())
             return
         message = build_joined_dm(row, created=created)
-        Outbox(deps.db, clock=deps.now).send_once(client, team_id=team_id, item=Item(
-            key=f"joined:{user_id}:{row.updated_at.isoformat()}", kind="joined", channel=user_id,
+        deps.outbox.send_once(client, team_id=team_id, item=Item(
+            key=keys.joined(user_id, row.updated_at), kind="joined", channel=user_id,
             text=message["text"], blocks=message["blocks"], user_id=user_id))
 
 

@@ -1,16 +1,23 @@
 """Check-ins and final surveys: one row per (team, pair, person, cycle, kind).
 
 Keyword-only functions; no commits, no Slack. A second submission updates the same row, also
-when two submissions race (an atomic INSERT ... ON CONFLICT DO UPDATE).
+when two submissions race (an atomic INSERT ... ON CONFLICT DO UPDATE). `checked_in` and
+`meetings` are the prompt dispatcher's bulk reads.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
-from storage.models import CheckIn
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import PAIR_ACTIVE, CheckIn, Pair
 from storage.types import utcnow
+
+_CHUNK = 500
 
 # The answer columns a submission sets (everything but the key and the timestamps).
 ANSWER_FIELDS = ("met", "usefulness", "learned", "will_try", "blockers", "goal_progress",
@@ -57,3 +64,42 @@ def list_for_pair(session: Session, *, team_id: str, pair_id: int) -> list[Check
         select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.pair_id == pair_id)
         .order_by(CheckIn.cycle, CheckIn.user_id)
     ))
+
+
+def checked_in(
+    session: Session, *, team_id: str, pair_ids: Iterable[int]
+) -> dict[tuple[int, int, str], set[str]]:
+    """{(pair_id, cycle, kind): {user ids who checked in}} for the given pairs."""
+    ids = sorted(set(pair_ids))
+    out: dict[tuple[int, int, str], set[str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.exec(
+            select(CheckIn.pair_id, CheckIn.cycle, CheckIn.kind, CheckIn.user_id).where(
+                CheckIn.team_id == team_id, col(CheckIn.pair_id).in_(ids[start:start + _CHUNK])
+            )
+        )
+        for pair_id, cycle, kind, user_id in rows:
+            out.setdefault((pair_id, cycle, kind), set()).add(user_id)
+    return out
+
+
+def meetings(session: Session, *, team_id: str) -> dict[int, dict[int, datetime]]:
+    """{pair_id: {cycle: when the first "we met" check-in was made}} for the team's active pairs."""
+    rows = session.exec(
+        select(CheckIn.pair_id, CheckIn.cycle, func.min(CheckIn.created_at))
+        .join(Pair, col(Pair.id) == col(CheckIn.pair_id))
+        .where(CheckIn.team_id == team_id, Pair.status == PAIR_ACTIVE, col(CheckIn.met).is_(True))
+        .group_by(CheckIn.pair_id, CheckIn.cycle)
+    )
+    out: dict[int, dict[int, datetime]] = {}
+    for pair_id, cycle, first in rows:
+        out.setdefault(pair_id, {})[cycle] = _aware(first)
+    return out
+
+
+
+def _aware(value: datetime) -> datetime:
+    # Aggregates bypass the UTCDateTime column type: SQLite hands back text or naive values.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

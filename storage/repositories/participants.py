@@ -1,5 +1,11 @@
+"""Participants: profiles, pauses, leaving, and the matchable pool.
+
+Keyword-only functions over a Session; no commits (the caller's unit of work commits), no Slack.
+"""
+
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import date, datetime
 
 from sqlmodel import Session, col, delete, select
@@ -79,6 +85,22 @@ def set_paused(session: Session, *, team_id: str, user_id: str, until: date | No
     return row
 
 
+def pause_open_ended(session: Session, *, team_id: str, user_id: str, now: datetime) -> Participant | None:
+    """Pause until the person resumes by hand. A pause that was already running keeps the moment
+    it began."""
+    row = get(session, team_id=team_id, user_id=user_id)
+    if row is None or row.status == PARTICIPANT_LEFT:
+        return None
+    if row.status != PARTICIPANT_PAUSED:
+        row.paused_at = now
+    row.status = PARTICIPANT_PAUSED
+    row.paused_until = None
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
 def delete_personal_data(session: Session, *, team_id: str, user_id: str) -> bool:
     """Erase a person's profile, goals they wrote and their check-ins.
 
@@ -102,20 +124,33 @@ def list_for_team(session: Session, *, team_id: str) -> list[Participant]:
     )
 
 
-def active_pairs_of(session: Session, *, team_id: str, user_id: str) -> list[Pair]:
-    """Every active pair the person is in, newest first (a mentor with capacity > 1 has several)."""
-    return list(session.exec(
-        select(Pair)
-        .where(
-            Pair.team_id == team_id,
-            Pair.status == PAIR_ACTIVE,
-            (Pair.mentor_user_id == user_id) | (Pair.mentee_user_id == user_id),
-        )
-        .order_by(col(Pair.id).desc())
-    ))
+
+# What matching reads of a participant. Rows of plain columns load several times faster than
+# ORM objects, which matters at 10,000 people.
+POOL_COLUMNS = (
+    Participant.slack_user_id, Participant.name, Participant.side, Participant.skills_share,
+    Participant.skills_learn, Participant.seniority_years, Participant.department, Participant.timezone,
+    Participant.capacity, Participant.manager_slack_id, Participant.status, Participant.paused_until,
+    Participant.updated_at,
+)
+# The rows matchable_rows returns: plain named tuples, whose fields read much faster than a
+# database Row's when the 10,000 rows are turned into candidates and fingerprinted.
+PoolRow = namedtuple("PoolRow", [c.key for c in POOL_COLUMNS])
 
 
-def active_pair_of(session: Session, *, team_id: str, user_id: str) -> Pair | None:
-    """The person's newest active pair."""
-    pairs = active_pairs_of(session, team_id=team_id, user_id=user_id)
-    return pairs[0] if pairs else None
+def matchable_rows(session: Session, *, team_id: str, today: date) -> list:
+    """The matchable pool: active people not in an active pair (a pause that has ended counts as
+    active), ordered by Slack ID, as light rows (POOL_COLUMNS)."""
+    in_pair = set()
+    for mentor, mentee in session.exec(select(Pair.mentor_user_id, Pair.mentee_user_id)
+                                       .where(Pair.team_id == team_id, Pair.status == PAIR_ACTIVE)):
+        in_pair.update((mentor, mentee))
+    rows = session.exec(
+        select(*POOL_COLUMNS)
+        .where(Participant.team_id == team_id,
+               col(Participant.status).in_([PARTICIPANT_ACTIVE, PARTICIPANT_PAUSED]))
+        .order_by(Participant.slack_user_id))
+    make = PoolRow._make
+    return [make(r) for r in rows if r.slack_user_id not in in_pair
+            and not (r.status == PARTICIPANT_PAUSED and (r.paused_until is None or r.paused_until > today))]
+

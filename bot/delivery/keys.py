@@ -1,0 +1,61 @@
+"""Every send ledger key, made here and nowhere else.
+
+A key is unique per workspace and names one message that must go out once: the same event
+(a retried request, a double click, a second replica, a restart) makes the same key, so the
+ledger lets only one of them send it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+DIGEST = "digest"
+
+
+def prompt(kind: str, pair_id: int, cycle: int) -> str:
+    """A pair's scheduled prompt: nudge, feedback, reminder, final_survey, survey_reminder, closing."""
+    return f"{kind}:{pair_id}:{cycle}"
+
+
+def digest(team_id: str, slot_local: datetime) -> str:
+    """The admins' weekly digest, by the ISO week of its slot in the digest's time zone."""
+    year, week, _ = slot_local.isocalendar()
+    return f"{DIGEST}:{team_id}:{year}-W{week:02d}"
+
+
+def intro(pair_id: int) -> str:
+    return f"intro:{pair_id}"
+
+
+def intro_failed(pair_id: int, user_id: str) -> str:
+    return f"intro_failed:{pair_id}:{user_id}"
+
+
+def unmatched(round_id: int, user_id: str) -> str:
+    return f"unmatched:{round_id}:{user_id}"
+
+
+def joined(user_id: str, saved_at: datetime) -> str:
+    """The welcome DM after a join modal was saved (each save of the profile is one event)."""
+    return f"joined:{user_id}:{saved_at.isoformat()}"
+
+
+def goals(pair_id: int, role: str, saved_at: datetime, channel: str) -> str:
+    return f"goals:{pair_id}:{role}:{saved_at.isoformat()}:{channel}"
+
+
+def pause_note(pair_id: int, user_id: str, until: date | None, today: date) -> str:
+    """The note to a partner that someone paused: until a date, or open-ended from today."""
+    return f"pause:{pair_id}:{user_id}:{until.isoformat() if until else f'open-{today.isoformat()}'}"
+
+
+def resume_note(pair_id: int, user_id: str, today: date) -> str:
+    return f"resume:{pair_id}:{user_id}:{today.isoformat()}"
+
+
+def pair_ended_partner(pair_id: int) -> str:
+    return f"pair_ended:{pair_id}:partner"
+
+
+def pair_ended_admins(pair_id: int) -> str:
+    return f"pair_ended:{pair_id}:admins"

@@ -1,0 +1,47 @@
+"""Why a use case can't go ahead: small exceptions with no words in them.
+
+Listeners catch `Refusal` and tell the person why, in the words of bot/blocks (each feature
+says it its own way: "nothing to pause" is not "goals come once you're matched").
+"""
+
+from __future__ import annotations
+
+
+class Refusal(Exception):
+    """The request is understood but can't be done; nothing was changed."""
+
+
+class NotSignedUp(Refusal):
+    """The person isn't in the program (never joined, or left)."""
+
+
+class NotMatched(Refusal):
+    """Signed up, but not in an active pair."""
+
+
+class PairNotFound(Refusal):
+    """No such pair in this workspace (or a button that names none)."""
+
+
+class NotInPair(Refusal):
+    """The pair is someone else's."""
+
+
+class PairEnded(Refusal):
+    """The pairing is over, so it can't be changed any more."""
+
+
+class RoleChanged(Refusal):
+    """The person's role in the pair isn't the one the open modal was made for."""
+
+
+class Garbled(Refusal):
+    """A button or modal names something that can't exist (a cycle past the program's end, ...)."""
+
+
+class NotPaused(Refusal):
+    """Asked to resume while not paused."""
+
+
+class UnreadablePause(Refusal):
+    """The pause length or date can't be understood; `str(e)` says why, in the person's words."""

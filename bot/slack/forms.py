@@ -1,0 +1,260 @@
+"""Modals and buttons into typed inputs: `view.state.values` becomes a `ProfileInput`, a list of
+`GoalSlot`s or `CheckinAnswers`, with a field error (keyed by block_id, in the person's words)
+for each problem; a button's value or a modal's metadata becomes the thing it names.
+
+Services only ever see what comes out of here, never a Slack payload. Each `parse_*` returns
+`(input, errors)`: the input is empty whenever `errors` isn't, so a bad form changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.blocks.checkins import KEEP_MEETING, PROGRESS, RECOMMEND, USEFULNESS, YES
+from bot.domain import catalog
+from bot.domain.schedule import add_months
+from bot.services.checkins import CheckinAnswers, CheckinTarget
+from bot.services.onboarding import ProfileInput
+from bot.slack.ids import (
+    CheckinBlock,
+    GoalBlock,
+    JoinBlock,
+    parse_checkin_button_value,
+    parse_goals_metadata,
+)
+from storage.models import CHECKIN_FINAL, GOAL_MENTEE, GOAL_MENTOR
+from storage.repositories.goals import GoalSlot
+
+# --- reading state ------------------------------------------------------------------------
+
+
+def _element(values: dict, block_id: str) -> dict:
+    """The state of the block's input (its action_id equals its block_id in every modal)."""
+    return (values.get(block_id) or {}).get(block_id) or {}
+
+
+def _selected(values: dict, block_id: str) -> str | None:
+    opt = _element(values, block_id).get("selected_option")
+    return opt.get("value") if opt else None
+
+
+def _multi(values: dict, block_id: str) -> list[str]:
+    return [o.get("value") for o in (_element(values, block_id).get("selected_options") or [])]
+
+
+def _raw_text(values: dict, block_id: str) -> str:
+    return str(_element(values, block_id).get("value") or "")
+
+
+def _text(values: dict, block_id: str) -> str:
+    """A text input's value, trimmed; runs of spaces inside a line collapse to one."""
+    lines = [" ".join(line.split()) for line in _raw_text(values, block_id).strip().splitlines()]
+    return "\n".join(lines)
+
+
+# --- buttons and metadata -----------------------------------------------------------------
+
+
+def positive_int(value: str | None) -> int | None:
+    """A button's value naming a pair or a round, or None when it names none."""
+    try:
+        n = int(value or "")
+    except ValueError:
+        return None
+    return n if n > 0 else None
+
+
+def checkin_target(value: str | None) -> CheckinTarget | None:
+    """A feedback prompt's button value, or the check-in modal's metadata."""
+    parsed = parse_checkin_button_value(value or "")
+    return CheckinTarget(*parsed) if parsed else None
+
+
+def goals_target(private_metadata: str | None) -> tuple[int | None, str]:
+    """(pair id, role) the goals modal was opened for; (None, mentee) when unreadable."""
+    meta = parse_goals_metadata(private_metadata)
+    if meta is None:
+        return None, GOAL_MENTEE
+    pair_id, role = meta
+    return pair_id, role if role in (GOAL_MENTEE, GOAL_MENTOR) else GOAL_MENTEE
+
+
+def first_goal_block(role: str) -> str:
+    """Where a refusal shows in the goals modal: on its first input."""
+    return GoalBlock.slot(GoalBlock.WHAT if role == GOAL_MENTEE else GoalBlock.LEARN_BACK, 1)
+
+
+# --- the join modal -----------------------------------------------------------------------
+
+
+def parse_join_submission(values: dict) -> tuple[ProfileInput | None, dict[str, str]]:
+    """The join modal -> a ProfileInput, or field errors keyed by block_id."""
+    errors: dict[str, str] = {}
+
+    side = _selected(values, JoinBlock.SIDE)
+    if side not in catalog.SIDES:
+        errors[JoinBlock.SIDE] = "Choose how you'd like to take part."
+
+    share = _multi(values, JoinBlock.SKILLS_SHARE)
+    learn = _multi(values, JoinBlock.SKILLS_LEARN)
+    if any(k not in catalog.SKILL_BY_KEY for k in share):
+        errors[JoinBlock.SKILLS_SHARE] = "Pick skills from the list."
+    if any(k not in catalog.SKILL_BY_KEY for k in learn):
+        errors[JoinBlock.SKILLS_LEARN] = "Pick skills from the list."
+    if side in (catalog.MENTOR, catalog.EITHER) and not share and JoinBlock.SKILLS_SHARE not in errors:
+        errors[JoinBlock.SKILLS_SHARE] = "Pick at least one skill you can share with your partner."
+    if side in (catalog.MENTEE, catalog.EITHER) and not learn and JoinBlock.SKILLS_LEARN not in errors:
+        errors[JoinBlock.SKILLS_LEARN] = "Pick at least one skill you'd like to learn."
+
+    raw_years = _raw_text(values, JoinBlock.SENIORITY).strip()
+    years = -1
+    try:
+        years = int(raw_years)
+    except ValueError:
+        pass
+    if not 0 <= years <= catalog.MAX_SENIORITY_YEARS:
+        errors[JoinBlock.SENIORITY] = (
+            f"Enter your years of work experience as a whole number from 0 to {catalog.MAX_SENIORITY_YEARS}."
+        )
+
+    department = " ".join(_raw_text(values, JoinBlock.DEPARTMENT).split())
+    if not department:
+        errors[JoinBlock.DEPARTMENT] = "Tell us your department so we can pair you across teams."
+    elif len(department) > catalog.MAX_DEPARTMENT_LEN:
+        errors[JoinBlock.DEPARTMENT] = f"Keep it under {catalog.MAX_DEPARTMENT_LEN} characters."
+
+    mode = _selected(values, JoinBlock.MEETING_MODE) or "video"
+    if mode not in catalog.MEETING_MODES:
+        errors[JoinBlock.MEETING_MODE] = "Pick one of the options."
+    frequency = _selected(values, JoinBlock.FREQUENCY) or "weekly"
+    if frequency not in catalog.FREQUENCIES:
+        errors[JoinBlock.FREQUENCY] = "Pick one of the options."
+
+    intro = _raw_text(values, JoinBlock.INTRO).strip()
+    if len(intro) > catalog.MAX_INTRO_LEN:
+        errors[JoinBlock.INTRO] = f"Keep your intro under {catalog.MAX_INTRO_LEN} characters."
+
+    if errors:
+        return None, errors
+    return ProfileInput(
+        side=side,
+        skills_share=sorted(set(share)),
+        skills_learn=sorted(set(learn)),
+        seniority_years=years,
+        department=department,
+        meeting_mode=mode,
+        meeting_frequency=frequency,
+        intro=intro,
+    ), {}
+
+
+# --- the goals modal ----------------------------------------------------------------------
+
+
+def parse_goals_submission(values: dict, *, role: str, today: date) -> tuple[list[GoalSlot], dict[str, str]]:
+    """The goals modal -> the filled slots (slot numbers kept), or field errors keyed by block_id.
+    `today` is the person's local date: a target date must be after it, within 12 months."""
+    errors: dict[str, str] = {}
+    slots: list[GoalSlot] = []
+    if role == GOAL_MENTOR:
+        for n in range(1, catalog.MAX_GOALS + 1):
+            bid = GoalBlock.slot(GoalBlock.LEARN_BACK, n)
+            what = _text(values, bid)
+            if len(what) > catalog.MAX_LEARN_BACK:
+                errors[bid] = f"Keep it under {catalog.MAX_LEARN_BACK} characters."
+            elif what:
+                slots.append(GoalSlot(position=n, what=what))
+        if not slots and not errors:
+            errors[GoalBlock.slot(GoalBlock.LEARN_BACK, 1)] = "Add at least one thing you'd like to learn back."
+        return ([] if errors else slots), errors
+
+    latest = add_months(today, 12)
+    for n in range(1, catalog.MAX_GOALS + 1):
+        b_what, b_why = GoalBlock.slot(GoalBlock.WHAT, n), GoalBlock.slot(GoalBlock.WHY, n)
+        b_measure, b_target = GoalBlock.slot(GoalBlock.MEASURE, n), GoalBlock.slot(GoalBlock.TARGET, n)
+        what, why, measure = _text(values, b_what), _text(values, b_why), _text(values, b_measure)
+        raw_target = _element(values, b_target).get("selected_date") or None
+        target: date | None = None
+        if raw_target:
+            try:
+                target = date.fromisoformat(raw_target)
+            except ValueError:
+                errors[b_target] = "Pick a date from the calendar."
+            else:
+                if target <= today:
+                    errors[b_target] = "Pick a date in the future."
+                elif target > latest:
+                    errors[b_target] = "Pick a date within the next 12 months."
+        if not what:
+            if n == 1:
+                errors[b_what] = "Start with your first goal: what would you like to get better at?"
+            elif why or measure or raw_target:
+                errors[b_what] = "Say what this goal is, or clear its other fields to remove it."
+            continue
+        for bid, value, limit in ((b_what, what, catalog.MAX_GOAL_WHAT), (b_why, why, catalog.MAX_GOAL_WHY),
+                                  (b_measure, measure, catalog.MAX_GOAL_MEASURE)):
+            if len(value) > limit:
+                errors[bid] = f"Keep it under {limit} characters."
+        slots.append(GoalSlot(position=n, what=what, why=why, measure=measure, target_date=target))
+    return ([] if errors else slots), errors
+
+
+# --- the check-in modal -------------------------------------------------------------------
+
+
+def parse_checkin_submission(values: dict, *, kind: str,
+                             goal_ids: set[int]) -> tuple[CheckinAnswers, dict[str, str]]:
+    """The check-in (or final survey) modal -> answers, or field errors keyed by block_id.
+    `goal_ids`: the pair's goals now, which progress may be reported on."""
+    errors: dict[str, str] = {}
+    met_raw = _selected(values, CheckinBlock.MET)
+    if met_raw not in ("yes", "no"):
+        errors[CheckinBlock.MET] = "Let us know whether you met."
+    met = met_raw == YES
+
+    usefulness = _selected(values, CheckinBlock.USEFULNESS)
+    if usefulness is not None and usefulness not in USEFULNESS:
+        errors[CheckinBlock.USEFULNESS] = "Pick a number from 1 to 5."
+    elif usefulness is None and met:
+        errors[CheckinBlock.USEFULNESS] = "You met: how useful was it, from 1 to 5?"
+
+    texts = {}
+    for name, bid in (("learned", CheckinBlock.LEARNED), ("will_try", CheckinBlock.WILL_TRY),
+                      ("blockers", CheckinBlock.BLOCKERS)):
+        value = _raw_text(values, bid).strip()
+        if len(value) > catalog.MAX_CHECKIN_TEXT:
+            errors[bid] = f"Keep it under {catalog.MAX_CHECKIN_TEXT} characters."
+        texts[name] = value
+
+    progress: dict[str, str] = {}
+    for bid in values:
+        if not bid.startswith(CheckinBlock.PROGRESS_PREFIX):
+            continue
+        try:
+            goal_id = int(bid[len(CheckinBlock.PROGRESS_PREFIX):])
+        except ValueError:
+            goal_id = None
+        key = _selected(values, bid)
+        if goal_id not in goal_ids:
+            errors[bid] = ("That goal isn't one of your pair's goals any more. Close this and "
+                           "open the check-in again to see the current list.")
+        elif key is not None and key not in PROGRESS:
+            errors[bid] = "Pick one of the options."
+        elif key is not None:
+            progress[str(goal_id)] = key
+
+    answers = CheckinAnswers(met=met, usefulness=int(usefulness) if met and usefulness in USEFULNESS else None,
+                             goal_progress=progress, **texts)
+    if kind == CHECKIN_FINAL:
+        overall = _selected(values, CheckinBlock.OVERALL)
+        recommend = _selected(values, CheckinBlock.RECOMMEND)
+        keep = _selected(values, CheckinBlock.KEEP_MEETING)
+        if overall not in USEFULNESS:
+            errors[CheckinBlock.OVERALL] = "Pick a number from 1 to 5."
+        if recommend not in RECOMMEND:
+            errors[CheckinBlock.RECOMMEND] = "Pick yes, maybe or no."
+        if keep not in KEEP_MEETING:
+            errors[CheckinBlock.KEEP_MEETING] = "Pick one of the options."
+        answers.update(overall_usefulness=int(overall) if overall in USEFULNESS else None,
+                       recommend=recommend, keep_meeting=keep)
+    return (CheckinAnswers() if errors else answers), errors

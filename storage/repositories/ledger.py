@@ -1,0 +1,72 @@
+"""The send ledger's rows (bot/delivery/outbox.py owns the protocol; this module owns its SQL).
+
+Keyword-only functions over a Session; no commits, no Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import SEND_CLAIMED, SendLedger
+
+
+def claim(session: Session, *, rows: Iterable[dict]) -> dict[str, int]:
+    """Insert rows whose (team_id, key) is new; returns {key: id} of the ones inserted.
+
+    One cached INSERT ... ON CONFLICT (team_id, key) DO NOTHING RETURNING statement runs for all
+    rows (SQLAlchemy batches it), rather than compiling a huge VALUES list; rows go in key order,
+    so two claimers on PostgreSQL lock keys in the same order and can't deadlock.
+    """
+    ordered = sorted(rows, key=lambda r: r["key"])
+    if not ordered:
+        return {}
+    table = SendLedger.__table__
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    stmt = (insert(table).on_conflict_do_nothing(index_elements=["team_id", "key"])
+            .returning(table.c.key, table.c.id))
+    return {key: row_id for key, row_id in session.connection().execute(stmt, ordered)}
+
+
+def start_attempt(session: Session, *, row_id: int, seen_attempts: int, at: datetime) -> bool:
+    """Compare-and-set the next attempt of a claimed row; True if this call got it."""
+    result = session.execute(
+        update(SendLedger)
+        .where(col(SendLedger.id) == row_id, col(SendLedger.status) == SEND_CLAIMED,
+               col(SendLedger.attempts) == seen_attempts)
+        .values(attempts=seen_attempts + 1, claimed_at=at, in_doubt=True)
+    )
+    return result.rowcount == 1
+
+
+def finish(session: Session, *, row_id: int, **values) -> None:
+    session.execute(update(SendLedger).where(col(SendLedger.id) == row_id).values(**values))
+
+
+def get(session: Session, *, row_id: int) -> SendLedger | None:
+    return session.get(SendLedger, row_id)
+
+
+def by_key(session: Session, *, team_id: str, key: str) -> SendLedger | None:
+    return session.exec(select(SendLedger).where(SendLedger.team_id == team_id, SendLedger.key == key)).first()
+
+
+def unsettled(session: Session, *, claimed_before: datetime, team_id: str | None = None,
+              limit: int = 200) -> list[SendLedger]:
+    """Rows still `claimed` whose claim (or last attempt) is older than `claimed_before`."""
+    q = select(SendLedger).where(col(SendLedger.status) == SEND_CLAIMED, col(SendLedger.claimed_at) < claimed_before)
+    if team_id:
+        q = q.where(SendLedger.team_id == team_id)
+    return list(session.exec(q.order_by(SendLedger.id).limit(limit)))
+
+
+def recent_keys(session: Session, *, team_id: str, since: datetime) -> set[str]:
+    """Keys the ledger recorded for the team since `since` (an optimisation only: the ledger's
+    unique key is what guarantees exactly once)."""
+    return set(session.exec(
+        select(SendLedger.key).where(SendLedger.team_id == team_id, col(SendLedger.claimed_at) >= since)
+    ))

@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeslack import FakeSlack  # noqa: E402
-from tests.harness import SIGNING_SECRET  # noqa: E402
-from tests.slackreq import SlackRequests  # noqa: E402
+from tests.support.fakeslack import FakeSlack  # noqa: E402
+from tests.support.harness import SIGNING_SECRET  # noqa: E402
+from tests.support.slackreq import SlackRequests  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -149,7 +149,7 @@ class PerWorkspaceTokens(SlackClients):
 
 
 def bench_send(url: str, *, sends: int, limit: float, pacer_rate: float) -> dict:
-    from tests.fakeslack import FakeSlack
+    from tests.support.fakeslack import FakeSlack
 
     db = Database(url)
     schema.upgrade(db)
@@ -194,7 +194,7 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="bench_dispatcher_")
     targets = [("SQLite", lambda name: f"sqlite:///{tmp}/{name}.db", None)]
     if args.database_url:
-        from tests import dbutil
+        from tests.support import dbutil
 
         admin = normalise_database_url(args.database_url)
         targets.append(("PostgreSQL", lambda name, a=admin: dbutil.create_postgres_database(a, f"bench_{name}"),
@@ -207,7 +207,7 @@ def main() -> int:
             decide.append(bench_decide(url, label, args.pairs))
         finally:
             if admin:
-                from tests import dbutil
+                from tests.support import dbutil
 
                 dbutil.drop_postgres_database(admin, url)
 

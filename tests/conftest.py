@@ -7,7 +7,9 @@ import pytest
 
 from storage import schema
 from storage.db import Database
-from tests import dbutil
+from tests.support import dbutil
+from tests.support.fakeslack import FakeSlack
+from tests.support.harness import start_harness
 
 BACKENDS = ["sqlite", "postgresql"]
 _PG_HINT = ("set TEST_DATABASE_URL=postgresql://user@host/dbname to run them too "
@@ -114,31 +116,31 @@ def empty_db(request, tmp_path):
 
 @pytest.fixture
 def fake_slack():
-    from tests.fakeslack import FakeSlack
-
     with FakeSlack() as fake:
         yield fake
         fake.assert_clean()
 
 
-@pytest.fixture
-def bot(fake_slack, sqlite_db):
-    """The whole app over HTTP, on SQLite, against the fake Slack Web API."""
-    from tests.harness import start_harness
+def _over_http(request: pytest.FixtureRequest) -> bool:
+    """Tests under tests/journeys/ reach the app through the real HTTP server; the others
+    dispatch the same signed requests into it in process."""
+    return "journeys" in request.node.path.parts
 
-    harness = start_harness(fake_slack, sqlite_db)
+
+@pytest.fixture
+def bot(request, fake_slack, sqlite_db):
+    """The whole app, on SQLite, against the fake Slack Web API."""
+    harness = start_harness(fake_slack, sqlite_db, http=_over_http(request))
     yield harness
-    harness.server.close()
+    harness.close()
 
 
 @pytest.fixture
-def bot_on(fake_slack, db):
+def bot_on(request, fake_slack, db):
     """The same, on SQLite and PostgreSQL."""
-    from tests.harness import start_harness
-
-    harness = start_harness(fake_slack, db)
+    harness = start_harness(fake_slack, db, http=_over_http(request))
     yield harness
-    harness.server.close()
+    harness.close()
 
 
 APP_ENV_VARS = ("SLACK_TEAM_ID", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",

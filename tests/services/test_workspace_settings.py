@@ -17,8 +17,8 @@ from storage import schema
 from storage.db import Database
 from storage.models import ProgramSettings
 from storage.repositories import settings as settings_repo
-from tests.factories import started_pair
-from tests.harness import Clock, make_settings
+from tests.support.factories import started_pair
+from tests.support.harness import Clock, make_settings
 
 T = "T0001"
 DEFAULTS = ProgramSettings(team_id=T).model_dump()

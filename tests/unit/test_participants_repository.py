@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from storage.models import PAIR_ACTIVE, CheckIn, Goal, Pair, Participant
 from storage.repositories import participants as repo
-from tests.factories import participant_create
+from tests.support.factories import participant_create
 
 
 def test_upsert_creates_then_updates_same_record(db):

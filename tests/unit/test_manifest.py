@@ -11,9 +11,9 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.slack.ids import COMMAND, SUBSCRIBED_EVENTS
-from tests.fakeslack import specs_dir
+from tests.support.fakeslack import specs_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def manifest() -> dict:

@@ -26,8 +26,8 @@ from bot.deps import build_deps
 from storage import schema
 from storage.db import Database
 from storage.models import PAIR_ENDED, SEND_SENT, CheckIn, Pair, SendLedger
-from tests.factories import started_pair
-from tests.harness import ADMIN_CHANNEL, TEAM
+from tests.support.factories import started_pair
+from tests.support.harness import ADMIN_CHANNEL, TEAM
 
 INTRODUCED = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)
 FIRST_MONDAY = date(2026, 2, 23)

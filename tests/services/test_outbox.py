@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.delivery.outbox import METADATA_EVENT_TYPE, Item, Outbox, Outcome
 from storage.models import SEND_CLAIMED, SEND_FAILED, SEND_SENT, SEND_STALE, SendLedger
-from tests.harness import Clock
+from tests.support.harness import Clock
 
 T = "T0001"
 

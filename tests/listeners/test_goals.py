@@ -6,28 +6,18 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlmodel import select
 
 from bot.blocks import goals as goals_words
 from bot.slack.ids import Action, GoalBlock, View
 from storage.models import Goal, Pair
-from tests.factories import paired
-from tests.slackreq import date as date_value
-from tests.slackreq import plain, values_from_view
+from tests.support.slackreq import date as date_value
+from tests.support.slackreq import plain, values_from_view
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 ANA, BEN, EVE = "U0ANA", "U0BEN", "U0EVE"  # mentee, mentor, someone else
 W, WHY, M, T, LB = GoalBlock.WHAT, GoalBlock.WHY, GoalBlock.MEASURE, GoalBlock.TARGET, GoalBlock.LEARN_BACK
 slot = GoalBlock.slot
-
-
-@pytest.fixture
-def pair(bot):
-    bot.clock.set(NOW)
-    _, _, pair = paired(bot.db, mentee=dict(slack_user_id=ANA, name="Ana Silva"),
-                        mentor=dict(slack_user_id=BEN, name="Ben Okafor"))
-    return pair
 
 
 def goals(bot) -> list[Goal]:

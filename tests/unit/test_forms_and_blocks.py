@@ -10,9 +10,9 @@ from bot.blocks.goals import build_goals_modal, build_goals_posted
 from bot.domain.schedule import add_months
 from bot.slack.forms import parse_checkin_submission, parse_goals_submission
 from bot.slack.ids import CheckinBlock, GoalBlock, View, parse_goals_metadata
-from tests.fakeslack import check_view
-from tests.slackreq import date as date_value
-from tests.slackreq import plain, radio, static, values_from_view
+from tests.support.fakeslack import check_view
+from tests.support.slackreq import date as date_value
+from tests.support.slackreq import plain, radio, static, values_from_view
 
 TODAY = date(2026, 3, 2)
 W, WHY, M, T = GoalBlock.WHAT, GoalBlock.WHY, GoalBlock.MEASURE, GoalBlock.TARGET

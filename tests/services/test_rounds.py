@@ -20,9 +20,9 @@ from bot.slack.round_board import SlackRoundBoard
 from storage.models import ROUND_INTRODUCING, ROUND_STALE, MatchRound, Pair, ProgramSettings
 from storage.repositories import participants as participants_repo
 from storage.repositories import rounds as repo
-from tests.factories import mentee_create, participant_create, seed_participants
-from tests.fakeslack import check_message
-from tests.harness import make_settings
+from tests.support.factories import mentee_create, participant_create, seed_participants
+from tests.support.fakeslack import check_message
+from tests.support.harness import make_settings
 
 T = "T0001"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -20,9 +20,9 @@ from bot.services import onboarding
 from bot.slack.ids import Action
 from storage.models import PAIR_ENDED, ROUND_DONE, SEND_CLAIMED, Pair, SendLedger
 from storage.repositories import participants as repo
-from tests.factories import participant_create
-from tests.harness import ADMIN_CHANNEL, TEAM
-from tests.test_journey_matching import (
+from tests.support.factories import participant_create
+from tests.support.harness import ADMIN_CHANNEL, TEAM
+from tests.support.rounds import (
     MENTEES,
     all_rows,
     click,

@@ -7,7 +7,8 @@
     req.view_submission("U1", view, values_from_view(view, {"goal": plain("Learn Rust")}))
 
 Every request method returns (status, headers, body) where body is parsed JSON when
-the answer is JSON, else text. Keyword options accepted by every request method:
+the answer is JSON, else text. Requests go over HTTP to `url`, or, given `dispatch=`, straight
+into the app in the same process (still signed, still verified by Bolt). Keyword options accepted by every request method:
 bad_signature=True, timestamp=<int> (e.g. stale), headers={...} (e.g. X-Slack-Retry-Num).
 """
 
@@ -22,6 +23,7 @@ import secrets
 import time as _time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -253,8 +255,12 @@ class SlackRequests:
         response_url_base: str = "https://hooks.slack.com/",
         user_names: dict[str, str] | None = None,
         timeout: float = 10.0,
+        dispatch: Callable[[bytes, dict[str, str]], tuple[int, dict[str, str], bytes]] | None = None,
     ) -> None:
+        """`dispatch(body, headers) -> (status, headers, body)`: deliver in process instead of
+        over HTTP (e.g. to Bolt's `app.dispatch`); `url` is then unused."""
         self.url = url
+        self.dispatch = dispatch
         self.signing_secret = signing_secret
         self.team_id = team_id
         self.team_domain = team_domain
@@ -273,6 +279,9 @@ class SlackRequests:
         secret = self.signing_secret + "-wrong" if bad_signature else self.signing_secret
         hdrs = sign(body, secret, timestamp, content_type)
         hdrs.update(headers or {})
+        if self.dispatch is not None:
+            status, resp_headers, raw = self.dispatch(body, hdrs)
+            return status, resp_headers, _parse_body(resp_headers, raw)
         req = urllib.request.Request(self.url, data=body, headers=hdrs, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:

@@ -1,47 +1,13 @@
-"""Onboarding journeys through the real app: signed requests in, Web API calls and rows out."""
+"""Onboarding listeners, with signed requests dispatched in process: help, the join modal and its
+errors, status, leaving, App Home; Web API calls and rows out."""
 
 from __future__ import annotations
 
 import time
 
-from sqlmodel import select
-
 from bot.slack.ids import Action, JoinBlock, View
-from storage.models import Participant
-from tests.slackreq import multi, number, plain, radio, values_from_view
-
-USER = "U0ANA"
-
-
-def participants(bot) -> list[Participant]:
-    with bot.db.session() as s:
-        return list(s.exec(select(Participant)))
-
-
-def open_join_modal(bot, user=USER) -> dict:
-    before = len(bot.fake.calls_to("views.open"))
-    status, _, body = bot.slack.command(user, "join")
-    assert status == 200 and not body  # a bare ack; the modal does the talking
-    call = bot.fake.wait_for("views.open", count=before + 1)[-1]
-    view = call.json("view")
-    assert view["callback_id"] == View.JOIN
-    return view
-
-
-def valid_values(view, **overrides):
-    values = {
-        JoinBlock.SIDE: radio("mentor"),
-        JoinBlock.SKILLS_SHARE: multi(["ai_tools", "social_media"]),
-        JoinBlock.SKILLS_LEARN: multi(["leadership"]),
-        JoinBlock.SENIORITY: number(3),
-        JoinBlock.DEPARTMENT: plain("  Customer   Success "),
-    }
-    values.update(overrides)
-    return values_from_view(view, values)
-
-
-def dms_to(bot, user):
-    return [c for c in bot.fake.calls_to("chat.postMessage") if c.params.get("channel") == user]
+from tests.support.onboarding import USER, dms_to, open_join_modal, participants, valid_values
+from tests.support.slackreq import multi, number, plain, radio, values_from_view
 
 
 def test_help_for_no_text_unknown_text_and_help(bot):
@@ -54,28 +20,6 @@ def test_help_for_no_text_unknown_text_and_help(bot):
     assert status == 200
     assert "I don't know `dance` yet" in body["blocks"][0]["text"]["text"]
     assert participants(bot) == []
-
-
-def test_join_stores_the_participant_with_slack_time_zone_and_confirms_in_a_dm(bot):
-    bot.fake.add_user(USER, name="Ana Silva", tz="America/New_York")
-    view = open_join_modal(bot)
-    call = bot.fake.last_call("views.open")
-    assert call.params["trigger_id"]  # the command's trigger_id was used
-
-    status, _, body = bot.slack.view_submission(USER, view, valid_values(view))
-    assert status == 200 and not body  # closes the modal
-
-    dm = bot.wait_until(lambda: dms_to(bot, USER), what="the welcome DM")[0]
-    assert "Welcome to reverse mentoring" in dm.params["text"]
-    [row] = participants(bot)
-    assert (row.team_id, row.slack_user_id, row.name) == ("T0001", USER, "Ana Silva")
-    assert row.side == "mentor"
-    assert row.skills_share == ["ai_tools", "social_media"]
-    assert row.skills_learn == ["leadership"]
-    assert row.seniority_years == 3
-    assert row.department == "Customer Success"
-    assert row.timezone == "America/New_York"
-    assert row.status == "active"
 
 
 def test_invalid_join_answers_field_errors_and_stores_nothing(bot):
@@ -192,19 +136,6 @@ def test_leave_and_delete_erases_the_profile(bot):
     assert participants(bot) == []
 
 
-def test_bad_signature_and_stale_timestamp_are_refused_and_change_nothing(bot):
-    status, _, _ = bot.slack.command(USER, "join", bad_signature=True)
-    assert status == 401
-    status, _, _ = bot.slack.command(USER, "join", timestamp=int(time.time()) - 6 * 60)
-    assert status == 401
-    view = {"type": "modal", "callback_id": View.JOIN, "blocks": []}
-    status, _, _ = bot.slack.view_submission(USER, view, {}, bad_signature=True)
-    assert status == 401
-    time.sleep(0.2)
-    assert bot.fake.calls_to("views.open") == []
-    assert participants(bot) == []
-
-
 def test_app_home_shows_join_button_then_profile(bot):
     status, _, _ = bot.slack.app_home_opened(USER)
     assert status == 200
@@ -217,13 +148,6 @@ def test_app_home_shows_join_button_then_profile(bot):
     bot.slack.block_action(USER, Action.HOME_JOIN, container={"type": "view", "view_id": "V1"})
     view = bot.fake.wait_for("views.open")[-1].json("view")
     assert view["callback_id"] == View.JOIN
-
-
-def test_healthz(bot):
-    import urllib.request
-
-    with urllib.request.urlopen(f"{bot.url}/healthz", timeout=5) as resp:
-        assert resp.status == 200
 
 
 def test_a_database_failure_after_the_modal_closed_is_explained_and_saves_nothing(bot, monkeypatch):
@@ -241,23 +165,3 @@ def test_a_database_failure_after_the_modal_closed_is_explained_and_saves_nothin
     dm = bot.wait_until(lambda: dms_to(bot, USER), what="the apology DM")[0]
     assert "couldn't save your profile just now, so nothing has changed" in dm.params["text"]
     assert participants(bot) == []
-
-
-def test_two_first_submissions_at_once_leave_one_record(bot):
-    import threading
-
-    view = open_join_modal(bot)
-    values = valid_values(view)
-    barrier = threading.Barrier(2)
-
-    def submit():
-        barrier.wait()
-        bot.slack.view_submission(USER, view, values)
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    bot.wait_until(lambda: len(dms_to(bot, USER)) == 2, what="two confirmations")
-    assert len(participants(bot)) == 1

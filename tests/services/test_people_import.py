@@ -9,7 +9,7 @@ from storage import schema
 from storage.db import Database
 from storage.models import PARTICIPANT_ACTIVE, PARTICIPANT_LEFT, PARTICIPANT_PAUSED, Participant
 from storage.repositories import participants as repo
-from tests.factories import participant_create
+from tests.support.factories import participant_create
 
 HEADER = "slack_user_id,name,side,skills_share,skills_learn,seniority_years,department,timezone"
 MENTOR = "U001,Ana Diaz,mentor,ai_tools,,2,Marketing,Europe/Madrid"

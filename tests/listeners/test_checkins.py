@@ -12,19 +12,11 @@ from sqlmodel import select
 from bot.blocks import checkins as checkin_words
 from bot.slack.ids import Action, CheckinBlock, View, checkin_button_value
 from storage.models import CheckIn, Goal
-from tests.factories import paired
-from tests.slackreq import plain, radio, static, values_from_view
+from tests.support.factories import paired
+from tests.support.slackreq import plain, radio, static, values_from_view
 
 NOW = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)
 ANA, BEN, EVE = "U0ANA", "U0BEN", "U0EVE"
-
-
-@pytest.fixture
-def pair(bot_on):
-    bot_on.clock.set(NOW)
-    _, _, pair = paired(bot_on.db, mentee=dict(slack_user_id=ANA, name="Ana Silva"),
-                        mentor=dict(slack_user_id=BEN, name="Ben Okafor"))
-    return pair
 
 
 @pytest.fixture

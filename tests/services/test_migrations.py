@@ -24,10 +24,10 @@ from sqlmodel import SQLModel
 
 from bot.cli import main
 from storage import schema
-from tests import legacy
-from tests.harness import ADMIN_CHANNEL, SIGNING_SECRET
+from tests.support import legacy
+from tests.support.harness import ADMIN_CHANNEL, SIGNING_SECRET
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAD = schema.head()
 
 

@@ -34,9 +34,9 @@ from storage.models import (
     Participant,
     SendLedger,
 )
-from tests.factories import started_pair
-from tests.fakeslack import check_message
-from tests.harness import ADMIN_CHANNEL, TEAM, Clock, make_settings
+from tests.support.factories import started_pair
+from tests.support.fakeslack import check_message
+from tests.support.harness import ADMIN_CHANNEL, TEAM, Clock, make_settings
 
 
 def utc(*args) -> datetime:

@@ -6,26 +6,17 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlmodel import select
 
 from bot.blocks import pauses as pause_words
 from bot.slack.ids import Action
 from storage.models import CheckIn, Goal, Pair, Participant, SendLedger
 from storage.repositories import participants as repo
-from tests.factories import paired, participant_create
-from tests.harness import ADMIN_CHANNEL
+from tests.support.factories import participant_create
+from tests.support.harness import ADMIN_CHANNEL
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # Monday 2 March in London
 ANA, BEN = "U0ANA", "U0BEN"  # mentee, mentor
-
-
-@pytest.fixture
-def pair(bot_on):
-    bot_on.clock.set(NOW)
-    _, _, pair = paired(bot_on.db, mentee=dict(slack_user_id=ANA, name="Ana Silva"),
-                        mentor=dict(slack_user_id=BEN, name="Ben Okafor"))
-    return pair
 
 
 def person(bot, user) -> Participant:

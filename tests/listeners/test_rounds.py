@@ -7,7 +7,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
 
 from bot.blocks import rounds as views
 from bot.blocks.rounds import build_intro
@@ -29,84 +28,22 @@ from storage.models import (
     SendLedger,
 )
 from storage.repositories import participants as participants_repo
-from tests.factories import mentee_create, participant_create, seed_participants
-from tests.harness import ADMIN_CHANNEL, TEAM, start_harness
-
-ADMIN = "U0ADM"
-MENTORS = ["U0M1", "U0M2", "U0M3"]
-MENTEES = ["U0E1", "U0E2", "U0E3"]
-LONE = "U0LONE"  # a mentee nine hours away from every mentor: stays unmatched
-EVERYONE = MENTORS + MENTEES + [LONE]
-
-
-def seed(bot, *, n: int = 3) -> None:
-    bot.fake.add_user(ADMIN, name="Ada Admin")
-    bot.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN, "U0OTHER"])
-    people = []
-    for i in range(n):
-        people.append(participant_create(slack_user_id=MENTORS[i], name=f"Mentor {i + 1}"))
-        people.append(mentee_create(slack_user_id=MENTEES[i], name=f"Mentee {i + 1}"))
-    people.append(mentee_create(slack_user_id=LONE, name="Lone Mentee", timezone="Asia/Tokyo"))
-    seed_participants(bot.db, people)
-    for uid in EVERYONE:
-        bot.fake.add_user(uid)
-
-
-def all_rows(bot, model):
-    with bot.db.session() as s:
-        return list(s.exec(select(model).order_by(model.id)))
-
-
-def command_reply(bot, user, channel=ADMIN_CHANNEL) -> dict:
-    """Run `/mentoring match`: Slack gets a bare ack at once; the answer comes through the
-    command's response URL. Returns that answer's parameters."""
-    before = len(bot.fake.calls_to("response_url"))
-    status, _, body = bot.slack.command(user, "match", channel_id=channel)
-    assert status == 200 and not body
-    return bot.fake.wait_for("response_url", count=before + 1)[-1].params
-
-
-def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL):
-    """Run `/mentoring match` and return (the first reply, the preview message call)."""
-    before = len(bot.fake.calls_to("chat.postMessage"))
-    body = command_reply(bot, user, channel)
-    call = bot.fake.wait_for("chat.postMessage", count=before + 1)[-1]
-    assert call.params["channel"] == ADMIN_CHANNEL
-
-    def recorded():
-        with bot.db.session() as s:
-            return s.exec(select(MatchRound).where(MatchRound.message_ts == call.response["ts"])).first()
-    bot.wait_until(recorded, what="the preview's ts stored")
-    return body, call
-
-
-def click(bot, call, action_id, user=ADMIN, channel=ADMIN_CHANNEL):
-    message = {"blocks": call.json("blocks"), "text": call.params["text"], "ts": call.response["ts"]}
-    status, _, _ = bot.slack.block_action(user, action_id, channel_id=channel, message=message,
-                                          message_ts=call.response["ts"])
-    assert status == 200
-
-
-def round_row(bot) -> MatchRound:
-    [row] = all_rows(bot, MatchRound)
-    return row
-
-
-def wait_round(bot, status, timeout=10.0) -> MatchRound:
-    def check():
-        with bot.db.session() as s:
-            row = s.exec(select(MatchRound)).first()
-            return row if row is not None and row.status == status else None
-    row = bot.wait_until(check, timeout=timeout, what=f"round {status}")
-    if status == ROUND_DONE:  # the final state of the preview message follows the database
-        bot.wait_until(lambda: any("introduced" in c.params["text"] for c in bot.fake.calls_to("chat.update")),
-                       what="the final update")
-    return row
-
-
-def intro_posts(bot):
-    return [c for c in bot.fake.calls_to("chat.postMessage")
-            if ((c.json("metadata") or {}).get("event_payload") or {}).get("key", "").startswith("intro:")]
+from tests.support.factories import mentee_create, participant_create
+from tests.support.harness import ADMIN_CHANNEL, TEAM, start_harness
+from tests.support.rounds import (
+    ADMIN,
+    LONE,
+    MENTEES,
+    MENTORS,
+    all_rows,
+    click,
+    command_reply,
+    intro_posts,
+    preview,
+    round_row,
+    seed,
+    wait_round,
+)
 
 
 def unmatched_posts(bot):
@@ -249,7 +186,7 @@ def test_without_an_admin_channel_admin_commands_say_how_to_set_one(fake_slack, 
         assert "MENTORING_ADMIN_CHANNEL" in body["text"]
         assert all_rows(bot, MatchRound) == []
     finally:
-        bot.server.close()
+        bot.close()
 
 
 def test_non_admin_and_outside_clicks_on_confirm_change_nothing(bot):

@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakeslack import FakeSlack, check_blocks, check_view, load_method_specs
-from tests.slackreq import (
+from tests.support.fakeslack import FakeSlack, check_blocks, check_view, load_method_specs
+from tests.support.slackreq import (
     SlackRequests,
     checkboxes,
     date,

@@ -9,7 +9,7 @@ import pytest
 from bot.cli import main
 from storage import schema
 from storage.db import Database
-from tests.factories import mentee_create, participant_create, seed_participants
+from tests.support.factories import mentee_create, participant_create, seed_participants
 
 
 @pytest.fixture

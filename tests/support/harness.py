@@ -1,4 +1,10 @@
-"""Journey-test harness: the real Bolt app behind the real HTTP server, talking to FakeSlack.
+"""Test harness: the real Bolt app, built by the real composition root, talking to FakeSlack.
+
+Two ways in, the same signed requests either way (tests/slackreq.py):
+- `start_harness(fake, db)`: in process, through Bolt's `app.dispatch` (as bolt-python's own
+  scenario tests do): Bolt still verifies every signature; fast, no sockets on our side.
+- `start_harness(fake, db, http=True)`: behind the real HTTP server (waitress), as Slack reaches
+  the bot in production.
 
 Every port is OS-assigned and every database is private to the test, so tests run in parallel.
 """
@@ -11,13 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from slack_bolt import App, BoltRequest
+
 from bot.deps import Deps, build_deps
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.slack.app import create_app
 from storage.db import Database
-from tests.fakeslack import FakeSlack
-from tests.slackreq import SlackRequests
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackreq import SlackRequests
 
 SIGNING_SECRET = "8f742231b10e8888abcd99111222a5a5"
 TEAM = "T0001"
@@ -50,12 +58,17 @@ class BotHarness:
     db: Database
     deps: Deps
     clock: Clock
-    server: HttpServer
+    app: App
     slack: SlackRequests
+    server: HttpServer | None = None  # None: requests are dispatched in process
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
 
     def wait_until(self, predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition"):
         """Listeners keep working after they ack; wait for the effect they promise."""
@@ -84,13 +97,26 @@ def make_settings(fake: FakeSlack, database_url: str, **overrides) -> Settings:
     return Settings(**values)
 
 
-def start_harness(fake: FakeSlack, db: Database, *, threads: int = 8, **settings_overrides) -> BotHarness:
+def _dispatcher(app: App):
+    def dispatch(body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        resp = app.dispatch(BoltRequest(body=body.decode("utf-8"), headers=headers))
+        flat = {k.title(): (v[0] if isinstance(v, list | tuple) else v) for k, v in resp.headers.items()}
+        return resp.status, flat, (resp.body or "").encode("utf-8")
+    return dispatch
+
+
+def start_harness(fake: FakeSlack, db: Database, *, http: bool = False, threads: int = 8,
+                  **settings_overrides) -> BotHarness:
     clock = Clock()
     fake.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
     deps = build_deps(make_settings(fake, db.url, **settings_overrides), db, clock=clock)
     app = create_app(deps)
-    server = HttpServer(app, host="127.0.0.1", port=0, threads=threads)
-    server.start_in_thread()
-    slack = SlackRequests(f"http://127.0.0.1:{server.port}/slack/events", SIGNING_SECRET, team_id=TEAM,
-                          response_url_base=fake.hooks_base_url)
-    return BotHarness(fake=fake, db=db, deps=deps, clock=clock, server=server, slack=slack)
+    server = None
+    url = "in-process"
+    if http:
+        server = HttpServer(app, host="127.0.0.1", port=0, threads=threads)
+        server.start_in_thread()
+        url = f"http://127.0.0.1:{server.port}/slack/events"
+    slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM, response_url_base=fake.hooks_base_url,
+                          dispatch=None if http else _dispatcher(app))
+    return BotHarness(fake=fake, db=db, deps=deps, clock=clock, app=app, slack=slack, server=server)

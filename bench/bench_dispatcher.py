@@ -1,4 +1,4 @@
-"""Benchmark of the prompt dispatcher (bot/dispatcher.py) and the per-workspace pacer (bot/sender.py).
+"""Benchmark of the prompt dispatcher (bot/delivery/dispatcher.py) and the per-workspace pacer (bot/delivery/sender.py).
 
     .venv/bin/python bench/bench_dispatcher.py                      # SQLite, 5,000 pairs, 600 sends
     .venv/bin/python bench/bench_dispatcher.py --database-url postgresql://postgres@127.0.0.1:5432/test

@@ -1,6 +1,6 @@
 """The program's scheduled messages: pure builders returning {"text", "blocks"}.
 
-Posted by the dispatcher (bot/dispatcher.py) into a pair's group DM, and the weekly digest
+Posted by the dispatcher (bot/delivery/dispatcher.py) into a pair's group DM, and the weekly digest
 into the admin channel. Every check-in ask carries the check-in button, because a prompt that
 was missed is never sent late: the next message has to carry the ask.
 """

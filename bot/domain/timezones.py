@@ -63,3 +63,11 @@ def closest_name(raw: str) -> str | None:
     value = raw.strip().casefold()
     hint = difflib.get_close_matches(value, list(_by_folded_name()), n=1, cutoff=0.6) if value else []
     return _by_folded_name()[hint[0]] if hint else None
+
+
+def unknown_zone_problem(label: str, raw: str) -> str:
+    """What to tell someone who typed a zone name this machine doesn't know (command line, CSV)."""
+    value = raw.strip()
+    hint = closest_name(value)
+    return (f"{label} '{value}' isn't an IANA time zone"
+            + (f" (did you mean '{hint}'?)" if hint else " (use a name such as Europe/London)"))

@@ -63,10 +63,7 @@ def pause(deps: Deps, *, team_id: str, user_id: str, text: str) -> Paused:
             until = parse_pause(text, today=today)
         except ValueError as e:
             raise UnreadablePause(str(e)) from None
-        if until is not None:
-            people.set_paused(s, team_id=team_id, user_id=user_id, until=until, now=deps.now())
-        else:
-            people.pause_open_ended(s, team_id=team_id, user_id=user_id, now=deps.now())
+        people.set_paused(s, team_id=team_id, user_id=user_id, until=until, now=deps.now(), open_ended=until is None)
         pairs = pairs_repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
     return Paused(user_id=user_id, until=until, today=today, partners=_partners(pairs, user_id))
 

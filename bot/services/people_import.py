@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from bot.domain import catalog
-from bot.domain.timezones import closest_name, iana_name
+from bot.domain.timezones import iana_name, unknown_zone_problem
 from storage.db import Database
 from storage.models import PARTICIPANT_LEFT, ParticipantCreate
 from storage.repositories import participants as repo
@@ -134,19 +134,13 @@ def _who(side: str) -> str:
 
 
 def _parse_timezone(raw: str, problems: list[str]) -> str:
-    value = raw.strip()
-    if not value:
+    if not raw.strip():
         problems.append("timezone is empty (use an IANA name such as Europe/London)")
         return ""
-    proper = iana_name(value)
-    if proper:
-        return proper
-    hint = closest_name(value)
-    problems.append(
-        f"timezone '{value}' isn't an IANA time zone"
-        + (f" (did you mean '{hint}'?)" if hint else " (use a name such as Europe/London)")
-    )
-    return ""
+    proper = iana_name(raw)
+    if proper is None:
+        problems.append(unknown_zone_problem("timezone", raw))
+    return proper or ""
 
 
 def whole_number(raw: str, name: str, low: int, high: int, problems: list[str]) -> int | None:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.schedule import Rhythm
-from bot.domain.timezones import closest_name, iana_name
+from bot.domain.timezones import iana_name, unknown_zone_problem
 from bot.services.people_import import whole_number
 from storage.db import Database
 from storage.models import ProgramSettings
@@ -102,16 +102,10 @@ def _slot(option: str, raw: str, problems: list[str]) -> tuple[int, str] | None:
 
 
 def _timezone(raw: str, problems: list[str]) -> str | None:
-    value = raw.strip()
-    proper = iana_name(value)
-    if proper:
-        return proper
-    hint = closest_name(value)
-    problems.append(
-        f"{flag('digest_timezone')} '{value}' isn't an IANA time zone"
-        + (f" (did you mean '{hint}'?)" if hint else " (use a name such as Europe/London)")
-    )
-    return None
+    proper = iana_name(raw)
+    if proper is None:
+        problems.append(unknown_zone_problem(flag("digest_timezone"), raw))
+    return proper
 
 
 def parse_options(options: Mapping[str, str | None]) -> tuple[dict[str, Any], list[str]]:

@@ -67,34 +67,19 @@ def mark_left(session: Session, *, team_id: str, user_id: str) -> Participant | 
 
 
 def set_paused(session: Session, *, team_id: str, user_id: str, until: date | None,
-               now: datetime | None = None) -> Participant | None:
-    """Pause until `until` (the first day back), or end the pause when `until` is None.
-    A pause that is extended keeps the moment it began."""
+               now: datetime | None = None, open_ended: bool = False) -> Participant | None:
+    """Pause until `until` (the first day back), or until the person resumes by hand when
+    `open_ended`; with neither, end the pause. A pause that is extended keeps the moment it began."""
     row = get(session, team_id=team_id, user_id=user_id)
     if row is None or row.status == PARTICIPANT_LEFT:
         return None
-    if until is not None and row.status != PARTICIPANT_PAUSED:
+    pausing = until is not None or open_ended
+    if pausing and row.status != PARTICIPANT_PAUSED:
         row.paused_at = now or utcnow()
-    elif until is None:
+    elif not pausing:
         row.paused_at = None
-    row.status = PARTICIPANT_PAUSED if until is not None else PARTICIPANT_ACTIVE
+    row.status = PARTICIPANT_PAUSED if pausing else PARTICIPANT_ACTIVE
     row.paused_until = until
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return row
-
-
-def pause_open_ended(session: Session, *, team_id: str, user_id: str, now: datetime) -> Participant | None:
-    """Pause until the person resumes by hand. A pause that was already running keeps the moment
-    it began."""
-    row = get(session, team_id=team_id, user_id=user_id)
-    if row is None or row.status == PARTICIPANT_LEFT:
-        return None
-    if row.status != PARTICIPANT_PAUSED:
-        row.paused_at = now
-    row.status = PARTICIPANT_PAUSED
-    row.paused_until = None
     row.updated_at = utcnow()
     session.add(row)
     session.flush()

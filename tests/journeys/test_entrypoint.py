@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.support.processes import child_env, free_port, wait_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef"}
 
 
@@ -51,14 +47,8 @@ def test_commands_without_slack_need_no_tokens():
     assert s.bot_token == "" and s.database_url == "sqlite:///mentoring.db"
 
 
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORING_", "DATABASE_URL", "PORT"))}
-    env.update(extra)
-    return env
-
-
 def test_python_m_bot_without_settings_exits_with_one_clear_message(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=_env(PYTHONPATH=str(ROOT)),
+    proc = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=child_env(),
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -68,26 +58,13 @@ def test_python_m_bot_without_settings_exits_with_one_clear_message(tmp_path):
 
 
 def test_python_m_bot_serves_http_and_healthz_then_stops_on_sigterm(tmp_path, fake_slack):
-    import socket
-
-    with socket.socket() as sock:  # an OS-assigned free port for the child to bind
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = _env(PYTHONPATH=str(ROOT), SLACK_API_URL=fake_slack.base_url, PORT=str(port), HOST="127.0.0.1",
+    port = free_port()
+    env = child_env(SLACK_API_URL=fake_slack.base_url, PORT=str(port), HOST="127.0.0.1",
                DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", **GOOD)
     proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
-                    assert resp.status == 200
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"bot did not come up: {proc.stdout.read()}") from None
-                time.sleep(0.1)
+        wait_healthy(proc, port, timeout=30)
         assert fake_slack.calls_to("auth.test")  # it checked its token with Slack
         assert (tmp_path / "bot.db").exists()
     finally:
@@ -99,7 +76,7 @@ def test_python_m_bot_serves_http_and_healthz_then_stops_on_sigterm(tmp_path, fa
 
 def test_python_m_bot_with_a_refused_token_says_so(tmp_path, fake_slack):
     fake_slack.fail_next("auth.test", error="invalid_auth")
-    env = _env(PYTHONPATH=str(ROOT), SLACK_API_URL=fake_slack.base_url,
+    env = child_env(SLACK_API_URL=fake_slack.base_url,
                DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", **GOOD)
     proc = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60)
@@ -116,7 +93,7 @@ def test_the_env_file_is_read_from_where_the_bot_is_started(tmp_path):
                                    "PORT=http\nLOG_LEVEL=loud\n")
     (tmp_path / "deploy").mkdir()
     proc = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path / "deploy",
-                          env=_env(PYTHONPATH=str(ROOT), LOG_LEVEL="INFO"), capture_output=True, text=True,
+                          env=child_env(LOG_LEVEL="INFO"), capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2
     assert "PORT must be a number between 1 and 65535 (got 'http')" in proc.stderr

@@ -26,6 +26,7 @@ from tests.support.rounds import (
     MENTEES,
     all_rows,
     click,
+    confirm_while_slack_refuses,
     intro_posts,
     preview,
     seed,
@@ -208,14 +209,7 @@ def test_the_active_person_of_a_pair_that_couldnt_be_introduced_is_told(bot_on):
     bot = bot_on
     seed(bot)
     bot.fake.add_user("U0E2", deleted=True)  # deactivated since signing up
-    _, call = preview(bot)
-
-    def open_(c):
-        return {"ok": False, "error": "user_disabled"} if "U0E2" in c.params["users"] else None
-
-    bot.fake.set_handler("conversations.open", open_)
-    click(bot, call, Action.MATCH_CONFIRM)
-    wait_round(bot, ROUND_DONE)
+    confirm_while_slack_refuses(bot, "U0E2")
     [failed] = [p for p in all_rows(bot, Pair) if p.mentee_user_id == "U0E2"]
     mentor = failed.mentor_user_id
     assert [(r.key, r.status, r.payload["channel"]) for r in ledger(bot) if r.key.startswith("intro_failed:")] == [

@@ -38,6 +38,7 @@ from tests.support.rounds import (
     all_rows,
     click,
     command_reply,
+    confirm_while_slack_refuses,
     intro_posts,
     preview,
     round_row,
@@ -444,14 +445,7 @@ def test_two_processes_resuming_the_same_round_introduce_each_pair_once(bot_on, 
 
 def test_a_pair_with_a_deactivated_person_is_reported_and_goes_back_to_the_pool(bot):
     seed(bot)
-    _, call = preview(bot)
-
-    def open_(c):
-        return {"ok": False, "error": "user_disabled"} if "U0E2" in c.params["users"] else None
-
-    bot.fake.set_handler("conversations.open", open_)
-    click(bot, call, Action.MATCH_CONFIRM)
-    wait_round(bot, ROUND_DONE)
+    confirm_while_slack_refuses(bot, "U0E2")
     pairs = {p.mentee_user_id: p for p in all_rows(bot, Pair)}
     assert pairs["U0E2"].status == PAIR_ENDED and pairs["U0E2"].introduced_at is None
     assert "user_disabled" in pairs["U0E2"].end_reason

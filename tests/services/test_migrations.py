@@ -5,15 +5,11 @@ release has migrated. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -26,8 +22,8 @@ from bot.cli import main
 from storage import schema
 from tests.support import legacy
 from tests.support.harness import ADMIN_CHANNEL, SIGNING_SECRET
+from tests.support.processes import ROOT, child_env, free_port, wait_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
 HEAD = schema.head()
 
 
@@ -247,10 +243,7 @@ def test_the_bot_refuses_to_start_on_a_newer_database(tmp_path):
 
 
 def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "MENTORING_", "DATABASE_URL", "PORT", "TEST_DATABASE_URL"))}
-    env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN="xoxb-1-2-abc", SLACK_SIGNING_SECRET=SIGNING_SECRET, **extra)
-    return env
+    return child_env(SLACK_BOT_TOKEN="xoxb-1-2-abc", SLACK_SIGNING_SECRET=SIGNING_SECRET, **extra)
 
 
 class _MigrationLockHeld:
@@ -307,11 +300,7 @@ def test_three_migrates_at_once_migrate_once(empty_db):
 
 def test_three_bots_starting_together_all_come_up_after_one_migration(empty_db, fake_slack):
     url = empty_db.engine.url.render_as_string(hide_password=False)
-    ports = []
-    for _ in range(3):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
+    ports = [free_port() for _ in range(3)]
     procs = []
     try:
         with _MigrationLockHeld(empty_db) as lock:
@@ -322,16 +311,7 @@ def test_three_bots_starting_together_all_come_up_after_one_migration(empty_db, 
                                         HOST="127.0.0.1")))
             _wait_for_waiters(lock, 3, procs)
         for port, proc in zip(ports, procs, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
-                        assert resp.status == 200
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"a bot did not come up: {proc.stdout.read()}") from None
-                    time.sleep(0.1)
+            wait_healthy(proc, port)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

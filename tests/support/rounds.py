@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.slack.ids import Action
 from storage.models import ROUND_DONE, MatchRound
 from tests.support.factories import mentee_create, participant_create, seed_participants
 from tests.support.harness import ADMIN_CHANNEL
@@ -84,3 +85,16 @@ def wait_round(bot, status, timeout=10.0) -> MatchRound:
 def intro_posts(bot):
     return [c for c in bot.fake.calls_to("chat.postMessage")
             if ((c.json("metadata") or {}).get("event_payload") or {}).get("key", "").startswith("intro:")]
+
+
+def confirm_while_slack_refuses(bot, user_id: str, error: str = "user_disabled") -> None:
+    """Preview a round, make Slack refuse to open a conversation with `user_id` (as for a
+    deactivated account), confirm it, and wait until the round is done."""
+    _, call = preview(bot)
+
+    def open_(c):
+        return {"ok": False, "error": error} if user_id in c.params["users"] else None
+
+    bot.fake.set_handler("conversations.open", open_)
+    click(bot, call, Action.MATCH_CONFIRM)
+    wait_round(bot, ROUND_DONE)

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,8 +114,12 @@ def _path(script: ScriptDirectory, start: str | None) -> list[tuple[str, str]]:
 
 
 def _baseline_columns() -> dict[str, set[str]]:
-    """The tables and columns revision 0001 creates, read off an in-memory database."""
+    """The tables and columns revision 0001 creates, read off an in-memory database (quietly:
+    Alembic's "Running upgrade" lines would read as if the real database were being changed)."""
     engine = create_engine("sqlite://")
+    alembic_log = logging.getLogger("alembic.runtime.migration")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
     try:
         with engine.begin() as conn:
             command.upgrade(alembic_config(connection=conn), BASELINE)
@@ -122,6 +127,7 @@ def _baseline_columns() -> dict[str, set[str]]:
             return {t: {c["name"] for c in insp.get_columns(t)}
                     for t in insp.get_table_names() if t != "alembic_version"}
     finally:
+        alembic_log.setLevel(level)
         engine.dispose()
 
 
@@ -130,6 +136,8 @@ def _is_pre_migration(conn: Connection) -> bool:
     SchemaError for a partial or different schema, rather than guessing."""
     insp = inspect(conn)
     existing = set(insp.get_table_names())
+    if not existing:
+        return False
     expected = _baseline_columns()
     present = existing & set(expected)
     if not present:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from bot import catalog
 from bot.deps import Deps
-from bot.matching import Candidate, Proposal, Rules, propose
+from bot.domain.matching import Candidate, Proposal, Rules, propose
 from bot.views import matching as views
 from storage.db import Database, is_unique_violation
 from storage.models import (

@@ -1,4 +1,4 @@
-"""Tests for the matching engine (bot/matching.py)."""
+"""Tests for the matching engine (bot/domain/matching/; baselines: bench/baselines.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from bot import matching as M
-from bot.matching import Candidate, Rules, eligible, propose, score
+from bot.domain.matching import Candidate, Rules, eligible, propose, score
+from bot.domain.matching import solver as M
 
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 RULES = Rules(reference_time=REF)
@@ -277,6 +277,8 @@ def test_deterministic_and_order_independent():
 
 
 def test_greedy_and_random_baselines_are_valid_and_not_better():
+    from bench import baselines as M  # benchmark code, importable from the repository root
+
     rng = random.Random(8)
     for _ in range(30):
         pool, history, rules = random_pool(rng, rng.randint(10, 40))

@@ -120,7 +120,8 @@ def measure(url: str, repeat: int) -> dict:
 
 def quality(url: str) -> list[dict]:
     """Optimal, greedy and random on the same pool and history, loaded once."""
-    from bot.matching import greedy_baseline, propose, random_baseline
+    from bench.baselines import greedy_baseline, random_baseline
+    from bot.domain.matching import propose
     from bot.services import rounds
     from storage.db import Database
 

@@ -1,4 +1,4 @@
-"""Benchmark of the matching engine (bot/matching.py).
+"""Benchmark of the matching engine (bot/domain/matching/).
 
 Usage:
     python bench/bench_matching_core.py propose 10000      # time propose() alone, print stats
@@ -23,14 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.baselines import greedy_baseline, random_baseline  # noqa: E402
 from bot.domain.catalog import DIGITAL, LEADERSHIP, SKILL_LABELS, SKILLS  # noqa: E402
-from bot.matching import (  # noqa: E402
-    Candidate,
-    Rules,
-    greedy_baseline,
-    propose,
-    random_baseline,
-)
+from bot.domain.matching import Candidate, Rules, propose  # noqa: E402
 
 DEPARTMENTS = [
     "Sales", "Engineering", "Marketing", "Finance", "HR", "Legal", "Operations",

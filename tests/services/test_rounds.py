@@ -261,7 +261,7 @@ def test_the_intro_shows_each_person_in_their_own_words():
 
 def test_the_engines_own_unmatched_reasons_all_have_plain_words():
     """Rephrasing a reason in the engine must not silently turn the DM generic."""
-    from bot.matching import Candidate, Rules, propose
+    from bot.domain.matching import Candidate, Rules, propose
 
     def person(uid, side, years, dept="Sales", tz="Europe/London"):
         return Candidate(user_id=uid, name=uid, side=side, skills_share=frozenset({"ai_tools"}),

@@ -1,4 +1,4 @@
-"""Tests for the matching engine (bot/matching.py)."""
+"""Tests for the matching engine (bot/domain/matching/; baselines: bench/baselines.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from bot import matching as M
-from bot.matching import Candidate, Rules, eligible, propose, score
+from bench import baselines  # benchmark code, importable from the repository root
+from bot.domain.matching import Candidate, Rules, eligible, propose, score
+from bot.domain.matching import solver as M
 
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 RULES = Rules(reference_time=REF)
@@ -281,13 +282,13 @@ def test_greedy_and_random_baselines_are_valid_and_not_better():
     for _ in range(30):
         pool, history, rules = random_pool(rng, rng.randint(10, 40))
         best = propose(pool, history, rules)
-        for base in (M.greedy_baseline(pool, history, rules),
-                     M.random_baseline(pool, history, rules, seed=4)):
+        for base in (baselines.greedy_baseline(pool, history, rules),
+                     baselines.random_baseline(pool, history, rules, seed=4)):
             check_valid(base, pool, history, rules)
             assert (base.stats["pairs"], base.stats["total_score"]) <= (
                 best.stats["pairs"], best.stats["total_score"])
-    assert M.random_baseline(pool, history, rules, seed=1).to_json_dict() == \
-        M.random_baseline(pool, history, rules, seed=1).to_json_dict()
+    assert baselines.random_baseline(pool, history, rules, seed=1).to_json_dict() == \
+        baselines.random_baseline(pool, history, rules, seed=1).to_json_dict()
 
 
 def test_properties_on_a_larger_pool():

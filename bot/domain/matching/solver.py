@@ -1,76 +1,46 @@
-"""Matching engine for reverse-mentoring rounds.
-
-Pure module: standard library + numpy + scipy only (no Slack, no database).
-
-Input: the active pool, the history of earlier pairs and the program's rules.
-Output: a :class:`Proposal` with explained pairs, explained unmatched people and statistics.
-
-Objective (lexicographic, solved exactly): first the largest number of pairs, then the highest
-total score. Every edge gets the weight ``BIG + score`` with ``BIG`` larger than any possible
-total score, so one maximum-weight b-matching gives both.
-
-How it is solved (see bench/MATCHING.md for figures):
-
-1. Scores and eligibility of every (possible mentor, possible mentee) couple are computed at
-   once with one float32 matrix product (skills as 0/1 vectors, time zones one-hot) plus
-   numpy comparisons, in row chunks.
-2. The b-matching (mentor slots x mentees) is solved exactly on a *sparse candidate subgraph*
-   (each mentee's and each mentor's best few edges) with scipy's LAPJVsp
-   (``min_weight_full_bipartite_matching``, one private dummy column per slot so a full
-   matching always exists). An optimal LP dual for the subgraph is then recovered from the
-   matching (longest paths in the alternating graph) and checked against *every* eligible
-   edge: if no edge violates it, the subgraph optimum is optimal for the full graph (LP
-   duality; the bipartite b-matching polytope is integral). Violating edges are added and the
-   subgraph re-solved until the certificate holds.
-3. "either" people appear on both sides (the *relaxation*; its optimum is an upper bound).
-   If the optimum uses someone in both roles: (a) an incumbent gives every either person one
-   role (the one they hold in the relaxation, the better one if both) and re-solves the
-   bipartite problem exactly with those roles; (b) the relaxation's certified LP duals give
-   every edge a reduced cost rc >= 0, and a solution weighs at most relaxation - sum of its
-   rc, so only edges with rc <= relaxation - incumbent can improve on the incumbent: an exact
-   MILP (HiGHS, one role variable per either person, gap 0) runs on those edges only (at most
-   _EITHER_MAX_EDGES of them, smallest rc first, with the excluded edges' bound kept).
-   Everything runs within ``Rules.time_budget_s``: when it runs out, the best valid proposal
-   found is returned with ``stats["proven_optimal"] = False`` and the proven gap.
-"""
+"""The solver: the pool as numpy arrays, the certified sparse b-matching, the exact handling
+of "either" people, and `propose` (the package docstring describes the method)."""
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-MENTOR = "mentor"
-MENTEE = "mentee"
-EITHER = "either"
-SIDES = (MENTOR, MENTEE, EITHER)
-
-# Score weights (integers; documented in bench/MATCHING.md).
-W_WANTED = 10  # per skill the mentee wants to learn that the mentor can share
-W_BACK = 4  # per skill the mentor wants to learn that the mentee can share back
-W_CROSS_DEPT = 3  # the two work in different departments
-W_TZ_MAX = 3  # working-hours overlap: overlap hours // 2, at most 3
-WORK_DAY_MINUTES = 8 * 60  # 9:00-17:00 local
-
-MAX_REASON_LEN = 150
-
-# Block codes, in the order the rules are checked. Higher = the pair got further.
-_ROLE, _SELF, _CAP0, _SENIORITY, _HISTORY, _MANAGER, _DEPARTMENT, _TZ_UNKNOWN, _TZ, _OK = range(10)
+from bot.domain.matching.model import (
+    EITHER,
+    MENTEE,
+    MENTOR,
+    SIDES,
+    W_BACK,
+    W_CROSS_DEPT,
+    W_TZ_MAX,
+    W_WANTED,
+    Candidate,
+    Proposal,
+    ProposedPair,
+    Rules,
+    UnmatchedPerson,
+)
+from bot.domain.matching.rules import (
+    _circular_diff,
+    _dept_key,
+    _history_set,
+    _reference_time,
+    _tz_points,
+    _unmatched_reason,
+    _utc_offset_minutes,
+    score,
+)
 
 # Sparse candidate subgraph: best edges kept per mentee and per mentor before certification.
 _TOP_PER_MENTEE = 12
 _TOP_PER_MENTOR = 30
 _MARGIN = 3
-_MILP_MAX_EDGES = 200_000
 # Safety net: a MILP that has not proven optimality by then returns its best solution and the
 # proposal says so (stats["proven_optimal"] = False). Only pools with many "either" people
 # whose seniority overlaps everyone's get near it (see bench/MATCHING.md).
@@ -80,281 +50,6 @@ _EITHER_MAX_EDGES = 100_000
 _CHUNK = 512
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
 _TRACE: list | None = None  # set to a list to record solver iterations (benchmarks)
-
-
-# --------------------------------------------------------------------------- data types
-
-
-@dataclass(frozen=True)
-class Candidate:
-    user_id: str  # Slack user ID
-    name: str
-    side: str  # "mentor" (junior, shares digital skills) | "mentee" (senior) | "either"
-    skills_share: frozenset[str]
-    skills_learn: frozenset[str]
-    seniority_years: int
-    department: str  # compared case-insensitively, stripped
-    timezone: str  # IANA name, e.g. "Europe/Paris"
-    capacity: int = 1  # max mentees when acting as mentor
-    manager_id: str | None = None  # Slack ID of their manager
-
-
-@dataclass(frozen=True)
-class Rules:
-    max_tz_diff_hours: float = 6
-    allow_same_department: bool = False
-    # UTC instant at which UTC offsets are evaluated (DST); default: now.
-    reference_time: datetime | None = None
-    # Wall-time budget of one propose() call. Only pools where "either" people make the round
-    # a general matching can need it: when it runs out, the best valid proposal found so far
-    # is returned with stats["proven_optimal"] = False and stats["optimality_gap"].
-    time_budget_s: float = 20.0
-
-
-@dataclass(frozen=True)
-class ProposedPair:
-    mentor: str
-    mentee: str
-    score: int
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class UnmatchedPerson:
-    user_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Proposal:
-    pairs: tuple[ProposedPair, ...]
-    unmatched: tuple[UnmatchedPerson, ...]
-    stats: dict = field(default_factory=dict)
-
-    def to_json_dict(self) -> dict:
-        return {
-            "pairs": [
-                {"mentor": p.mentor, "mentee": p.mentee, "score": p.score, "reasons": list(p.reasons)}
-                for p in self.pairs
-            ],
-            "unmatched": [{"user": u.user_id, "reason": u.reason} for u in self.unmatched],
-            "stats": dict(self.stats),
-        }
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _dept_key(department: str) -> str:
-    return (department or "").strip().casefold()
-
-
-def _name(c: Candidate) -> str:
-    return (c.name or "").strip() or c.user_id
-
-
-def _reference_time(rules: Rules) -> datetime:
-    ref = rules.reference_time or datetime.now(UTC)
-    if ref.tzinfo is None:
-        ref = ref.replace(tzinfo=UTC)
-    # Minute resolution keeps the offset cache small and deterministic.
-    return ref.astimezone(UTC).replace(second=0, microsecond=0)
-
-
-@lru_cache(maxsize=4096)
-def _utc_offset_minutes(tz: str, ref: datetime) -> int | None:
-    """UTC offset of `tz` at instant `ref`, in minutes; None if the name is unknown."""
-    if not isinstance(tz, str) or not tz.strip():
-        return None
-    try:
-        zone = ZoneInfo(tz.strip())
-    except Exception:  # ZoneInfoNotFoundError, ValueError for malformed keys, ...
-        return None
-    off = ref.astimezone(zone).utcoffset()
-    return None if off is None else round(off.total_seconds() / 60)
-
-
-def _circular_diff(a: int, b: int) -> int:
-    d = abs(a - b) % 1440
-    return min(d, 1440 - d)
-
-
-def _overlap_minutes(diff: int) -> int:
-    return max(0, WORK_DAY_MINUTES - diff)
-
-
-def _tz_points(diff: int) -> int:
-    return min(W_TZ_MAX, _overlap_minutes(diff) // 120)
-
-
-def _history_set(history: Iterable[tuple[str, str]]) -> frozenset[frozenset[str]]:
-    return frozenset(frozenset((a, b)) for a, b in history if a != b)
-
-
-def _labels(keys: Iterable[str], skill_labels: Mapping[str, str] | None) -> list[str]:
-    lab = skill_labels or {}
-    return [lab.get(k, k) for k in sorted(keys)]
-
-
-def _fit(prefix: str, items: list[str], limit: int = MAX_REASON_LEN) -> str:
-    """`prefix + ", ".join(items)`, dropping items into "and N more" to stay under `limit`."""
-    for keep in range(len(items), 0, -1):
-        text = prefix + ", ".join(items[:keep])
-        if keep < len(items):
-            text += f" and {len(items) - keep} more"
-        if len(text) <= limit:
-            return text
-    text = prefix + f"{len(items)} skills"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _fmt_hours(minutes: int) -> str:
-    h = minutes / 60
-    return str(int(h)) if h == int(h) else f"{h:.1f}".rstrip("0").rstrip(".")
-
-
-def _can_mentor(c: Candidate) -> bool:
-    return c.side in (MENTOR, EITHER)
-
-
-def _can_be_mentee(c: Candidate) -> bool:
-    return c.side in (MENTEE, EITHER)
-
-
-# --------------------------------------------------------------------------- public rules
-
-
-def _block_code(
-    mentor: Candidate,
-    mentee: Candidate,
-    rules: Rules,
-    hist: frozenset[frozenset[str]],
-    ref: datetime,
-) -> int:
-    if not _can_mentor(mentor) or not _can_be_mentee(mentee):
-        return _ROLE
-    if mentor.user_id == mentee.user_id:
-        return _SELF
-    if mentor.capacity < 1:
-        return _CAP0
-    if not mentor.seniority_years < mentee.seniority_years:
-        return _SENIORITY
-    if frozenset((mentor.user_id, mentee.user_id)) in hist:
-        return _HISTORY
-    if mentor.manager_id == mentee.user_id or mentee.manager_id == mentor.user_id:
-        return _MANAGER
-    if not rules.allow_same_department and _dept_key(mentor.department) == _dept_key(
-        mentee.department
-    ):
-        return _DEPARTMENT
-    a = _utc_offset_minutes(mentor.timezone, ref)
-    b = _utc_offset_minutes(mentee.timezone, ref)
-    if a is None or b is None:
-        return _TZ_UNKNOWN
-    if _circular_diff(a, b) > rules.max_tz_diff_hours * 60 + 1e-9:
-        return _TZ
-    return _OK
-
-
-def eligible(
-    mentor: Candidate,
-    mentee: Candidate,
-    rules: Rules | None = None,
-    history: Iterable[tuple[str, str]] = (),
-) -> str | None:
-    """None if `mentor` may mentor `mentee` under the hard rules, else the reason it may not.
-
-    Capacity and "one role per round" are properties of a whole round, checked by `propose`.
-    """
-    rules = rules or Rules()
-    ref = _reference_time(rules)
-    code = _block_code(mentor, mentee, rules, _history_set(history), ref)
-    m, e = _name(mentor), _name(mentee)
-    if code == _OK:
-        return None
-    if code == _ROLE:
-        if not _can_mentor(mentor):
-            return f"{m} signed up to learn, not to mentor"
-        return f"{e} signed up to share skills, not to be mentored"
-    if code == _SELF:
-        return "A person cannot be paired with themselves"
-    if code == _CAP0:
-        return f"{m} has no mentoring capacity"
-    if code == _SENIORITY:
-        return (
-            f"The mentor must be less senior than the mentee ({m}: {mentor.seniority_years} "
-            f"years, {e}: {mentee.seniority_years} years)"
-        )
-    if code == _HISTORY:
-        return f"{m} and {e} were paired before"
-    if code == _MANAGER:
-        if mentor.manager_id == mentee.user_id:
-            return f"{e} is {m}'s manager"
-        return f"{m} is {e}'s manager"
-    if code == _DEPARTMENT:
-        return f"Both are in the same department ({mentor.department.strip()})"
-    if code == _TZ_UNKNOWN:
-        bad = mentor if _utc_offset_minutes(mentor.timezone, ref) is None else mentee
-        return f"Unknown time zone for {_name(bad)}: {bad.timezone!r}"
-    a = _utc_offset_minutes(mentor.timezone, ref)
-    b = _utc_offset_minutes(mentee.timezone, ref)
-    return (
-        f"Time zones are {_fmt_hours(_circular_diff(a, b))} hours apart "
-        f"(limit {_fmt_hours(round(rules.max_tz_diff_hours * 60))})"
-    )
-
-
-def _score_parts(mentor: Candidate, mentee: Candidate, rules: Rules, ref: datetime):
-    wanted = mentee.skills_learn & mentor.skills_share
-    back = mentor.skills_learn & mentee.skills_share
-    cross = _dept_key(mentor.department) != _dept_key(mentee.department)
-    a = _utc_offset_minutes(mentor.timezone, ref)
-    b = _utc_offset_minutes(mentee.timezone, ref)
-    diff = None if a is None or b is None else _circular_diff(a, b)
-    tzp = 0 if diff is None else _tz_points(diff)
-    total = W_WANTED * len(wanted) + W_BACK * len(back) + (W_CROSS_DEPT if cross else 0) + tzp
-    return total, wanted, back, cross, diff
-
-
-def score(
-    mentor: Candidate,
-    mentee: Candidate,
-    rules: Rules | None = None,
-    skill_labels: Mapping[str, str] | None = None,
-) -> tuple[int, list[str]]:
-    """Exact integer score of the pair and the human reasons behind it."""
-    rules = rules or Rules()
-    ref = _reference_time(rules)
-    total, wanted, back, cross, diff = _score_parts(mentor, mentee, rules, ref)
-    m, e = _name(mentor), _name(mentee)
-    reasons: list[str] = []
-    if wanted:
-        reasons.append(_fit(f"{m} can share what {e} wants to learn: ", _labels(wanted, skill_labels)))
-    if back:
-        reasons.append(_fit(f"{e} can share back: ", _labels(back, skill_labels)))
-    if not wanted and not back:
-        reasons.append("No skill overlap; paired so both get a partner this round")
-    if cross:
-        reasons.append(
-            _fit("Different departments: ", [mentor.department.strip(), mentee.department.strip()])
-            .replace(", ", " and ", 1)
-        )
-    elif rules.allow_same_department:
-        reasons.append(_fit("Same department (allowed this round): ", [mentor.department.strip()]))
-    if diff is not None:
-        ov = _overlap_minutes(diff)
-        if diff == 0:
-            reasons.append("Same time zone offset: the whole 9-5 working day overlaps")
-        elif ov > 0:
-            reasons.append(f"{_fmt_hours(ov)} working hours overlap ({_fmt_hours(diff)} h apart)")
-        else:
-            reasons.append(f"No working-hours overlap ({_fmt_hours(diff)} h apart)")
-    reasons.append(
-        f"{m} ({mentor.seniority_years} yrs) mentors {e} ({mentee.seniority_years} yrs)"[
-            :MAX_REASON_LEN
-        ]
-    )
-    return total, reasons
 
 
 # --------------------------------------------------------------------------- the pool arrays
@@ -669,7 +364,7 @@ def _solve_bipartite(
     """Exact maximum-weight b-matching, weight(l, r) = big + S[l, r] for S >= 0.
 
     Solved on a sparse candidate subgraph, certified optimal for the full graph by an LP dual
-    (see module docstring). Returns the sorted (l, r) pairs and the total weight.
+    (see the package docstring). Returns the sorted (l, r) pairs and the total weight.
     """
     nl, nr = K.shape
     rows_ok = active_rows & (capL >= 1)
@@ -752,98 +447,10 @@ def _solve_bipartite(
     raise RuntimeError("certificate loop did not converge")  # pragma: no cover
 
 
-def _solve_milp(P: _Pool, active_rows, active_cols, big: int):
-    el, er = np.nonzero((P.K >= 0) & active_rows[:, None] & active_cols[None, :])
-    m = len(el)
-    if m == 0:
-        return [], 0, True
-    w = big + (P.K[el, er].astype(np.int64) >> 4)
-    pl = P.L[el]
-    pr = P.R[er]
-    as_mentor = np.zeros(P.n, bool)
-    as_mentor[pl] = True
-    as_mentee = np.zeros(P.n, bool)
-    as_mentee[pr] = True
-    amb = np.flatnonzero(as_mentor & as_mentee)
-    ya = np.full(P.n, -1)
-    ya[amb] = np.arange(len(amb))
-    nvar = m + len(amb)
-    # rows: one per mentor person, one per mentee person
-    ment = np.flatnonzero(as_mentor)
-    mtee = np.flatnonzero(as_mentee)
-    rm = np.full(P.n, -1)
-    rm[ment] = np.arange(len(ment))
-    re_ = np.full(P.n, -1)
-    re_[mtee] = len(ment) + np.arange(len(mtee))
-    r_i = [rm[pl], re_[pr]]
-    c_i = [np.arange(m), np.arange(m)]
-    v_i = [np.ones(m), np.ones(m)]
-    ub = np.concatenate([P.cap[ment], np.ones(len(mtee))]).astype(float)
-    if len(amb):
-        r_i += [rm[amb], re_[amb]]
-        c_i += [m + ya[amb], m + ya[amb]]
-        v_i += [-P.cap[amb].astype(float), np.ones(len(amb))]
-        ub[rm[amb]] = 0
-    # tightening: an edge where an ambiguous person mentors needs their mentor role
-    nrow = len(ment) + len(mtee)
-    amb_m = np.flatnonzero((ya[pl] >= 0) & (P.cap[pl] > 1))
-    if len(amb_m):
-        extra = nrow + np.arange(len(amb_m))
-        r_i += [extra, extra]
-        c_i += [amb_m, m + ya[pl[amb_m]]]
-        v_i += [np.ones(len(amb_m)), -np.ones(len(amb_m))]
-        ub = np.concatenate([ub, np.zeros(len(amb_m))])
-        nrow += len(amb_m)
-    A = coo_matrix(
-        (np.concatenate(v_i), (np.concatenate(r_i), np.concatenate(c_i))),
-        shape=(nrow, nvar),
-    ).tocsr()
-    c = np.concatenate([-w.astype(float), np.zeros(len(amb))])
-    res = milp(
-        c,
-        constraints=LinearConstraint(A, -np.inf, ub),
-        integrality=np.ones(nvar),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0, "presolve": True, "time_limit": _MILP_TIME_LIMIT},
-    )
-    if res.x is None:  # pragma: no cover
-        raise RuntimeError(f"MILP failed: {res.message}")
-    take = np.flatnonzero(res.x[:m] > 0.5)
-    pairs = sorted((int(el[k]), int(er[k])) for k in take)
-    return pairs, int(w[take].sum()), bool(res.status == 0)
-
-
 def _conflicts(P: _Pool, pairs) -> list[int]:
     mentors = {int(P.L[lp]) for lp, _ in pairs}
     mentees = {int(P.R[rp]) for _, rp in pairs}
     return sorted(mentors & mentees)
-
-
-def _lap_sparse(el, er, w, capL, nl: int, nr: int) -> list[tuple[int, int]]:
-    """Exact max-weight b-matching (weights > 0) on the given edges only (no certificate)."""
-    if not len(el):
-        return []
-    capr = np.zeros(nl, np.int64)
-    capr[el] = capL[el]
-    slot_start = np.concatenate([[0], np.cumsum(capr)])
-    nslots = int(slot_start[-1])
-    slot_owner = np.repeat(np.arange(nl), capr)
-    reps = capr[el]
-    es = np.repeat(slot_start[el], reps) + (
-        np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
-    )
-    et = np.repeat(er, reps)
-    C = int(w.max()) + 1
-    ew = (C - np.repeat(w, reps)).astype(np.float64)
-    # rows = slots, columns = mentees + one private dummy column per slot
-    M = csr_matrix(
-        (np.concatenate([ew, np.full(nslots, float(C))]),
-         (np.concatenate([es, np.arange(nslots)]), np.concatenate([et, nr + np.arange(nslots)]))),
-        shape=(nslots, nr + nslots),
-    )
-    _, col_of = min_weight_full_bipartite_matching(M)
-    real = np.flatnonzero(col_of < nr)
-    return sorted((int(slot_owner[s]), int(col_of[s])) for s in real)
 
 
 def _pairs_weight(P: _Pool, pairs, big: int) -> int:
@@ -1066,112 +673,7 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
     return best, "branch_and_bound", None
 
 
-# --------------------------------------------------------------------------- explanations
-
-
-def _codes_against(P: _Pool, i: int, as_mentor: bool, others: np.ndarray) -> np.ndarray:
-    """Block code for person i (as mentor if as_mentor, else as mentee) against `others`."""
-    codes = np.full(len(others), _OK, dtype=np.int64)
-    if as_mentor:
-        m_ok = P.can_mentor[i]
-        role_ok = m_ok & P.can_mentee[others]
-        sen_ok = P.sen[i] < P.sen[others]
-        cap_ok = np.full(len(others), P.cap[i] >= 1)
-    else:
-        role_ok = P.can_mentee[i] & P.can_mentor[others]
-        sen_ok = P.sen[others] < P.sen[i]
-        cap_ok = P.cap[others] >= 1
-    ids = [P.people[o].user_id for o in others]
-    me = P.people[i].user_id
-    hist_hit = np.array([frozenset((me, u)) in P.hist for u in ids], dtype=bool)
-    mgr_hit = (P.mgr[others] == i) | (others == P.mgr[i])
-    same_dept = (P.dept[others] == P.dept[i]) & (not P.rules.allow_same_department)
-    tz_unknown = ~P.tz_valid[others] | (not P.tz_valid[i])
-    tz_far = P.tz_table[P.tzc[i], P.tzc[others]] < 0
-    # assign from the last rule to the first so the first failing rule wins
-    for cond, code in (
-        (tz_far, _TZ),
-        (tz_unknown, _TZ_UNKNOWN),
-        (same_dept, _DEPARTMENT),
-        (mgr_hit, _MANAGER),
-        (hist_hit, _HISTORY),
-        (~sen_ok, _SENIORITY),
-        (~cap_ok, _CAP0),
-        (others == i, _SELF),
-        (~role_ok, _ROLE),
-    ):
-        codes[cond] = code
-    return codes
-
-
-def _unmatched_reason(P: _Pool, i: int) -> str:
-    c = P.people[i]
-    rules = P.rules
-    if not P.tz_valid[i]:
-        return f"Their time zone ({c.timezone!r}) is not recognised, so no partner can be checked"
-    if c.side == MENTOR and P.cap[i] < 1:
-        return "Their mentoring capacity is set to 0"
-    li, ri = P.posL[i], P.posR[i]
-    n_mentees = int((P.K[li] >= 0).sum()) if li >= 0 else 0
-    n_mentors = int((P.K[:, ri] >= 0).sum()) if ri >= 0 else 0
-    if n_mentees and n_mentors:
-        return (
-            f"All {n_mentees + n_mentors} possible partners were paired elsewhere, which gave "
-            "the round more or better matches"
-        )
-    if n_mentees:
-        return (
-            f"All {n_mentees} possible mentee{'s' if n_mentees > 1 else ''} were paired with "
-            "mentors who fit the round better"
-        )
-    if n_mentors:
-        return (
-            f"All {n_mentors} possible mentor{'s' if n_mentors > 1 else ''} are already paired "
-            "(mentor capacity used up by better fits)"
-        )
-    others = np.array([o for o in range(P.n) if o != i], dtype=np.int64)
-    best = np.full(len(others), _ROLE, dtype=np.int64)
-    if _can_mentor(c):
-        best = np.maximum(best, _codes_against(P, i, True, others))
-    if _can_be_mentee(c):
-        best = np.maximum(best, _codes_against(P, i, False, others))
-    cand = best > _SELF
-    if not cand.any():
-        role = {MENTOR: "mentee", MENTEE: "mentor", EITHER: "partner"}[c.side]
-        return f"Nobody in the pool can be their {role} right now"
-    counts = {int(k): int((best[cand] == k).sum()) for k in np.unique(best[cand])}
-    tzh = _fmt_hours(round(rules.max_tz_diff_hours * 60))
-    dept = c.department.strip()
-    if len(counts) == 1:
-        (code,) = counts
-        if code == _SENIORITY:
-            if c.side == MENTOR:
-                return "No possible mentee is more senior than them"
-            if c.side == MENTEE:
-                return "No possible mentor is less senior than them"
-            return "Nobody has the seniority gap reverse mentoring needs with them"
-        return {
-            _CAP0: "Every possible mentor has their capacity set to 0",
-            _HISTORY: "Every possible partner was paired with them before",
-            _MANAGER: "Their only possible partners are their manager or their direct reports",
-            _DEPARTMENT: f"Every possible partner is in the same department ({dept})"[:MAX_REASON_LEN],
-            _TZ_UNKNOWN: "Every possible partner has an unrecognised time zone",
-            _TZ: f"Every possible partner is more than {tzh} hours away",
-        }[code]
-    phrases = {
-        _CAP0: "have no mentoring capacity",
-        _SENIORITY: "lack the seniority gap",
-        _HISTORY: "were paired with them before",
-        _MANAGER: "are their manager or direct reports",
-        _DEPARTMENT: f"are in the same department ({dept})"[:60],
-        _TZ_UNKNOWN: "have an unrecognised time zone",
-        _TZ: f"are more than {tzh} hours away",
-    }
-    parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    text = "No possible partner fits: " + ", ".join(f"{n} {phrases[k]}" for k, n in parts[:3])
-    if len(parts) > 3:
-        text += f", {sum(n for _, n in parts[3:])} for other reasons"
-    return text
+# --------------------------------------------------------------------------- the proposal
 
 
 def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = None) -> Proposal:
@@ -1251,52 +753,3 @@ def propose(
     `history` holds earlier (mentor_id, mentee_id) pairs; either order is never repeated.
     """
     return _propose(pool, history, rules or Rules(), skill_labels, "auto")
-
-
-def _take_in_order(P: _Pool, order_l: np.ndarray, order_r: np.ndarray) -> list[tuple[int, int]]:
-    left = P.capL.copy()
-    mentee_free = np.ones(len(P.R), bool)
-    role = np.zeros(P.n, np.int8)  # 0 none, 1 mentor, 2 mentee
-    pairs = []
-    budget_l, budget_r = int((left > 0).sum()), len(P.R)
-    for a in range(0, len(order_l), 200_000):
-        chunk = zip(order_l[a : a + 200_000].tolist(), order_r[a : a + 200_000].tolist(), strict=True)
-        for lp, rp in chunk:
-            if left[lp] == 0 or not mentee_free[rp]:
-                continue
-            pm, pe = int(P.L[lp]), int(P.R[rp])
-            if role[pm] == 2 or role[pe] == 1:
-                continue
-            left[lp] -= 1
-            mentee_free[rp] = False
-            role[pm], role[pe] = 1, 2
-            pairs.append((lp, rp))
-            budget_r -= 1
-            if left[lp] == 0:
-                budget_l -= 1
-            if budget_l == 0 or budget_r == 0:
-                return pairs
-    return pairs
-
-
-def greedy_baseline(pool, history=(), rules: Rules | None = None, skill_labels=None) -> Proposal:
-    """Baseline: all eligible edges by score (desc, ties by ids), taken greedily."""
-    P = _Pool(pool, history, rules or Rules())
-    el, er = np.nonzero(P.K >= 0)
-    order = np.lexsort((er, el, -(P.K[el, er].astype(np.int64) >> 4)))
-    pairs = _take_in_order(P, el[order], er[order])
-    pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
-    return _build(P, pairs_idx, skill_labels, "greedy")
-
-
-def random_baseline(
-    pool, history=(), rules: Rules | None = None, seed: int = 0, skill_labels=None
-) -> Proposal:
-    """Baseline: eligible edges in random order, taken while still allowed."""
-    P = _Pool(pool, history, rules or Rules())
-    el, er = np.nonzero(P.K >= 0)
-    rng = np.random.default_rng(random.Random(seed).getrandbits(64))
-    order = rng.permutation(len(el))
-    pairs = _take_in_order(P, el[order], er[order])
-    pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
-    return _build(P, pairs_idx, skill_labels, "random")

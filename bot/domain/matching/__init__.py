@@ -1,0 +1,86 @@
+"""Matching engine for reverse-mentoring rounds.
+
+Pure package: standard library + numpy + scipy only (no Slack, no database); the sides come
+from :mod:`bot.domain.catalog`.
+
+- :mod:`~bot.domain.matching.model`: the types and constants (sides, score weights, limits,
+  :class:`Candidate`, :class:`Rules`, :class:`Proposal` and its parts).
+- :mod:`~bot.domain.matching.rules`: the hard rules, the scores and the reasons in people's
+  words (`eligible`, `score`, why a pair was made, why someone was left unmatched).
+- :mod:`~bot.domain.matching.solver`: the pool as numpy arrays, the solver below and `propose`.
+
+Everything other modules use is re-exported here. Greedy and random baselines, for the
+benchmarks only, live in bench/baselines.py.
+
+Input: the active pool, the history of earlier pairs and the program's rules.
+Output: a :class:`Proposal` with explained pairs, explained unmatched people and statistics.
+
+Objective (lexicographic, solved exactly): first the largest number of pairs, then the highest
+total score. Every edge gets the weight ``BIG + score`` with ``BIG`` larger than any possible
+total score, so one maximum-weight b-matching gives both.
+
+How it is solved (see bench/MATCHING.md for figures):
+
+1. Scores and eligibility of every (possible mentor, possible mentee) couple are computed at
+   once with one float32 matrix product (skills as 0/1 vectors, time zones one-hot) plus
+   numpy comparisons, in row chunks.
+2. The b-matching (mentor slots x mentees) is solved exactly on a *sparse candidate subgraph*
+   (each mentee's and each mentor's best few edges) with scipy's LAPJVsp
+   (``min_weight_full_bipartite_matching``, one private dummy column per slot so a full
+   matching always exists). An optimal LP dual for the subgraph is then recovered from the
+   matching (longest paths in the alternating graph) and checked against *every* eligible
+   edge: if no edge violates it, the subgraph optimum is optimal for the full graph (LP
+   duality; the bipartite b-matching polytope is integral). Violating edges are added and the
+   subgraph re-solved until the certificate holds.
+3. "either" people appear on both sides (the *relaxation*; its optimum is an upper bound).
+   If the optimum uses someone in both roles: (a) an incumbent gives every either person one
+   role (the one they hold in the relaxation, the better one if both) and re-solves the
+   bipartite problem exactly with those roles; (b) the relaxation's certified LP duals give
+   every edge a reduced cost rc >= 0, and a solution weighs at most relaxation - sum of its
+   rc, so only edges with rc <= relaxation - incumbent can improve on the incumbent: an exact
+   MILP (HiGHS, one role variable per either person, gap 0) runs on those edges only (at most
+   _EITHER_MAX_EDGES of them, smallest rc first, with the excluded edges' bound kept).
+   Everything runs within ``Rules.time_budget_s``: when it runs out, the best valid proposal
+   found is returned with ``stats["proven_optimal"] = False`` and the proven gap.
+"""
+
+from bot.domain.matching.model import (
+    EITHER,
+    MAX_REASON_LEN,
+    MENTEE,
+    MENTOR,
+    SIDES,
+    W_BACK,
+    W_CROSS_DEPT,
+    W_TZ_MAX,
+    W_WANTED,
+    WORK_DAY_MINUTES,
+    Candidate,
+    Proposal,
+    ProposedPair,
+    Rules,
+    UnmatchedPerson,
+)
+from bot.domain.matching.rules import eligible, score
+from bot.domain.matching.solver import propose
+
+__all__ = [
+    "EITHER",
+    "MAX_REASON_LEN",
+    "MENTEE",
+    "MENTOR",
+    "SIDES",
+    "W_BACK",
+    "W_CROSS_DEPT",
+    "W_TZ_MAX",
+    "W_WANTED",
+    "WORK_DAY_MINUTES",
+    "Candidate",
+    "Proposal",
+    "ProposedPair",
+    "Rules",
+    "UnmatchedPerson",
+    "eligible",
+    "propose",
+    "score",
+]

@@ -12,7 +12,7 @@ created next to the given one and dropped afterwards.)
    for half of the pairs; at Monday 18:30 UTC every pair's cycle-3 nudge is due. Times
    `plan()` + `ledger()` (no Slack), counts SQL statements, and then times the next heartbeat
    at the same instant (everything already ledgered). Target: under 5 s.
-2. Sending: FakeSlack (tests/fakeslack.py) enforces a token bucket on chat.postMessage per
+2. Sending: FakeSlack (tests/support/fakeslack.py) enforces a token bucket on chat.postMessage per
    workspace (`--limit` per second, burst `--limit`); two workspaces, `--sends` prompts in all,
    sent by `Dispatcher.send()` through the pacer, once with the pacer at the limit and once
    50 % over it (so Slack answers 429 and the pacer waits out Retry-After). Reports the

@@ -1,6 +1,6 @@
 """Test harness: the real Bolt app, built by the real composition root, talking to FakeSlack.
 
-Two ways in, the same signed requests either way (tests/slackreq.py):
+Two ways in, the same signed requests either way (tests/support/slackreq.py):
 - `start_harness(fake, db)`: in process, through Bolt's `app.dispatch` (as bolt-python's own
   scenario tests do): Bolt still verifies every signature; fast, no sockets on our side.
 - `start_harness(fake, db, http=True)`: behind the real HTTP server (waitress), as Slack reaches

@@ -9,7 +9,7 @@ from storage import schema
 from storage.db import Database
 from tests.support import dbutil
 from tests.support.fakeslack import FakeSlack
-from tests.support.harness import start_harness
+from tests.support.harness import SIGNING_SECRET, start_harness
 
 BACKENDS = ["sqlite", "postgresql"]
 _PG_HINT = ("set TEST_DATABASE_URL=postgresql://user@host/dbname to run them too "
@@ -157,3 +157,13 @@ def clean_cli_env(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", url)
     return url
+
+
+@pytest.fixture
+def cli_slack_env(clean_cli_env, monkeypatch, fake_slack):
+    """`clean_cli_env`, plus the Slack settings a command that talks to Slack needs (`tick`),
+    pointing at the fake Slack. Returns the database URL."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.base_url)
+    return clean_cli_env

@@ -98,11 +98,8 @@ def checkin_instants(zone: str) -> list[tuple[datetime, int, str, str, bool]]:
 
 
 @pytest.fixture
-def world(clean_cli_env, monkeypatch, fake_slack):
-    url = clean_cli_env
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99111222a5a5")
-    monkeypatch.setenv("SLACK_API_URL", fake_slack.base_url)
+def world(cli_slack_env, monkeypatch, fake_slack):
+    url = cli_slack_env
     monkeypatch.setenv("MENTORING_ADMIN_CHANNEL", ADMIN_CHANNEL)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     # Slack's pace is not what this test is about (the dispatcher tests cover 429s).

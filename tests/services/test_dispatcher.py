@@ -472,12 +472,8 @@ def test_concurrent_dispatchers_in_processes_send_each_key_once(env, fake_slack)
 # --- the command line and the heartbeat -------------------------------------------------------------
 
 @pytest.fixture
-def cli_env(clean_cli_env, monkeypatch, fake_slack):
-    url = clean_cli_env
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99111222a5a5")
-    monkeypatch.setenv("SLACK_API_URL", fake_slack.base_url)
-    return url
+def cli_env(cli_slack_env):
+    return cli_slack_env
 
 
 @pytest.mark.parametrize("at, problem", [

@@ -104,7 +104,7 @@ def test_an_empty_database_gets_the_schema_then_has_nothing_to_do(empty_db, cli_
 
 @pytest.mark.parametrize("entry", ["migrate", "tick"])
 def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
-        empty_db, cli_on, fake_slack, monkeypatch, capsys, entry):
+        empty_db, cli_slack_env, fake_slack, monkeypatch, capsys, entry):
     """The release before migrations left a program in its second week. After the upgrade every
     row is still there, and the next tick sends the second week's nudges, once, and nothing the
     release already sent (intros, first week's prompts) again."""
@@ -114,11 +114,9 @@ def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
         program = legacy.fill(conn, channels)
     before = dump(empty_db)
     assert "alembic_version" not in tables(empty_db)
-    cli_on(empty_db)
-    for name, value in (("SLACK_BOT_TOKEN", "xoxb-test"), ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
-                        ("SLACK_API_URL", fake_slack.base_url), ("MENTORING_ADMIN_CHANNEL", ADMIN_CHANNEL),
-                        ("LOG_LEVEL", "WARNING")):
-        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", empty_db.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MENTORING_ADMIN_CHANNEL", ADMIN_CHANNEL)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
     fake_slack.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
 
     if entry == "migrate":

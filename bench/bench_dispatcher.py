@@ -48,6 +48,7 @@ from bot.slack.clients import TIMEOUT, RateLimitAwareClient, SlackClients  # noq
 from storage import schema  # noqa: E402
 from storage.db import Database, normalise_database_url  # noqa: E402
 from storage.models import SEND_CLAIMED, SEND_SENT, CheckIn, Pair, Participant, SendLedger  # noqa: E402
+from tests.support import dbutil  # noqa: E402
 
 ZONES = ["America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris",
          "Europe/Berlin", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney"]
@@ -194,8 +195,6 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="bench_dispatcher_")
     targets = [("SQLite", lambda name: f"sqlite:///{tmp}/{name}.db", None)]
     if args.database_url:
-        from tests.support import dbutil
-
         admin = normalise_database_url(args.database_url)
         targets.append(("PostgreSQL", lambda name, a=admin: dbutil.create_postgres_database(a, f"bench_{name}"),
                         admin))
@@ -207,8 +206,6 @@ def main() -> int:
             decide.append(bench_decide(url, label, args.pairs))
         finally:
             if admin:
-                from tests.support import dbutil
-
                 dbutil.drop_postgres_database(admin, url)
 
     print(f"\n### Deciding and ledgering one cycle ({args.pairs:,} pairs)\n")

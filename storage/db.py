@@ -10,8 +10,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
 DEFAULT_DATABASE_URL = "sqlite:///mentoring.db"
 
 

@@ -16,15 +16,14 @@ import os
 import dotenv
 from alembic import context
 from sqlalchemy import engine_from_config, pool
-from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import models
 from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
 from storage.types import UTCDateTime
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = models.SQLModel.metadata  # every table of storage/models.py
 
 
 def _url() -> str:

@@ -6,10 +6,11 @@ import os
 import uuid
 from urllib.parse import urlparse, urlunparse
 
+import psycopg
 from sqlalchemy import text
 
-from bot.settings import normalise_database_url
-from storage.db import Database
+from storage import models
+from storage.db import Database, normalise_database_url
 
 
 def postgres_admin_url() -> str | None:
@@ -19,8 +20,6 @@ def postgres_admin_url() -> str | None:
 
 def create_postgres_database(admin_url: str, prefix: str) -> str:
     """Create an empty database next to the one in `admin_url`; return its URL."""
-    import psycopg
-
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -30,8 +29,6 @@ def create_postgres_database(admin_url: str, prefix: str) -> str:
 
 
 def drop_postgres_database(admin_url: str, url: str) -> None:
-    import psycopg
-
     name = urlparse(url).path.lstrip("/")
     plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -39,8 +36,7 @@ def drop_postgres_database(admin_url: str, url: str) -> None:
 
 
 def truncate_all(db: Database) -> None:
-    from sqlmodel import SQLModel
-
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    """Empty every table of the app (not Alembic's: the schema stays at its revision)."""
+    names = ", ".join(f'"{t.name}"' for t in models.SQLModel.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -210,6 +210,7 @@ def test_membership_is_asked_once_for_many_admin_clicks(bot):
     bot.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN, *[f"U0A{i}" for i in range(20)]])
     for i in range(5):
         bot.slack.command(f"U0A{i}", "match", channel_id="C0ADMIN")
+    bot.fake.wait_for("response_url", count=5)  # every command has been checked and answered
     assert len(bot.fake.calls_to("conversations.members")) == 1
     assert bot.fake.calls_to("users.info") == []
 

@@ -67,8 +67,11 @@ class BotHarness:
         return f"http://127.0.0.1:{self.server.port}"
 
     def close(self) -> None:
+        """Stop taking requests, then let every listener still at work (listeners go on after
+        their ack) finish, while the fake Slack they talk to is still up."""
         if self.server is not None:
             self.server.close()
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
 
     def wait_until(self, predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition"):
         """Listeners keep working after they ack; wait for the effect they promise."""

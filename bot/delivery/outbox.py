@@ -7,7 +7,9 @@ Protocol, safe across threads, processes and replicas sharing the database:
 2. **Attempt**: before each post the owner bumps `attempts` with a compare-and-set
    (`UPDATE ... WHERE attempts = :seen`), so two processes can never post the same attempt.
 3. **Post** with the key in the message's `metadata`, then mark the row `sent` (with its ts),
-   or `failed` for errors that retrying can't fix (channel gone, user deactivated, ...).
+   or `failed` for errors that retrying can't fix (channel gone, user deactivated, ...). An
+   answer that doesn't say whether Slack took the message (a dropped connection, an HTTP 5xx,
+   a proxy's HTML 502) leaves the row in doubt.
 4. **Recover**: a row still `claimed` after the lease means its process died or lost touch.
    `recover()` looks for the key in the channel's recent history: found, the row is marked
    `sent`; not found, it is posted again under a new attempt. So a crash between Slack
@@ -108,8 +110,8 @@ class Outbox:
             return ledger.start_attempt(s, row_id=row_id, seen_attempts=seen_attempts, at=self.clock())
 
     def _finish(self, row_id: int, *, status: str, ts: str | None = None, channel: str | None = None,
-                error: str | None = None) -> None:
-        values: dict = {"status": status, "in_doubt": False}
+                error: str | None = None, in_doubt: bool = False) -> None:
+        values: dict = {"status": status, "in_doubt": in_doubt}
         if status == SEND_SENT:
             values.update(sent_at=self.clock(), message_ts=ts)
         if channel:
@@ -136,7 +138,16 @@ class Outbox:
                 unfurl_media=False,
             )
         except SlackApiError as e:
-            error = e.response.get("error") or f"http_{e.response.status_code}"
+            status = e.response.status_code
+            if status >= 500:
+                # Slack, or a proxy in front of it, failed while handling the post: Slack may have
+                # stored the message. Like a dropped connection, the row stays in doubt, and
+                # recovery looks for it in the conversation's history before posting again.
+                self._finish(row_id, status=SEND_CLAIMED, error=f"http_{status}", in_doubt=True)
+                log.warning("Sending %s: Slack answered HTTP %s, so it may or may not have the message; "
+                            "recovery will settle it", row.key, status)
+                return Outcome.RETRY_LATER
+            error = (e.response.data.get("error") if isinstance(e.response.data, dict) else None) or f"http_{status}"
             if error in APP_ERRORS:
                 self._finish(row_id, status=SEND_CLAIMED, error=error)
                 log.error("Slack refused the app itself (%s) while sending %s: check the bot token and "
@@ -146,8 +157,8 @@ class Outbox:
                 log.warning("Not sending %s: Slack said %s", row.key, error)
                 self._finish(row_id, status=SEND_FAILED, error=error)
                 return Outcome.FAILED
-            # Slack answered, so it did not take the message: recovery may send it without a
-            # history check once the lease runs out.
+            # Slack answered that it did not take the message (an error of its own, or a 429):
+            # recovery may send it without a history check once the lease runs out.
             self._finish(row_id, status=SEND_CLAIMED, error=error)
             log.info("Sending %s didn't go through this time (%s); it stays due", row.key, error)
             return Outcome.RETRY_LATER

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import select
 
@@ -165,6 +166,25 @@ def test_transient_failure_is_settled_by_recovery(db, fake_slack):
     clock.set(clock() + timedelta(minutes=11))
     assert outbox.recover(lambda _team: client) == {"sent": 1}
     assert len(posts(fake_slack)) == 1
+
+
+@pytest.mark.parametrize("html", [False, True], ids=["500-json", "502-html"])
+def test_a_5xx_after_slack_stored_the_message_is_checked_in_history_not_sent_again(db, fake_slack, html):
+    """Slack (or a proxy) fails *after* the message landed: the send is in doubt, and recovery
+    finds it in the channel's history instead of posting a second copy."""
+    clock = Clock()
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    outbox = Outbox(db, clock=clock)
+    client = fake_slack.client()
+    fake_slack.fail_after_storing("chat.postMessage", status=502 if html else 500, html=html)
+    assert outbox.send_once(client, team_id=T, item=item("intro:5")) is Outcome.RETRY_LATER
+    row = rows(db)["intro:5"]
+    assert row.status == SEND_CLAIMED and row.in_doubt and row.error == f"http_{502 if html else 500}"
+    assert outbox.recover(lambda _team: client) == {}  # within the lease: left alone
+    clock.set(clock() + timedelta(minutes=11))
+    assert outbox.recover(lambda _team: client) == {"already_sent": 1}
+    assert rows(db)["intro:5"].status == SEND_SENT
+    assert [m["metadata"]["event_payload"]["key"] for m in fake_slack.history[PAIR_CHANNEL]] == ["intro:5"]
 
 
 def test_dm_to_a_user_is_verified_through_the_im_channel(db, fake_slack):

@@ -494,6 +494,7 @@ class Call:
     ok: bool = True
     error: str | None = None
     response: dict[str, Any] | None = None
+    stored: dict[str, Any] | None = None  # what Slack did before answering with a failure (fail_after_storing)
     http_verb: str = "POST"
     headers: dict[str, str] = field(default_factory=dict)
     path: str = ""  # for response_url calls: which hook (commands/... or actions/...)
@@ -528,6 +529,24 @@ class _Fault:
     status: int
     retry_after: int | None
     remaining: int
+
+
+@dataclass
+class _AfterFault:
+    status: int
+    html: bool
+    remaining: int
+    every: int | None
+    seen: int = 0
+
+    def fires(self) -> bool:
+        self.seen += 1
+        if self.every:
+            return self.seen % self.every == 0
+        if self.remaining > 0:
+            self.remaining -= 1
+            return True
+        return False
 
 
 @dataclass
@@ -617,6 +636,7 @@ class FakeSlack:
         self.rate_limited_count = 0
         self._handlers: dict[str, Callable[[Call], dict[str, Any] | None]] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._after_faults: dict[str, _AfterFault] = {}
         self._delays: dict[str, float] = {}
         self._limits: dict[str, tuple[float, float]] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
@@ -797,6 +817,15 @@ class FakeSlack:
             self._faults.setdefault(method, deque()).append(
                 _Fault(error, status, retry_after if status == 429 else None, times))
 
+    def fail_after_storing(self, method: str = "chat.postMessage", *, status: int = 500, html: bool = False,
+                           times: int = 1, every: int | None = None) -> None:
+        """Do the work of `method` (a post lands in the channel's history), then answer as if
+        Slack had failed: HTTP `status` with Slack's JSON error, or an HTML page when `html`
+        (what a load balancer's 502 looks like). The next `times` calls, or, with `every=N`, every
+        Nth call from now on."""
+        with self._lock:
+            self._after_faults[method] = _AfterFault(status, html, times, every)
+
     def set_delay(self, method: str, seconds: float) -> None:
         with self._lock:
             if seconds:
@@ -894,9 +923,9 @@ class FakeSlack:
         call = Call(method, params, team, token, time.time(), http_verb=verb, headers=headers)
         status, resp_headers, resp = self._process(call)
         call.status = status
-        call.ok = status == 200 and bool(resp.get("ok"))
-        call.error = None if call.ok else resp.get("error")
-        call.response = resp
+        call.ok = status == 200 and isinstance(resp, dict) and bool(resp.get("ok"))
+        call.error = None if call.ok else (resp.get("error") if isinstance(resp, dict) else f"http_{status}")
+        call.response = resp if isinstance(resp, dict) else {"ok": False, "error": f"http_{status}"}
         with self._lock:
             self.calls.append(call)
             if status == 429:
@@ -968,11 +997,19 @@ class FakeSlack:
             time.sleep(delay)
 
         handler = self._handlers.get(m)
-        if handler is not None:
-            resp = handler(call)
-            if resp is not None:
-                return 200, {}, resp
-        return 200, {}, self._canned(call)
+        resp = handler(call) if handler is not None else None
+        if resp is None:
+            resp = self._canned(call)
+        with self._lock:
+            after = self._after_faults.get(m)
+            fail = after is not None and after.fires()
+        if fail:
+            call.stored = resp
+            if after.html:
+                return after.status, {}, (f"<html><head><title>{after.status} Bad Gateway</title></head>"
+                                          "<body>Bad gateway</body></html>").encode()
+            return after.status, {}, {"ok": False, "error": "internal_error"}
+        return 200, {}, resp
 
     def _take_token(self, method: str, key: str) -> int | None:
         with self._lock:

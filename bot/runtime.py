@@ -12,7 +12,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot import scheduler
-from bot.deps import build_deps
+from bot.deps import Deps, build_deps
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -42,26 +42,34 @@ def run(settings: Settings, db: Database) -> int:
     jobs = scheduler.start(deps)
     if settings.socket_mode:
         log.info("Starting in Socket Mode")
+        signal.signal(signal.SIGTERM, lambda signum, _frame: _stop(deps, signum))
         try:
             SocketModeHandler(app, settings.app_token).start()
+        except KeyboardInterrupt:
+            pass
         finally:
+            deps.pacer.stop()
             jobs.shutdown(wait=False)
         return 0
 
-    server = HttpServer(app, host=settings.host, port=settings.port)
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    server = HttpServer(app, host=settings.host, port=settings.port, check=db.check)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: _stop(deps, signum))
     try:
         # On SIGTERM, waitress lets the requests in flight finish before its loop returns.
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        deps.pacer.stop()
         jobs.shutdown(wait=False)
         server.close()
         db.dispose()
     return 0
 
 
-def _exit_on_signal(signum, _frame) -> None:
+def _stop(deps: Deps, signum: int) -> None:
+    """SIGTERM: no new send starts (a post in flight finishes; the rest stays in the ledger for
+    the next start or another replica), requests in flight finish, and the process exits."""
     log.info("Stopping (signal %s)", signum)
+    deps.pacer.stop()
     raise SystemExit(0)

@@ -1,12 +1,16 @@
 """HTTP mode: Bolt behind waitress, a production WSGI server.
 
-`POST /slack/events` goes to Bolt; `GET /healthz` answers 200 once the app is ready.
+`POST /slack/events` goes to Bolt; `GET /healthz` answers 200 once the app is ready and its
+database answers, 503 otherwise (so a load balancer stops routing to a copy that can't work).
+A request body over `MAX_BODY_BYTES` is refused with 413 before it is read: Slack's payloads are
+far smaller, and nothing unsigned gets to fill the memory.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -15,27 +19,52 @@ from waitress import create_server
 log = logging.getLogger(__name__)
 
 HTTP_THREADS = 16  # waitress worker threads; Bolt's listener pool (bot/slack/app.py) is larger
+MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (a full modal's state) are tens of KB
 
 
 class HttpServer:
-    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int | None = None):
+    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int | None = None,
+                 check: Callable[[], None] | None = None):
+        """`check()` raises when the bot can't work (its database is unreachable)."""
         self._bolt = SlackRequestHandler(app, path="/slack/events")
         threads = threads or HTTP_THREADS
         self.ready = threading.Event()
         self._closing = threading.Event()
+        self._check = check
+        # waitress itself answers 413 to a longer body, also one sent without a Content-Length.
         self._server = create_server(self._wsgi, host=host, port=port, threads=threads,
-                                     ident="mentoring-bot", clear_untrusted_proxy_headers=True)
+                                     ident="mentoring-bot", clear_untrusted_proxy_headers=True,
+                                     max_request_body_size=MAX_BODY_BYTES)
 
     @property
     def port(self) -> int:
         return self._server.effective_port
 
+    def _health(self) -> bytes | None:
+        """None when healthy, else why not."""
+        if not self.ready.is_set():
+            return b"starting\n"
+        if self._check is not None:
+            try:
+                self._check()
+            except Exception as e:  # whatever the driver raises: the answer is the same
+                log.warning("Health check: the database doesn't answer (%s)", type(e).__name__)
+                return b"database unreachable\n"
+        return None
+
     def _wsgi(self, environ, start_response):
+        text = [("Content-Type", "text/plain; charset=utf-8")]
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            ok = self.ready.is_set()
-            start_response("200 OK" if ok else "503 Service Unavailable",
-                           [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n" if ok else b"starting\n"]
+            problem = self._health()
+            start_response("200 OK" if problem is None else "503 Service Unavailable", text)
+            return [b"ok\n" if problem is None else problem]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            start_response("413 Payload Too Large", text)
+            return [b"request body too large\n"]
         return self._bolt(environ, start_response)
 
     def serve_forever(self) -> None:

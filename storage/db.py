@@ -22,22 +22,27 @@ def normalise_database_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10):
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, busy_timeout_s: float = 30.0):
+        """`busy_timeout_s` (SQLite): how long a writer waits for another's lock before failing."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.engine: Engine = create_engine(
-                url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+                url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout_s}
             )
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect",
+                         lambda dbapi_conn, record: _sqlite_pragmas(dbapi_conn, record, busy_timeout_s))
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                # An unreachable server fails a request in seconds, rather than hanging it.
+                connect_args={"connect_timeout": 5},
             )
 
     def check(self) -> None:
-        with self.engine.connect() as conn:
+        """Raises when the database can't be reached (the health check)."""
+        with self.engine.execution_options(read_only=True).connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
     @contextmanager
@@ -60,14 +65,14 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, _record, busy_timeout_s: float = 30.0) -> None:
     # Let pysqlite leave transaction control to SQLAlchemy's "begin" event below.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     if not _is_memory(dbapi_conn):
         cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     cur.close()
 
 

@@ -210,6 +210,14 @@ NOT_A_ROUND = (f"That button doesn't belong to a matching round I know. Run `{CO
                "for a new preview.")
 
 
+def app_problem_note(*, error: str, round_id: int) -> str:
+    """To the admin channel when Slack refuses the app itself while introducing a round."""
+    return (f"I can't introduce the pairs of the latest matching round right now: Slack refuses the app "
+            f"itself (`{error}`). Whoever runs the bot should check that it is still installed and that "
+            "its token is valid. Nothing is lost: every introduction stays due and goes out once the app "
+            "works again.")
+
+
 def build_working() -> dict:
     return {"response_type": "ephemeral", "text": "Working out the best pairs… the preview will appear here."}
 

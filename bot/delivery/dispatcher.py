@@ -58,7 +58,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import prompts
 from bot.delivery import keys
 from bot.delivery.outbox import Item, Outbox
-from bot.delivery.sender import Pacer, SendCounts
+from bot.delivery.sender import Pacer, SendCounts, Stopped
 from bot.deps import Deps
 from bot.domain import schedule
 from bot.domain.schedule import (
@@ -195,8 +195,11 @@ class Dispatcher:
         outbox = self._outbox(now)
         plan = self.plan(now)
         claimed = self.ledger(plan, report, outbox=outbox)
-        self.send(claimed, report, outbox=outbox)
-        self.recover(plan, report, outbox=outbox)
+        try:
+            self.send(claimed, report, outbox=outbox)
+            self.recover(plan, report, outbox=outbox)
+        except Stopped:  # SIGTERM: what isn't sent stays claimed, for the next run
+            log.info("Stopping: the rest of this tick is left in the ledger")
         log.log(logging.INFO if (report.claimed or report.stale or report.failed) else logging.DEBUG,
                 "%s", report.summary())
         return report

@@ -22,10 +22,11 @@ ledger rows left in doubt and carries on every round still `introducing`. Two pr
 same round are safe: opening the conversation twice gives the same ID, and the ledger lets only
 one of them post each intro. Within a process, a round is worked by one thread at a time.
 
-Rate limits: the client (`SlackClients.introductions`, bot/slack/clients.py) waits out short
-429s a bounded number of times, so a post can't still be in flight when the ledger's lease (10
-minutes) runs out and recovery would send it again. Past that the call gives up; the pass
-stops and the next resume picks the round up.
+Pace: every call goes through the workspace's pacer (bot/delivery/sender.py), like every other
+send: one token bucket per workspace, a 429 stops that workspace's sending for its Retry-After,
+and recovery is paced too. On SIGTERM the pass stops before its next call; the rest stays due.
+Slack refusing the app itself (APP_ERRORS: a revoked or inactive token) stops the pass with
+everything due, and the admins are told once a day.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import rounds as words
 from bot.delivery import keys
-from bot.delivery.outbox import Item, Outcome
+from bot.delivery.outbox import APP_ERRORS, Item, Outcome
+from bot.delivery.sender import Stopped
 from bot.deps import Deps
 from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
@@ -66,8 +68,10 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 10  # pairs between updates of the preview message
 
 # conversations.open errors that concern the two people, not the app: the pair can't be introduced.
+# (`account_inactive` is about the app's own token: like every APP_ERRORS, it stops the pass,
+# keeps everything due, and the admins are told once.)
 PAIR_ERRORS = frozenset({
-    "user_not_found", "users_not_found", "user_disabled", "account_inactive", "cannot_dm_bot",
+    "user_not_found", "users_not_found", "user_disabled", "cannot_dm_bot",
     "user_is_restricted", "user_is_ultra_restricted", "not_allowed_token_type_for_user",
 })
 
@@ -92,6 +96,15 @@ class PassResult:
 
 class _Stop(Exception):
     """Slack is refusing for a reason that isn't about one pair: stop this pass, resume later."""
+
+
+class _AppProblem(_Stop):
+    """Slack refused the app itself (a revoked or inactive token, a missing scope): nothing can
+    go out until whoever runs the bot fixes it; the admins are told once."""
+
+    def __init__(self, call: str, error: str):
+        super().__init__(f"{call}: {error}")
+        self.error = error
 
 
 # --- in-process guard ---------------------------------------------------------------------
@@ -128,6 +141,25 @@ def start_in_background(deps: Deps, round_id: int) -> threading.Thread:
 # --- one pass over a round ----------------------------------------------------------------
 
 
+def _error_of(e: SlackApiError) -> str:
+    data = e.response.data
+    return (data.get("error") if isinstance(data, dict) else None) or f"http_{e.response.status_code}"
+
+
+def _tell_admins(deps: Deps, client: WebClient, rnd: MatchRound, error: str) -> None:
+    """Once a day per problem: the admins hear that introductions wait for the app to be fixed.
+    (With a dead token this note waits in the ledger too, and goes out once the app works.)"""
+    channel = deps.settings.admin_channel
+    if not channel:
+        return
+    text = words.app_problem_note(error=error, round_id=rnd.id)
+    item = Item(key=keys.app_problem(error, deps.now().date()), kind="app_problem", channel=channel, text=text)
+    try:
+        deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)
+    except Stopped:
+        pass
+
+
 def _ledger(deps: Deps, *, team_id: str, key: str) -> SendLedger | None:
     return deps.outbox.row(team_id=team_id, key=key)
 
@@ -146,12 +178,15 @@ def _open_conversation(deps: Deps, client: WebClient, pair: Pair) -> str | None:
     if pair.channel_id:
         return pair.channel_id
     try:
-        resp = client.conversations_open(users=f"{pair.mentor_user_id},{pair.mentee_user_id}")
+        resp = deps.pacer.call(client, pair.team_id, client.conversations_open,
+                               users=f"{pair.mentor_user_id},{pair.mentee_user_id}")
     except SlackApiError as e:
-        error = e.response.get("error") or f"http_{e.response.status_code}"
+        error = _error_of(e)
         if error in PAIR_ERRORS:
             _end_pair(deps, pair, f"couldn't open a conversation with them ({error})")
             return None
+        if error in APP_ERRORS:
+            raise _AppProblem("conversations.open", error) from e
         raise _Stop(f"conversations.open: {error}") from e
     except OSError as e:
         raise _Stop(f"conversations.open: {e}") from e
@@ -180,10 +215,13 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
                                     profiles=_profiles(deps, pair))
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
-        outcome = deps.outbox.send_once(client, team_id=rnd.team_id, item=item)
+        outcome = deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)
         if outcome is Outcome.RETRY_LATER:
             row = _ledger(deps, team_id=rnd.team_id, key=key)
-            raise _Stop(f"chat.postMessage: {(row.error if row else None) or 'no answer'}")
+            error = (row.error if row else None) or "no answer"
+            if error in APP_ERRORS:
+                raise _AppProblem("chat.postMessage", error)
+            raise _Stop(f"chat.postMessage: {error}")
         row = _ledger(deps, team_id=rnd.team_id, key=key)
     if row is None or row.status == SEND_CLAIMED:
         return "pending"  # another writer has it in flight, or recovery will settle it
@@ -210,11 +248,14 @@ def _can_be_told(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     if person is None or person.status == PARTICIPANT_LEFT:
         return False
     try:
-        info = client.users_info(user=user_id)["user"]
+        info = deps.pacer.call(client, team_id, client.users_info, user=user_id)["user"]
     except SlackApiError as e:
-        if (e.response.get("error") or "") in PAIR_ERRORS:
+        error = _error_of(e)
+        if error in PAIR_ERRORS:
             return False
-        raise _Stop(f"users.info: {e.response.get('error')}") from e
+        if error in APP_ERRORS:
+            raise _AppProblem("users.info", error) from e
+        raise _Stop(f"users.info: {error}") from e
     except OSError as e:
         raise _Stop(f"users.info: {e}") from e
     return not (info.get("deleted") or info.get("is_bot"))
@@ -238,7 +279,7 @@ def _dm_intro_failed(deps: Deps, client: WebClient, rnd: MatchRound) -> int:
                 message = words.build_intro_failed_dm(user_id=uid)
                 item = Item(key=key, kind="intro_failed", channel=uid, text=message["text"],
                             blocks=message["blocks"], pair_id=pair.id, user_id=uid)
-                if deps.outbox.send_once(client, team_id=rnd.team_id, item=item) is Outcome.RETRY_LATER:
+                if deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item) is Outcome.RETRY_LATER:
                     raise _Stop("chat.postMessage to someone whose pair couldn't be introduced")
                 row = _ledger(deps, team_id=rnd.team_id, key=key)
             if row is None or row.status == SEND_CLAIMED:
@@ -256,7 +297,7 @@ def _dm_unmatched(deps: Deps, client: WebClient, rnd: MatchRound) -> int:
             message = words.build_unmatched_dm(user_id=u["user"], reason=u.get("reason") or "")
             item = Item(key=key, kind="unmatched", channel=u["user"], text=message["text"],
                         blocks=message["blocks"], user_id=u["user"])
-            outcome = deps.outbox.send_once(client, team_id=rnd.team_id, item=item)
+            outcome = deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)
             if outcome is Outcome.RETRY_LATER:
                 raise _Stop("chat.postMessage to an unmatched person")
             row = _ledger(deps, team_id=rnd.team_id, key=key)
@@ -304,7 +345,7 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
             settings = settings_repo.get(s, team_id=rnd.team_id)
             todo = [p for p in pairs_repo.pairs_of_round(s, round_id=round_id)
                     if p.introduced_at is None and p.status == PAIR_ACTIVE]
-        client = client or deps.slack.introductions(rnd.team_id)
+        client = client or deps.slack.sending(rnd.team_id)
         board = SlackRoundBoard(client, rnd.channel_id)
         step = max(1, min(PROGRESS_EVERY, rnd.pairs_total // 10 or 1))
         try:
@@ -320,8 +361,16 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
                     _progress(deps, board, rnd)
             result.pending += _dm_intro_failed(deps, client, rnd)
             result.pending += _dm_unmatched(deps, client, rnd)
+        except Stopped:
+            result.stopped = "stopping"
+            log.info("Introductions for round %s stop with the process; the next start carries on", round_id)
+            return result
         except _Stop as e:
             result.stopped = str(e)
+            if isinstance(e, _AppProblem):
+                log.error("Slack refused the app itself (%s) while introducing round %s: check the bot token "
+                          "and its scopes; everything stays due", e.error, round_id)
+                _tell_admins(deps, client, rnd, e.error)
             log.warning("Introductions for round %s paused (%s); the next resume carries on", round_id, e)
             _progress(deps, board, rnd, waiting=True)
             return result
@@ -341,8 +390,12 @@ def resume_all(deps: Deps) -> list[PassResult]:
     """Settle sends left in doubt, then carry on every round still introducing (all workspaces)."""
     with deps.db.session(read_only=True) as s:
         rounds = repo.introducing(s)
-    for team_id in sorted({r.team_id for r in rounds}):
-        counts = deps.outbox.recover(deps.slack.introductions, team_id=team_id)
-        if counts:
-            log.info("Recovered sends for %s: %s", team_id, counts)
+    try:
+        for team_id in sorted({r.team_id for r in rounds}):
+            counts = deps.outbox.recover(deps.slack.sending, team_id=team_id,
+                                         pace=lambda t: deps.pacer.bucket(t).acquire())
+            if counts:
+                log.info("Recovered sends for %s: %s", team_id, counts)
+    except Stopped:
+        return []
     return [run_round(deps, round_id=rnd.id) for rnd in rounds]

@@ -59,3 +59,8 @@ def pair_ended_partner(pair_id: int) -> str:
 
 def pair_ended_admins(pair_id: int) -> str:
     return f"pair_ended:{pair_id}:admins"
+
+
+def app_problem(error: str, day: date) -> str:
+    """The admins' note that Slack refuses the app itself: once a day per problem."""
+    return f"app_problem:{error}:{day.isoformat()}"

@@ -39,7 +39,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.delivery.outbox import Outbox, Outcome
+from slack_sdk.errors import SlackApiError
+
+from bot.delivery.outbox import Item, Outbox, Outcome
 from bot.slack.clients import RateLimitAwareClient
 
 log = logging.getLogger(__name__)
@@ -48,11 +50,16 @@ DEFAULT_RATE = 1.0  # messages per second, per workspace
 DEFAULT_BURST = 3.0
 
 
+class Stopped(Exception):
+    """The process is stopping (SIGTERM): no new send starts; what is left stays in the ledger."""
+
+
 class TokenBucket:
-    """Thread-safe token bucket with a 'blocked until' for Retry-After."""
+    """Thread-safe token bucket with a 'blocked until' for Retry-After. `stopping` (an Event)
+    interrupts a wait: `acquire` then raises Stopped."""
 
     def __init__(self, rate: float, burst: float, *, monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, stopping: threading.Event | None = None):
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be > 0 and burst >= 1")
         self.rate = rate
@@ -63,11 +70,14 @@ class TokenBucket:
         self._last = monotonic()
         self._blocked_until = 0.0
         self._lock = threading.Lock()
+        self._stopping = stopping
 
     def acquire(self) -> float:
-        """Wait for a token; returns the seconds waited."""
+        """Wait for a token; returns the seconds waited. Raises Stopped when the process stops."""
         waited = 0.0
         while True:
+            if self._stopping is not None and self._stopping.is_set():
+                raise Stopped()
             with self._lock:
                 now = self._monotonic()
                 self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
@@ -79,8 +89,16 @@ class TokenBucket:
                     return waited
                 else:
                     wait = (1.0 - self._tokens) / self.rate
-            self._sleep(wait)
+            if self._stopping is not None and self._sleep is time.sleep:
+                self._stopping.wait(wait)  # a stop wakes the wait at once
+            else:
+                self._sleep(wait)
             waited += wait
+
+    def blocked_for(self) -> float:
+        """Seconds until Slack's last Retry-After for this workspace has passed (0 if it has)."""
+        with self._lock:
+            return max(0.0, self._blocked_until - self._monotonic())
 
     def block_for(self, seconds: float) -> None:
         """Slack said 429: send nothing more for `seconds`, then restart from an empty bucket."""
@@ -125,14 +143,24 @@ class Pacer:
         self._buckets: dict[str, TokenBucket] = {}
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def bucket(self, team_id: str) -> TokenBucket:
         with self._lock:
             b = self._buckets.get(team_id)
             if b is None:
                 b = self._buckets[team_id] = TokenBucket(self.rate, self.burst, monotonic=self._monotonic,
-                                                         sleep=self._sleep)
+                                                         sleep=self._sleep, stopping=self._stopping)
             return b
+
+    def stop(self) -> None:
+        """SIGTERM: from now on no send starts (a post already in flight finishes); the rows not
+        sent stay `claimed` in the ledger, for the next run or another replica to send."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def sending(self, team_id: str, scope: str = "") -> bool:
         with self._lock:
@@ -154,7 +182,6 @@ class Pacer:
                 counts.handed_off = len(rows)
                 return counts
             queue = self._queues[key] = _Queue(deque(rows))
-        bucket = self.bucket(team_id)
         try:
             while True:
                 with self._lock:
@@ -162,37 +189,74 @@ class Pacer:
                         del self._queues[key]
                         break
                     row_id = queue.rows.popleft()
-                self._deliver_one(outbox, client, bucket, row_id, counts)
+                self._deliver_one(outbox, client, team_id, row_id, counts)
+        except Stopped:
+            with self._lock:
+                left = len(queue.rows) + 1
+                self._queues.pop(key, None)
+            counts.retry_later += left
+            log.info("Stopping: %d message(s) for workspace %s stay in the ledger for the next run", left, team_id)
         except BaseException:
             with self._lock:
                 self._queues.pop(key, None)
             raise  # rows not yet sent stay `claimed`; recovery sends them after the lease
         return counts
 
-    def _deliver_one(self, outbox: Outbox, client: RateLimitAwareClient, bucket: TokenBucket,
-                     row_id: int, counts: SendCounts) -> None:
+    def deliver(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str, row_id: int) -> Outcome:
+        """One claimed row, at the workspace's pace, waiting out 429s. Raises Stopped."""
+        counts = SendCounts()
+        return self._deliver_one(outbox, client, team_id, row_id, counts)
+
+    def send_once(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str, item: Item) -> Outcome:
+        """Claim an item in the ledger and, if this call owns it, deliver it at the workspace's pace."""
+        won = outbox.claim(team_id=team_id, items=[item])
+        if item.key not in won:
+            return Outcome.DUPLICATE
+        return self.deliver(outbox, client, team_id=team_id, row_id=won[item.key])
+
+    def call(self, client: RateLimitAwareClient, team_id: str, method: Callable[..., object], **kwargs):
+        """A Web API call (not a message: conversations.open, ...) at the workspace's pace, waiting
+        out 429s with their Retry-After. Raises Stopped, or the last SlackApiError."""
+        bucket = self.bucket(team_id)
+        for attempt in range(self.max_rate_limit_retries + 1):
+            bucket.acquire()
+            try:
+                return method(**kwargs)
+            except SlackApiError as e:
+                retry_after = client.take_retry_after()
+                if e.response.status_code != 429 or retry_after is None or attempt == self.max_rate_limit_retries:
+                    raise
+                self._slow_down(bucket, retry_after)
+        raise AssertionError("unreachable")
+
+    def _slow_down(self, bucket: TokenBucket, retry_after: float) -> None:
+        log.info("Slack asked us to slow down (429); pausing this workspace's sending for %.0fs", retry_after)
+        bucket.block_for(retry_after)
+
+    def _deliver_one(self, outbox: Outbox, client: RateLimitAwareClient, team_id: str,
+                     row_id: int, counts: SendCounts) -> Outcome:
+        bucket = self.bucket(team_id)
         seen = 0
         for _ in range(self.max_rate_limit_retries + 1):
             counts.waited += bucket.acquire()
             outcome = outbox.deliver(client, row_id, seen_attempts=seen)
             if outcome is Outcome.SENT:
                 counts.sent += 1
-                return
+                return outcome
             if outcome is Outcome.FAILED:
                 counts.failed += 1
-                return
+                return outcome
             if outcome is Outcome.DUPLICATE:
                 counts.duplicate += 1
-                return
+                return outcome
             retry_after = client.take_retry_after()
             if retry_after is None:  # transient error or unknown outcome: recovery settles it
                 counts.retry_later += 1
-                return
+                return outcome
             counts.rate_limited += 1
-            log.info("Slack asked us to slow down (429); pausing this workspace's prompts for %.0fs",
-                     retry_after)
-            bucket.block_for(retry_after)
+            self._slow_down(bucket, retry_after)
             seen += 1  # the 429'd attempt was recorded; the next one must follow it
         counts.retry_later += 1
         log.warning("Still rate limited after %d tries; ledger row %s is left for recovery",
                     self.max_rate_limit_retries + 1, row_id)
+        return Outcome.RETRY_LATER

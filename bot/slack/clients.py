@@ -6,12 +6,9 @@ ledger in bot/delivery/outbox.py settles it from the conversation's history):
 
 - `listener()` (the client Bolt hands to listeners) and `for_team(team)` (background work):
   wait out 429s (Retry-After), 5 times.
-- `introductions(team)`: a confirmed round's introductions. Waits out a 429 only while its
-  Retry-After is short (`MAX_RETRY_AFTER`) and `MAX_RATE_LIMIT_RETRIES` times, so that a post
-  can't still be in flight when the ledger's lease (10 minutes) runs out and recovery would send
-  it again; past that the call fails and the next pass picks the round up.
-- `sending(team)`: the paced sender (bot/delivery/sender.py). No retries of its own: it records
-  the last 429's Retry-After so the pacer can stop that workspace's sending for that long.
+- `sending(team)`: everything that goes out at the workspace's pace (prompts, introductions,
+  notes, recovery; bot/delivery/sender.py). No retries of its own: it records the last 429's
+  Retry-After so the pacer can stop that workspace's sending for that long.
 
 One bot token serves one workspace today; with OAuth installs the token will come from the
 installation store here, and nowhere else.
@@ -27,9 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 TIMEOUT = 15  # seconds per Web API call
 LISTENER_RATE_LIMIT_RETRIES = 5
-MAX_RETRY_AFTER = 60  # seconds; Slack's Retry-After for Tier 3 methods is well under this
-MAX_RATE_LIMIT_RETRIES = 5  # worst case ~5 minutes of waiting, half the ledger's lease
-MAX_TRUSTED_RETRY_AFTER = 120.0  # the paced sender never waits longer than this for one 429
+MAX_TRUSTED_RETRY_AFTER = 900.0  # a Retry-After beyond 15 minutes is taken as 15 minutes
 
 
 def retry_after_seconds(headers, *, default: float = 1.0) -> float:
@@ -44,23 +39,8 @@ def retry_after_seconds(headers, *, default: float = 1.0) -> float:
     return default
 
 
-class BoundedRateLimitRetry(RateLimitErrorRetryHandler):
-    """Waits out a 429 only while Retry-After is at most MAX_RETRY_AFTER seconds."""
-
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
-            return False
-        for k, v in (response.headers or {}).items():
-            if k.lower() == "retry-after":
-                try:
-                    return int(v[0] if isinstance(v, list) else v) <= MAX_RETRY_AFTER
-                except (TypeError, ValueError):
-                    return True
-        return True
-
-
 class RateLimitAwareClient(WebClient):
-    """Remembers the Retry-After of the last 429 on chat.postMessage (per thread)."""
+    """Remembers the Retry-After of the last 429 (per thread), whatever the method."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,10 +51,10 @@ class RateLimitAwareClient(WebClient):
         self._local.retry_after = None
         return value
 
-    def chat_postMessage(self, **kwargs):  # noqa: N802 - slack_sdk's name
+    def api_call(self, *args, **kwargs):
         self._local.retry_after = None
         try:
-            return super().chat_postMessage(**kwargs)
+            return super().api_call(*args, **kwargs)
         except SlackApiError as e:
             if e.response.status_code == 429:
                 self._local.retry_after = retry_after_seconds(e.response.headers)
@@ -108,11 +88,6 @@ class SlackClients:
     def for_team(self, team_id: str) -> WebClient:
         """For work done outside a Slack request (reads, updates of the admins' messages)."""
         return self._get("background", team_id, self._waiting_client)
-
-    def introductions(self, team_id: str) -> WebClient:
-        return self._get("introductions", team_id, lambda: WebClient(
-            token=self.token, base_url=self.base_url, timeout=TIMEOUT,
-            retry_handlers=[BoundedRateLimitRetry(max_retry_count=MAX_RATE_LIMIT_RETRIES)]))
 
     def sending(self, team_id: str) -> RateLimitAwareClient:
         return self._get("sending", team_id, lambda: RateLimitAwareClient(

@@ -5,10 +5,16 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from bot.delivery.outbox import Item, Outbox
 from bot.settings import SettingsError, load_settings
+from storage import schema
+from storage.db import Database
+from storage.models import SEND_CLAIMED, SEND_SENT, SendLedger
 from tests.support.processes import child_env, free_port, wait_healthy
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef"}
@@ -99,3 +105,36 @@ def test_the_env_file_is_read_from_where_the_bot_is_started(tmp_path):
     assert "PORT must be a number between 1 and 65535 (got 'http')" in proc.stderr
     assert "SLACK_BOT_TOKEN" not in proc.stderr and "SLACK_SIGNING_SECRET" not in proc.stderr
     assert "LOG_LEVEL" not in proc.stderr  # the environment's INFO won over the file's "loud"
+
+
+def test_sigterm_during_a_burst_stops_sending_at_once_and_leaves_the_rest_due(tmp_path, fake_slack):
+    """The bot starts with 30 messages left over in the ledger (a crash before sending them);
+    recovery sends them at the production pace, 1 a second. SIGTERM mid-burst: the bot exits
+    within seconds, not after draining the queue, and whatever it didn't send is still due."""
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    schema.upgrade(db)
+    fake_slack.add_user("U0ANA")
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    Outbox(db, clock=lambda: long_ago).claim(team_id="T0001", items=[
+        Item(key=f"pair_ended:{i}:partner", kind="pair_ended", channel="U0ANA", text=f"note {i}") for i in range(30)])
+    db.dispose()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env=child_env(SLACK_API_URL=fake_slack.base_url, PORT=str(port), HOST="127.0.0.1",
+                                          DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", **GOOD))
+    try:
+        wait_healthy(proc, port)
+        fake_slack.wait_for("chat.postMessage", count=3, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=15)  # draining would take 27 s more
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out, out
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    with db.session() as s:
+        statuses = [r.status for r in s.exec(select(SendLedger))]
+    db.dispose()
+    posted = [m["metadata"]["event_payload"]["key"] for msgs in fake_slack.history.values() for m in msgs]
+    assert len(posted) == len(set(posted)) == statuses.count(SEND_SENT) < 30
+    assert statuses.count(SEND_CLAIMED) == 30 - len(posted)  # still due, for the next start

@@ -12,6 +12,7 @@ from bot.blocks import rounds as views
 from bot.blocks.rounds import build_intro
 from bot.delivery import introductions as fanout
 from bot.delivery.outbox import METADATA_EVENT_TYPE, Item, Outbox
+from bot.delivery.sender import Pacer
 from bot.services import rounds
 from bot.slack.ids import Action
 from bot.slack.round_board import SlackRoundBoard
@@ -489,3 +490,78 @@ def test_a_preview_that_fails_says_so_instead_of_leaving_the_admin_waiting(bot, 
     reply = bot.fake.wait_for("response_url", count=2)[-1]
     assert "something went wrong while I was preparing the preview" in reply.params["text"]
     assert all_rows(bot, MatchRound) == []
+
+
+# --- pace, Retry-After, the app refused, Slack failing after the fact ----------------------------
+
+
+def test_introductions_go_at_the_workspaces_pace(fake_slack, sqlite_db):
+    """Introductions share the workspace's pace with every other send: against a Slack that
+    allows 4 posts a second, a pacer at 2 a second never meets a 429."""
+    bot = start_harness(fake_slack, sqlite_db, pacer=Pacer(rate=2, burst=1))
+    try:
+        seed(bot)
+        _, call = preview(bot)
+        fake_slack.enforce_rate_limit("chat.postMessage", per_second=4, burst=1)
+        fake_slack.enforce_rate_limit("conversations.open", per_second=4, burst=1)
+        click(bot, call, Action.MATCH_CONFIRM)
+        wait_round(bot, ROUND_DONE, timeout=30)
+        assert fake_slack.rate_limited_count == 0
+        assert_introduced_exactly_once(bot)
+    finally:
+        bot.close()
+
+
+def test_a_retry_after_on_introductions_is_waited_out_in_full(bot):
+    seed(bot)
+    _, call = preview(bot)
+    bot.fake.fail_next("conversations.open", error="ratelimited", retry_after=2)
+    click(bot, call, Action.MATCH_CONFIRM)
+    wait_round(bot, ROUND_DONE, timeout=15)
+    opens = bot.fake.calls_to("conversations.open", include_failed=True)
+    assert opens[0].status == 429 and opens[1].at - opens[0].at >= 2.0  # not a second sooner
+    assert_introduced_exactly_once(bot)
+
+
+def test_slack_refusing_the_app_keeps_introductions_due_and_tells_the_admins_once(bot):
+    """`account_inactive` is about the app's token, not about the two people: no pair is ended,
+    nobody is told their pair failed, the admins hear it once, and it all goes out once fixed."""
+    seed(bot)
+    _, call = preview(bot)
+    bot.fake.fail_next("conversations.open", error="account_inactive", times=2)
+    click(bot, call, Action.MATCH_CONFIRM)
+    admin_note = bot.wait_until(lambda: [c for c in bot.fake.calls_to("chat.postMessage")
+                                         if c.params["channel"] == ADMIN_CHANNEL and "account_inactive" in c.params["text"]],
+                                what="the admins' note")
+    bot.wait_until(lambda: not fanout._running, what="the background pass to end")
+    [result] = fanout.resume_all(bot.deps)  # Slack still refuses: still nothing ended, no second note
+    assert result.stopped == "conversations.open: account_inactive" and not result.done
+    assert all(p.status == PAIR_ACTIVE and p.introduced_at is None for p in all_rows(bot, Pair))
+    assert round_row(bot).status == ROUND_INTRODUCING
+    [result] = fanout.resume_all(bot.deps)  # fixed
+    assert result.done
+    pairs = all_rows(bot, Pair)
+    assert sorted(c.json("metadata")["event_payload"]["key"] for c in intro_posts(bot)) == \
+        sorted(f"intro:{p.id}" for p in pairs)
+    assert all(p.introduced_at is not None and p.status == PAIR_ACTIVE for p in pairs)
+    assert len([c for c in bot.fake.calls_to("chat.postMessage") if "account_inactive" in c.params["text"]]) == 1
+    assert len(admin_note) == 1
+
+
+def test_slack_failing_after_taking_every_tenth_intro_sends_none_twice(bot):
+    """HTTP 500 or an HTML 502 *after* Slack took the message: in doubt, settled from history."""
+    seed(bot)
+    _, call = preview(bot)
+    bot.fake.fail_after_storing("chat.postMessage", status=502, html=True, every=2)
+    click(bot, call, Action.MATCH_CONFIRM)
+    bot.wait_until(lambda: not fanout._running and round_row(bot).status == ROUND_INTRODUCING,
+                   what="the first pass to stop on the doubtful post")
+    bot.fake.fail_after_storing("chat.postMessage", times=0)
+    bot.clock.set(datetime.now(UTC) + timedelta(minutes=11))  # the lease of the doubtful post runs out
+    for _ in range(3):
+        fanout.resume_all(bot.deps)
+    assert round_row(bot).status == ROUND_DONE
+    keys = [m["metadata"]["event_payload"]["key"] for msgs in bot.fake.history.values() for m in msgs
+            if m.get("metadata")]
+    assert len(keys) == len(set(keys)) == 4  # three intros and the unmatched DM, once each
+    assert all(p.introduced_at is not None for p in all_rows(bot, Pair))

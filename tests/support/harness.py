@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from slack_bolt import App, BoltRequest
 
+from bot.delivery.sender import Pacer
 from bot.deps import Deps, build_deps
 from bot.server import HttpServer
 from bot.settings import Settings
@@ -109,10 +110,13 @@ def _dispatcher(app: App):
 
 
 def start_harness(fake: FakeSlack, db: Database, *, http: bool = False, threads: int = 8,
-                  **settings_overrides) -> BotHarness:
+                  pacer: Pacer | None = None, **settings_overrides) -> BotHarness:
+    """`pacer`: the app's pace per workspace; by default far faster than production's (tests of
+    pacing pass their own), so that journeys don't wait a second per message."""
     clock = Clock()
     fake.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
-    deps = build_deps(make_settings(fake, db.url, **settings_overrides), db, clock=clock)
+    deps = build_deps(make_settings(fake, db.url, **settings_overrides), db, clock=clock,
+                      pacer=pacer or Pacer(rate=1000, burst=1000))
     app = create_app(deps)
     server = None
     url = "in-process"

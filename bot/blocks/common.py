@@ -6,6 +6,9 @@ from typing import Any
 
 Block = dict[str, Any]
 
+DATABASE_TROUBLE = ("Sorry, I can't reach my records just now, so nothing has changed. "
+                    "Please try again in a minute.")
+
 
 def plain(text: str, *, emoji: bool = True) -> dict:
     return {"type": "plain_text", "text": text, "emoji": emoji}

@@ -44,9 +44,11 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
     @app.error
     def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse | None:
         # One place for unexpected failures: a traceback in the log, nothing leaked to Slack.
+        # (A database failure never gets here: bot/slack/trouble.py answers it in words.)
         kind = body.get("type") or body.get("command") or "request"
         logger.error("Unhandled error while handling %s", kind, exc_info=error)
         return None
 
     handlers.register(app, deps)
     return app
+

@@ -15,6 +15,7 @@ from bot.delivery import notes
 from bot.deps import Deps
 from bot.services import onboarding
 from bot.slack.ids import Action
+from bot.slack.trouble import explained
 
 
 def register(app: App, deps: Deps) -> None:
@@ -31,21 +32,25 @@ def register(app: App, deps: Deps) -> None:
         deps.outbox.deliver_all(client, claimed)
 
     @app.action(Action.LEAVE_CONFIRM)
+    @explained
     def leave_confirm(ack: Ack, context: BoltContext, respond: Respond, client: WebClient) -> None:
         ack()
         _leave(context, respond, client, delete_data=False)
 
     @app.action(Action.LEAVE_AND_DELETE)
+    @explained
     def leave_and_delete(ack: Ack, context: BoltContext, respond: Respond, client: WebClient) -> None:
         ack()
         _leave(context, respond, client, delete_data=True)
 
     @app.action(Action.LEAVE_CANCEL)
+    @explained
     def leave_cancel(ack: Ack, respond: Respond) -> None:
         ack()
         respond(text=STAYING, replace_original=True)
 
     @app.action(Action.HOME_JOIN)
+    @explained
     def home_join(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         ack()
         profile = onboarding.get_profile(deps.db, team_id=context.team_id, user_id=context.user_id)

@@ -14,6 +14,7 @@ from bot.services import checkins, goals
 from bot.services.errors import PairNotFound, Refusal
 from bot.slack.forms import checkin_target, positive_int
 from bot.slack.ids import Action
+from bot.slack.trouble import explained
 
 
 def _clicked_value(body: dict) -> str | None:
@@ -22,6 +23,7 @@ def _clicked_value(body: dict) -> str | None:
 
 def register(app: App, deps: Deps) -> None:
     @app.action(Action.OPEN_GOALS)
+    @explained
     def open_goals(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         try:
@@ -37,6 +39,7 @@ def register(app: App, deps: Deps) -> None:
             partner_goals=ctx.partner_goals))
 
     @app.action(Action.OPEN_CHECKIN)
+    @explained
     def open_checkin(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         try:

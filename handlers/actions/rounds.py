@@ -13,6 +13,7 @@ from bot.services import rounds
 from bot.slack.forms import positive_int
 from bot.slack.ids import Action
 from bot.slack.round_board import SlackRoundBoard
+from bot.slack.trouble import explained
 
 
 def register(app: App, deps: Deps) -> None:
@@ -39,11 +40,13 @@ def register(app: App, deps: Deps) -> None:
             respond(**reply, replace_original=False)
 
     @app.action(Action.MATCH_CONFIRM)
+    @explained
     def match_confirm(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         _decide(body, context, client, respond, "confirming a matching round")
 
     @app.action(Action.MATCH_CANCEL)
+    @explained
     def match_cancel(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         _decide(body, context, client, respond, "cancelling a matching round")

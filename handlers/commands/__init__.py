@@ -16,6 +16,7 @@ from bot.blocks.admin import command_refusal_text
 from bot.blocks.onboarding import build_help_message
 from bot.deps import Deps
 from bot.slack.ids import ADMIN_SUBCOMMANDS, COMMAND, Sub
+from bot.slack.trouble import explained
 from handlers.commands import onboarding, pairs, rounds
 from handlers.commands.request import CommandRequest
 
@@ -37,6 +38,7 @@ def register(app: App, deps: Deps) -> None:
     routes = build_routes()
 
     @app.command(COMMAND)
+    @explained
     def mentoring(ack: Ack, respond: Respond, client: WebClient, body: dict, context: BoltContext) -> None:
         words = (body.get("text") or "").split()
         sub = words[0].lower() if words else Sub.HELP

@@ -9,10 +9,12 @@ from bot.blocks.onboarding import build_home
 from bot.deps import Deps
 from bot.services import onboarding
 from bot.slack.ids import Event
+from bot.slack.trouble import explained
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event(Event.APP_HOME_OPENED)
+    @explained
     def home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return

@@ -16,12 +16,14 @@ from bot.deps import Deps
 from bot.services import onboarding
 from bot.slack.forms import parse_join_submission
 from bot.slack.ids import View
+from bot.slack.trouble import explained
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
     @app.view(View.JOIN)
+    @explained
     def join_submitted(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
         profile, errors = parse_join_submission(view["state"]["values"])
         if errors:

@@ -16,10 +16,12 @@ from bot.services import checkins, goals
 from bot.services.errors import Refusal
 from bot.slack import forms
 from bot.slack.ids import CheckinBlock, View
+from bot.slack.trouble import explained
 
 
 def register(app: App, deps: Deps) -> None:
     @app.view(View.GOALS)
+    @explained
     def goals_submitted(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
         team_id, user_id = context.team_id, context.user_id
         pair_id, role = forms.goals_target(view.get("private_metadata"))
@@ -48,6 +50,7 @@ def register(app: App, deps: Deps) -> None:
             for channel in channels])
 
     @app.view(View.CHECKIN)
+    @explained
     def checkin_submitted(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
         team_id, user_id = context.team_id, context.user_id
         target = forms.checkin_target(view.get("private_metadata"))

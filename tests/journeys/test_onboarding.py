@@ -3,7 +3,13 @@ forged and stale requests refused, the health check, two first submissions racin
 
 from __future__ import annotations
 
+import http.client
 import time
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.slack.ids import View
 from tests.support.onboarding import USER, dms_to, open_join_modal, participants, valid_values
@@ -45,10 +51,38 @@ def test_bad_signature_and_stale_timestamp_are_refused_and_change_nothing(bot):
 
 
 def test_healthz(bot):
-    import urllib.request
-
     with urllib.request.urlopen(f"{bot.url}/healthz", timeout=5) as resp:
         assert resp.status == 200
+
+
+def test_healthz_says_503_while_the_database_is_unreachable(bot, monkeypatch):
+    def unreachable():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(bot.db, "check", unreachable)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"{bot.url}/healthz", timeout=5)
+    assert e.value.code == 503 and e.value.read() == b"database unreachable\n"
+    monkeypatch.undo()
+    with urllib.request.urlopen(f"{bot.url}/healthz", timeout=5) as resp:
+        assert resp.status == 200
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_a_megabyte_is_refused_before_it_is_read(bot, chunked):
+    """Slack's payloads are tens of kilobytes; nothing unsigned gets to fill the memory."""
+    body = b"payload=" + b"x" * (2 * 1024 * 1024)
+    conn = http.client.HTTPConnection("127.0.0.1", bot.server.port, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if chunked:
+        conn.request("POST", "/slack/events", body=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
+                     headers={**headers, "Transfer-Encoding": "chunked"}, encode_chunked=True)
+    else:
+        conn.request("POST", "/slack/events", body=body, headers=headers)
+    resp = conn.getresponse()
+    assert resp.status == 413
+    conn.close()
+    assert participants(bot) == [] and [c.method for c in bot.fake.calls] == ["auth.test"]  # Bolt's start-up check only
 
 
 def test_two_first_submissions_at_once_leave_one_record(bot):

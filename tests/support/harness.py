@@ -121,7 +121,7 @@ def start_harness(fake: FakeSlack, db: Database, *, http: bool = False, threads:
     server = None
     url = "in-process"
     if http:
-        server = HttpServer(app, host="127.0.0.1", port=0, threads=threads)
+        server = HttpServer(app, host="127.0.0.1", port=0, threads=threads, check=lambda: db.check())
         server.start_in_thread()
         url = f"http://127.0.0.1:{server.port}/slack/events"
     slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM, response_url_base=fake.hooks_base_url,

@@ -6,6 +6,8 @@ from typing import Any
 
 Block = dict[str, Any]
 
+FOREIGN_WORKSPACE = ("This reverse-mentoring app runs for another Slack workspace, so it can't help "
+                     "here. Nothing was changed.")
 DATABASE_TROUBLE = ("Sorry, I can't reach my records just now, so nothing has changed. "
                     "Please try again in a minute.")
 

@@ -3,13 +3,15 @@ Called by the entry point and by tests; never at import time."""
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 import handlers
+from bot.blocks.common import FOREIGN_WORKSPACE
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,20 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
         logger=bolt_logger,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
+
+    @app.middleware
+    def only_the_installed_workspace(body: dict, context: BoltContext, next, logger: logging.Logger):
+        """One bot token serves one workspace: a validly signed request from any other (another
+        organisation in a shared channel, a second install of the same app) changes nothing."""
+        served = context.authorize_result.team_id if context.authorize_result else None
+        if served and context.team_id and context.team_id != served:
+            logger.warning("Refused a request from workspace %s: this bot serves %s", context.team_id, served)
+            if body.get("command"):
+                return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral",
+                                                                 "text": FOREIGN_WORKSPACE}),
+                                    headers={"content-type": "application/json"})
+            return BoltResponse(status=200, body="")
+        return next()
 
     @app.error
     def on_error(error: Exception, body: dict, logger: logging.Logger) -> BoltResponse | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 
+from bot.blocks.common import FOREIGN_WORKSPACE
+from bot.blocks.onboarding import build_join_modal
 from bot.slack.ids import Action, JoinBlock, View
+from tests.support.harness import SIGNING_SECRET
 from tests.support.onboarding import USER, dms_to, open_join_modal, participants, valid_values
-from tests.support.slackreq import multi, number, plain, radio, values_from_view
+from tests.support.slackreq import SlackRequests, multi, number, plain, radio, values_from_view
 
 
 def test_help_for_no_text_unknown_text_and_help(bot):
@@ -165,3 +168,20 @@ def test_a_database_failure_after_the_modal_closed_is_explained_and_saves_nothin
     dm = bot.wait_until(lambda: dms_to(bot, USER), what="the apology DM")[0]
     assert "couldn't save your profile just now, so nothing has changed" in dm.params["text"]
     assert participants(bot) == []
+
+
+def test_a_workspace_the_bot_does_not_serve_is_refused_and_nothing_changes(bot):
+    """Validly signed, but from team T0EVIL0001, not the token's workspace (T0001)."""
+    evil = SlackRequests("in-process", SIGNING_SECRET, team_id="T0EVIL0001", dispatch=bot.slack.dispatch,
+                         response_url_base=bot.fake.hooks_base_url)
+    status, _, body = evil.command(USER, "join")
+    assert status == 200 and body["text"] == FOREIGN_WORKSPACE and body["response_type"] == "ephemeral"
+    view = build_join_modal(None)
+    status, _, body = evil.view_submission(USER, view, valid_values(view))
+    assert status == 200 and not body
+    status, _, _ = evil.block_action(USER, Action.HOME_JOIN)
+    assert status == 200
+    status, _, _ = evil.app_home_opened(USER)
+    assert status == 200
+    assert participants(bot) == []
+    assert [c.method for c in bot.fake.calls] == ["auth.test"]  # not one call made for that workspace

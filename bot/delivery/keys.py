@@ -35,13 +35,15 @@ def unmatched(round_id: int, user_id: str) -> str:
     return f"unmatched:{round_id}:{user_id}"
 
 
-def joined(user_id: str, saved_at: datetime) -> str:
-    """The welcome DM after a join modal was saved (each save of the profile is one event)."""
-    return f"joined:{user_id}:{saved_at.isoformat()}"
+def joined(user_id: str, view_id: str) -> str:
+    """The welcome DM after a join modal was saved. Each modal Slack opens has its own view ID,
+    and a retry of the same submission (from Slack, or landing on another replica) carries the same."""
+    return f"joined:{user_id}:{view_id}"
 
 
-def goals(pair_id: int, role: str, saved_at: datetime, channel: str) -> str:
-    return f"goals:{pair_id}:{role}:{saved_at.isoformat()}:{channel}"
+def goals(pair_id: int, role: str, view_id: str, channel: str) -> str:
+    """The goals posted to the pair after a goals modal was saved (same rule as `joined`)."""
+    return f"goals:{pair_id}:{role}:{view_id}:{channel}"
 
 
 def pause_note(pair_id: int, user_id: str, until: date | None, today: date) -> str:

@@ -20,6 +20,8 @@ from enum import StrEnum
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.ttl import TTLCache
+
 log = logging.getLogger(__name__)
 
 MEMBERS_TTL_SECONDS = 60.0
@@ -34,32 +36,12 @@ class Refusal(StrEnum):
     NOT_AN_ADMIN = "not_an_admin"
 
 
-class _TTLCache:
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic):
-        self.ttl = ttl
-        self.clock = clock
-        self._data: dict[tuple, tuple[float, object]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None or hit[0] <= self.clock():
-                self._data.pop(key, None)
-                return None
-            return hit[1]
-
-    def put(self, key: tuple, value: object) -> None:
-        with self._lock:
-            self._data[key] = (self.clock() + self.ttl, value)
-
-
 class AdminDirectory:
     def __init__(self, admin_channel: str | None, *, clock: Callable[[], float] = time.monotonic):
         self.admin_channel = admin_channel
         # Keys start with the team ID: one workspace never sees another's answers.
-        self._members = _TTLCache(MEMBERS_TTL_SECONDS, clock)
-        self._workspace_admins = _TTLCache(USER_TTL_SECONDS, clock)
+        self._members = TTLCache(MEMBERS_TTL_SECONDS, clock)
+        self._workspace_admins = TTLCache(USER_TTL_SECONDS, clock)
         # One walk of the member list at a time per (team, channel): the others wait for its answer.
         self._walk_locks: dict[tuple, threading.Lock] = {}
         self._walk_locks_guard = threading.Lock()

@@ -7,18 +7,20 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 import handlers
 from bot.blocks.common import FOREIGN_WORKSPACE
 from bot.deps import Deps
+from bot.slack.ttl import TTLCache
 
 log = logging.getLogger(__name__)
 
 # Listeners ack from these threads; when all are busy with Web API calls, new requests wait for
 # their ack. Kept above the HTTP server's thread count (bot/server.py, 16).
 LISTENER_THREADS = 32
+RETRY_MEMORY_SECONDS = 3600.0  # Slack retries within minutes; remember what was handled for an hour
 
 
 class _DropTokenSkippedWarning(logging.Filter):
@@ -42,6 +44,21 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
         logger=bolt_logger,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
+
+    handled = TTLCache(RETRY_MEMORY_SECONDS)
+
+    @app.middleware
+    def a_retry_of_handled_work_does_nothing(req: BoltRequest, body: dict, next, logger: logging.Logger):
+        """Slack retries what it thinks went unanswered (`X-Slack-Retry-Num`). A retry of a request
+        this process already handled is acknowledged and dropped: no second welcome DM, Home tab,
+        goals post or check-in thanks. (A retry landing on another replica is handled there; the
+        ledger's keys keep its messages from going out twice.)"""
+        identity = _identity(body)
+        first = identity is None or handled.add_if_new(identity)
+        if not first and req.headers.get("x-slack-retry-num"):
+            logger.info("Dropped Slack's retry of %s: already handled", identity[0])
+            return BoltResponse(status=200, body="")
+        return next()
 
     @app.middleware
     def only_the_installed_workspace(body: dict, context: BoltContext, next, logger: logging.Logger):
@@ -68,3 +85,14 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
     handlers.register(app, deps)
     return app
 
+
+
+def _identity(body: dict) -> tuple | None:
+    """What stays the same between a request and Slack's retries of it."""
+    if body.get("event_id"):
+        return ("event", body["event_id"])
+    if body.get("type") == "view_submission" and body.get("view"):
+        return ("view", body["view"].get("id"), body["view"].get("hash"))
+    if body.get("trigger_id"):
+        return ("trigger", body["trigger_id"])
+    return None

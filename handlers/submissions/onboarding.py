@@ -43,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
             return
         message = build_joined_dm(row, created=created)
         deps.outbox.send_once(client, team_id=team_id, item=Item(
-            key=keys.joined(user_id, row.updated_at), kind="joined", channel=user_id,
+            key=keys.joined(user_id, view["id"]), kind="joined", channel=user_id,
             text=message["text"], blocks=message["blocks"], user_id=user_id))
 
 

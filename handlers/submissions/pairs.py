@@ -43,9 +43,8 @@ def register(app: App, deps: Deps) -> None:
         # Not yet introduced (no group DM): each of the two gets it in their DM with the bot.
         channels = [result.pair.channel_id] if result.pair.channel_id else \
             [result.pair.mentee_user_id, result.pair.mentor_user_id]
-        saved_at = max((g.updated_at for g in result.goals), default=deps.now())
         deps.outbox.send_all(client, team_id=result.pair.team_id, items=[Item(
-            key=keys.goals(result.pair.id, result.role, saved_at, channel), kind="goals", channel=channel,
+            key=keys.goals(result.pair.id, result.role, view["id"], channel), kind="goals", channel=channel,
             text=message["text"], blocks=message.get("blocks") or [], pair_id=result.pair.id, user_id=user_id)
             for channel in channels])
 

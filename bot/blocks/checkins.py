@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from bot.blocks.common import context, input_block, modal, option, plain, section, text_input
 from bot.domain.catalog import MAX_CHECKIN_TEXT
-from bot.services.errors import Garbled, NotInPair, PairNotFound, Refusal
-from bot.slack.ids import CheckinBlock, View, checkin_button_value
+from bot.services.errors import (
+    Garbled,
+    NotInPair,
+    NotSignedUp,
+    NotStarted,
+    PairEnded,
+    PairNotFound,
+    Refusal,
+)
+from bot.slack.ids import COMMAND, CheckinBlock, Sub, View, checkin_button_value
 from storage.models import CHECKIN_FINAL, GOAL_MENTEE
 
 YES, NO, MAYBE = "yes", "no", "maybe"
@@ -114,8 +122,14 @@ GARBLED = ("That check-in button doesn't look right, so I can't open it. The nex
            "your pair's DM will have a fresh one.")
 OTHER_PAIR = "This check-in belongs to another pair, so I can't open it for you."
 PAIR_GONE = "I couldn't find the pair this check-in is for; it may have been removed."
+NOT_IN_PROGRAM = (f"You're no longer in the program, so there's no check-in to fill in. `{COMMAND} {Sub.JOIN}` "
+                  "if you'd like to come back.")
+PAIR_ENDED = "This pairing has ended, so its check-ins are closed. Thank you for the time you gave it."
+NOT_STARTED = ("That session hasn't started yet, so there's nothing to report about it. The check-in "
+               "comes to your pair's DM at the end of the session.")
 
-_REFUSALS = {Garbled: GARBLED, NotInPair: OTHER_PAIR, PairNotFound: PAIR_GONE}
+_REFUSALS = {Garbled: GARBLED, NotInPair: OTHER_PAIR, PairNotFound: PAIR_GONE, NotSignedUp: NOT_IN_PROGRAM,
+             PairEnded: PAIR_ENDED, NotStarted: NOT_STARTED}
 
 
 def refusal(e: Refusal) -> str:

@@ -280,6 +280,13 @@ def skipped(
     ]
 
 
+def cycles_started(r: Rhythm, *, anchor: datetime, tz: str, now: datetime) -> int:
+    """How many of the program's cycles have begun by `now` (their nudge is due): 0 before the
+    first nudge, n_cycles once the last one has begun, and after the program ends."""
+    now = _aware(now, "now")
+    return sum(1 for occ in _program(r, _aware(anchor, "anchor"), tz) if occ.kind == NUDGE and occ.at <= now)
+
+
 def cycle_at(r: Rhythm, *, anchor: datetime, tz: str, now: datetime) -> int | None:
     """The cycle `now` falls in: k when nudge(k) <= now < nudge(k+1); None before cycle 1's
     nudge and from the end of the program (the closing message) on."""

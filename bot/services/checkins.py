@@ -8,12 +8,23 @@ answers arrive as `CheckinAnswers`; refusals are `bot.services.errors`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypedDict
 
-from bot.domain.schedule import Rhythm, n_cycles
-from bot.services.errors import Garbled, NotInPair, PairNotFound
+from bot.domain.schedule import Rhythm, cycles_started, n_cycles
+from bot.domain.timezones import pair_zone
+from bot.services.errors import Garbled, NotInPair, NotSignedUp, NotStarted, PairEnded, PairNotFound
 from storage.db import Database
-from storage.models import CHECKIN_FINAL, CHECKIN_REGULAR, CheckIn, Goal, Pair
+from storage.models import (
+    CHECKIN_FINAL,
+    CHECKIN_REGULAR,
+    END_REASON_LEFT,
+    PAIR_ENDED,
+    PARTICIPANT_LEFT,
+    CheckIn,
+    Goal,
+    Pair,
+)
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import goals as goals_repo
 from storage.repositories import pairs as pairs_repo
@@ -68,8 +79,11 @@ def _period(r: Rhythm) -> str:
     return "this week" if r.cadence_weeks == 1 else f"in the last {r.cadence_weeks} weeks"
 
 
-def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None) -> Pair:
-    """The target's pair, if the person may check in for it; raises the refusal otherwise."""
+def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now: datetime) -> Pair:
+    """The target's pair, if the person may check in for it now; raises the refusal otherwise:
+    not one of the two (NotInPair), someone who has left or deleted their data (NotSignedUp), a
+    pair that ended because someone left (PairEnded; a pair whose program is complete still
+    takes its final survey), a cycle that hasn't begun (NotStarted) or can't exist (Garbled)."""
     if target is None or target.kind not in KINDS or target.cycle < 1:
         raise Garbled()
     pair = pairs_repo.get(s, team_id=team_id, pair_id=target.pair_id)
@@ -77,15 +91,27 @@ def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None) -> P
         raise PairNotFound()
     if user_id not in (pair.mentor_user_id, pair.mentee_user_id):
         raise NotInPair()
-    if target.cycle > n_cycles(_rhythm(s, team_id)):
+    rhythm = _rhythm(s, team_id)
+    if target.cycle > n_cycles(rhythm) or pair.introduced_at is None:
         raise Garbled()
+    person = people.get(s, team_id=team_id, user_id=user_id)
+    if person is None or person.status == PARTICIPANT_LEFT:
+        raise NotSignedUp()
+    if pair.status == PAIR_ENDED and pair.end_reason == END_REASON_LEFT:
+        raise PairEnded()
+    mentee = people.get(s, team_id=team_id, user_id=pair.mentee_user_id)
+    mentor = people.get(s, team_id=team_id, user_id=pair.mentor_user_id)
+    tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)
+    if target.cycle > cycles_started(rhythm, anchor=pair.introduced_at, tz=tz, now=now):
+        raise NotStarted()
     return pair
 
 
-def open_checkin(db: Database, *, team_id: str, user_id: str, target: CheckinTarget | None) -> CheckinContext:
-    """What the clicker's check-in modal needs. Raises Garbled, PairNotFound or NotInPair."""
+def open_checkin(db: Database, *, team_id: str, user_id: str, target: CheckinTarget | None,
+                 now: datetime) -> CheckinContext:
+    """What the clicker's check-in modal needs. Raises a refusal (see `_locate`)."""
     with db.session(read_only=True) as s:
-        pair = _locate(s, team_id=team_id, user_id=user_id, target=target)
+        pair = _locate(s, team_id=team_id, user_id=user_id, target=target, now=now)
         partner = people.get(s, team_id=team_id, user_id=pairs_repo.partner_of(pair, user_id))
         return CheckinContext(
             pair=pair, cycle=target.cycle, kind=target.kind,
@@ -97,11 +123,12 @@ def open_checkin(db: Database, *, team_id: str, user_id: str, target: CheckinTar
         )
 
 
-def goal_ids(db: Database, *, team_id: str, user_id: str, target: CheckinTarget | None) -> set[int]:
+def goal_ids(db: Database, *, team_id: str, user_id: str, target: CheckinTarget | None,
+             now: datetime) -> set[int]:
     """The ids of the pair's goals, which a submission may report progress on. Raises like
     `open_checkin`."""
     with db.session(read_only=True) as s:
-        pair = _locate(s, team_id=team_id, user_id=user_id, target=target)
+        pair = _locate(s, team_id=team_id, user_id=user_id, target=target, now=now)
         return {g.id for g in goals_repo.list_for_pair(s, team_id=team_id, pair_id=pair.id)}
 
 
@@ -115,10 +142,10 @@ class CheckinResult:
 
 
 def submit_checkin(db: Database, *, team_id: str, user_id: str, target: CheckinTarget,
-                   answers: CheckinAnswers) -> CheckinResult:
+                   answers: CheckinAnswers, now: datetime) -> CheckinResult:
     """Store the person's answers (a second submission updates them), all or nothing."""
     with db.session() as s:
-        pair = _locate(s, team_id=team_id, user_id=user_id, target=target)
+        pair = _locate(s, team_id=team_id, user_id=user_id, target=target, now=now)
         row, created = checkins_repo.upsert(s, team_id=team_id, pair_id=pair.id, user_id=user_id,
                                             cycle=target.cycle, kind=target.kind, answers=dict(answers))
         profile = people.get(s, team_id=team_id, user_id=user_id)

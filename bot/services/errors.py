@@ -39,6 +39,10 @@ class Garbled(Refusal):
     """A button or modal names something that can't exist (a cycle past the program's end, ...)."""
 
 
+class NotStarted(Refusal):
+    """What is asked about hasn't begun yet (a check-in for a session still to come)."""
+
+
 class NotPaused(Refusal):
     """Asked to resume while not paused."""
 

@@ -44,7 +44,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             ctx = checkins.open_checkin(deps.db, team_id=context.team_id, user_id=context.user_id,
-                                        target=checkin_target(_clicked_value(body)))
+                                        target=checkin_target(_clicked_value(body)), now=deps.now())
         except Refusal as e:
             respond(text=checkin_words.refusal(e), response_type="ephemeral", replace_original=False)
             return

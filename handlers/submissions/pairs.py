@@ -54,14 +54,14 @@ def register(app: App, deps: Deps) -> None:
         team_id, user_id = context.team_id, context.user_id
         target = forms.checkin_target(view.get("private_metadata"))
         try:
-            goal_ids = checkins.goal_ids(deps.db, team_id=team_id, user_id=user_id, target=target)
+            goal_ids = checkins.goal_ids(deps.db, team_id=team_id, user_id=user_id, target=target, now=deps.now())
             answers, errors = forms.parse_checkin_submission(view["state"]["values"], kind=target.kind,
                                                              goal_ids=goal_ids)
             if errors:
                 ack(response_action="errors", errors=errors)
                 return
             result = checkins.submit_checkin(deps.db, team_id=team_id, user_id=user_id, target=target,
-                                             answers=answers)
+                                             answers=answers, now=deps.now())
         except Refusal as e:
             ack(response_action="errors", errors={CheckinBlock.MET: checkin_words.refusal(e)})
             return

@@ -10,6 +10,8 @@ import pytest
 from sqlmodel import select
 
 from bot.blocks import checkins as checkin_words
+from bot.blocks.checkins import build_checkin_modal
+from bot.services import onboarding
 from bot.slack.ids import Action, CheckinBlock, View, checkin_button_value
 from storage.models import CheckIn, Goal
 from tests.support.factories import paired
@@ -145,6 +147,7 @@ def test_only_pair_members_can_open_a_checkin_and_garbled_buttons_get_a_friendly
 
 def test_final_survey_is_stored_with_kind_final(bot_on, pair):
     bot = bot_on
+    bot.clock.set(datetime(2026, 3, 27, 16, 0, tzinfo=UTC))  # the Friday of the last session: the survey is out
     view = open_checkin(bot, BEN, pair.id, cycle=12, kind="final")
     assert view["title"]["text"] == "Final survey" and view["private_metadata"] == f"{pair.id}:12:final"
     status, _, body = bot.slack.view_submission(BEN, view, values_from_view(view, {
@@ -162,3 +165,31 @@ def test_final_survey_is_stored_with_kind_final(bot_on, pair):
     [row] = checkins(bot)
     assert (row.user_id, row.cycle, row.kind, row.met, row.usefulness) == (BEN, 12, "final", True, 3)
     assert (row.overall_usefulness, row.recommend, row.keep_meeting, row.learned) == (5, "yes", "maybe", "Lots")
+
+
+@pytest.mark.parametrize("cycle, kind", [(12, "checkin"), (12, "final"), (10, "checkin")])
+def test_a_checkin_for_a_session_that_has_not_started_is_refused(bot_on, pair, cycle, kind):
+    """In week 9, the check-ins of sessions 10 to 12 and the final survey aren't open yet."""
+    bot = bot_on
+    click(bot, ANA, checkin_button_value(pair.id, cycle, kind))
+    reply = bot.wait_until(lambda: bot.fake.replies("actions"), what="the reply")[-1]
+    assert reply.params["text"] == checkin_words.NOT_STARTED
+    view = build_checkin_modal(pair_id=pair.id, cycle=cycle, kind=kind, partner_name="Ben", goals=[])
+    status, _, body = bot.slack.view_submission(ANA, view, values_from_view(view, {CheckinBlock.MET: radio("no")}))
+    assert body == {"response_action": "errors", "errors": {CheckinBlock.MET: checkin_words.NOT_STARTED}}
+    assert checkins(bot) == [] and bot.fake.calls_to("views.open") == []
+
+
+def test_an_old_checkin_button_after_leaving_and_deleting_is_refused_kindly(bot_on, pair):
+    bot = bot_on
+    view = open_checkin(bot, ANA, pair.id, cycle=2)
+    onboarding.leave(bot.db, team_id="T0001", user_id=ANA, delete_data=True)
+    status, _, body = bot.slack.view_submission(ANA, view, values_from_view(view, {CheckinBlock.MET: radio("no")}))
+    assert body == {"response_action": "errors", "errors": {CheckinBlock.MET: checkin_words.NOT_IN_PROGRAM}}
+    click(bot, ANA, checkin_button_value(pair.id, 3, "checkin"))
+    assert bot.wait_until(lambda: bot.fake.replies("actions"), what="the reply")[-1].params["text"] == \
+        checkin_words.NOT_IN_PROGRAM
+    click(bot, BEN, checkin_button_value(pair.id, 3, "checkin"))  # the partner: the pair ended when Ana left
+    assert bot.wait_until(lambda: bot.fake.replies("actions")[1:], what="the reply")[-1].params["text"] == \
+        checkin_words.PAIR_ENDED
+    assert checkins(bot) == []

@@ -8,6 +8,7 @@ Services only ever see what comes out of here, never a Slack payload. Each `pars
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from bot.blocks.checkins import KEEP_MEETING, PROGRESS, RECOMMEND, USEFULNESS, YES
@@ -28,22 +29,47 @@ from storage.repositories.goals import GoalSlot
 # --- reading state ------------------------------------------------------------------------
 
 
+def state_values(view: dict) -> dict:
+    """`view.state.values`, or {} when the payload doesn't have that shape."""
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
+def view_id(view: dict) -> str:
+    """The ID Slack gave the modal (the same in a submission and in Slack's retries of it)."""
+    vid = view.get("id") if isinstance(view, dict) else None
+    return vid if isinstance(vid, str) and vid else f"unknown-{uuid.uuid4().hex}"
+
+
+# Every reader below takes whatever Slack (or a forger) sent: a value of the wrong type counts as
+# no answer, so a malformed payload gets field errors, never an exception.
+
 def _element(values: dict, block_id: str) -> dict:
     """The state of the block's input (its action_id equals its block_id in every modal)."""
-    return (values.get(block_id) or {}).get(block_id) or {}
+    block = values.get(block_id) if isinstance(values, dict) else None
+    element = block.get(block_id) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def _value_of(option) -> str | None:
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _selected(values: dict, block_id: str) -> str | None:
-    opt = _element(values, block_id).get("selected_option")
-    return opt.get("value") if opt else None
+    return _value_of(_element(values, block_id).get("selected_option"))
 
 
 def _multi(values: dict, block_id: str) -> list[str]:
-    return [o.get("value") for o in (_element(values, block_id).get("selected_options") or [])]
+    options = _element(values, block_id).get("selected_options")
+    return [v for v in map(_value_of, options if isinstance(options, list) else []) if v is not None]
 
 
 def _raw_text(values: dict, block_id: str) -> str:
-    return str(_element(values, block_id).get("value") or "")
+    """A text input's value as typed, without NUL characters (which PostgreSQL can't store)."""
+    value = _element(values, block_id).get("value")
+    return value.replace("\x00", "") if isinstance(value, str) else ""
 
 
 def _text(values: dict, block_id: str) -> str:
@@ -55,12 +81,17 @@ def _text(values: dict, block_id: str) -> str:
 # --- buttons and metadata -----------------------------------------------------------------
 
 
+def clicked_value(body: dict) -> str | None:
+    """The value of the button a block_actions payload is about."""
+    actions = body.get("actions") if isinstance(body, dict) else None
+    return _value_of(actions[0]) if isinstance(actions, list) and actions else None
+
+
 def positive_int(value: str | None) -> int | None:
-    """A button's value naming a pair or a round, or None when it names none."""
-    try:
-        n = int(value or "")
-    except ValueError:
+    """A button's value naming a pair or a round (plain ASCII digits), or None when it names none."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
         return None
+    n = int(value)
     return n if n > 0 else None
 
 
@@ -174,6 +205,7 @@ def parse_goals_submission(values: dict, *, role: str, today: date) -> tuple[lis
         b_measure, b_target = GoalBlock.slot(GoalBlock.MEASURE, n), GoalBlock.slot(GoalBlock.TARGET, n)
         what, why, measure = _text(values, b_what), _text(values, b_why), _text(values, b_measure)
         raw_target = _element(values, b_target).get("selected_date") or None
+        raw_target = raw_target if isinstance(raw_target, str) else ("?" if raw_target else None)
         target: date | None = None
         if raw_target:
             try:
@@ -228,7 +260,7 @@ def parse_checkin_submission(values: dict, *, kind: str,
 
     progress: dict[str, str] = {}
     for bid in values:
-        if not bid.startswith(CheckinBlock.PROGRESS_PREFIX):
+        if not isinstance(bid, str) or not bid.startswith(CheckinBlock.PROGRESS_PREFIX):
             continue
         try:
             goal_id = int(bid[len(CheckinBlock.PROGRESS_PREFIX):])

@@ -106,6 +106,8 @@ def goals_metadata(pair_id: int, role: str) -> str:
 
 
 def parse_goals_metadata(value: str | None) -> tuple[int, str] | None:
+    if not isinstance(value, str):
+        return None
     try:
         pair_id, role = (value or "").split(":")
         return int(pair_id), role
@@ -120,6 +122,8 @@ def checkin_button_value(pair_id: int, cycle: int, kind: str) -> str:
 
 
 def parse_checkin_button_value(value: str) -> tuple[int, int, str] | None:
+    if not isinstance(value, str):
+        return None
     try:
         pair_id, cycle, kind = value.split(":")
         return int(pair_id), int(cycle), kind

@@ -12,13 +12,9 @@ from bot.blocks.goals import build_goals_modal
 from bot.deps import Deps
 from bot.services import checkins, goals
 from bot.services.errors import PairNotFound, Refusal
-from bot.slack.forms import checkin_target, positive_int
+from bot.slack.forms import checkin_target, clicked_value, positive_int
 from bot.slack.ids import Action
 from bot.slack.trouble import explained
-
-
-def _clicked_value(body: dict) -> str | None:
-    return ((body.get("actions") or [{}])[0]).get("value")
 
 
 def register(app: App, deps: Deps) -> None:
@@ -27,7 +23,7 @@ def register(app: App, deps: Deps) -> None:
     def open_goals(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         try:
-            pair_id = positive_int(_clicked_value(body))
+            pair_id = positive_int(clicked_value(body))
             if pair_id is None:
                 raise PairNotFound()
             ctx = goals.open_goals(deps.db, team_id=context.team_id, user_id=context.user_id, pair_id=pair_id)
@@ -44,7 +40,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             ctx = checkins.open_checkin(deps.db, team_id=context.team_id, user_id=context.user_id,
-                                        target=checkin_target(_clicked_value(body)), now=deps.now())
+                                        target=checkin_target(clicked_value(body)), now=deps.now())
         except Refusal as e:
             respond(text=checkin_words.refusal(e), response_type="ephemeral", replace_original=False)
             return

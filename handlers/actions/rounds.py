@@ -10,14 +10,15 @@ from bot.blocks.rounds import NOT_A_ROUND, decision_reply
 from bot.delivery import introductions
 from bot.deps import Deps
 from bot.services import rounds
-from bot.slack.forms import positive_int
+from bot.slack.forms import clicked_value, positive_int
 from bot.slack.ids import Action
 from bot.slack.round_board import SlackRoundBoard
 from bot.slack.trouble import explained
 
 
 def register(app: App, deps: Deps) -> None:
-    def _decide(body: dict, context: BoltContext, client: WebClient, respond: Respond, what: str) -> None:
+    def _decide(body: dict, context: BoltContext, client: WebClient, respond: Respond, what: str, *,
+                confirm: bool) -> None:
         team_id, user_id = context.team_id, context.user_id
         channel_id = context.channel_id or (body.get("container") or {}).get("channel_id", "")
         refusal = deps.admins.refusal(client, team_id=team_id, user_id=user_id, channel_id=channel_id)
@@ -25,12 +26,12 @@ def register(app: App, deps: Deps) -> None:
             respond(text=refusal_text(refusal, what=what, admin_channel=deps.settings.admin_channel),
                     response_type="ephemeral", replace_original=False)
             return
-        round_id = positive_int((body.get("actions") or [{}])[0].get("value"))
+        round_id = positive_int(clicked_value(body))
         if round_id is None:
             respond(text=NOT_A_ROUND, response_type="ephemeral", replace_original=False)
             return
         board = SlackRoundBoard(client, deps.settings.admin_channel)
-        if body["actions"][0]["action_id"] == Action.MATCH_CONFIRM:
+        if confirm:
             outcome = rounds.confirm(deps, board, team_id=team_id, round_id=round_id, user_id=user_id,
                                      introduce=lambda rid: introductions.start_in_background(deps, rid))
         else:
@@ -43,10 +44,10 @@ def register(app: App, deps: Deps) -> None:
     @explained
     def match_confirm(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        _decide(body, context, client, respond, "confirming a matching round")
+        _decide(body, context, client, respond, "confirming a matching round", confirm=True)
 
     @app.action(Action.MATCH_CANCEL)
     @explained
     def match_cancel(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        _decide(body, context, client, respond, "cancelling a matching round")
+        _decide(body, context, client, respond, "cancelling a matching round", confirm=False)

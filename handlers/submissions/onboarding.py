@@ -14,7 +14,7 @@ from bot.delivery import keys
 from bot.delivery.outbox import Item
 from bot.deps import Deps
 from bot.services import onboarding
-from bot.slack.forms import parse_join_submission
+from bot.slack.forms import parse_join_submission, state_values, view_id
 from bot.slack.ids import View
 from bot.slack.trouble import explained
 
@@ -25,7 +25,7 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.JOIN)
     @explained
     def join_submitted(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-        profile, errors = parse_join_submission(view["state"]["values"])
+        profile, errors = parse_join_submission(state_values(view))
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -43,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
             return
         message = build_joined_dm(row, created=created)
         deps.outbox.send_once(client, team_id=team_id, item=Item(
-            key=keys.joined(user_id, view["id"]), kind="joined", channel=user_id,
+            key=keys.joined(user_id, view_id(view)), kind="joined", channel=user_id,
             text=message["text"], blocks=message["blocks"], user_id=user_id))
 
 

@@ -28,7 +28,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             form = goals.submission(deps.db, team_id=team_id, user_id=user_id, pair_id=pair_id, role=role,
                                     now=deps.now())
-            slots, errors = forms.parse_goals_submission(view["state"]["values"], role=role, today=form.today)
+            slots, errors = forms.parse_goals_submission(forms.state_values(view), role=role, today=form.today)
             if errors:
                 ack(response_action="errors", errors=errors)
                 return
@@ -44,7 +44,7 @@ def register(app: App, deps: Deps) -> None:
         channels = [result.pair.channel_id] if result.pair.channel_id else \
             [result.pair.mentee_user_id, result.pair.mentor_user_id]
         deps.outbox.send_all(client, team_id=result.pair.team_id, items=[Item(
-            key=keys.goals(result.pair.id, result.role, view["id"], channel), kind="goals", channel=channel,
+            key=keys.goals(result.pair.id, result.role, forms.view_id(view), channel), kind="goals", channel=channel,
             text=message["text"], blocks=message.get("blocks") or [], pair_id=result.pair.id, user_id=user_id)
             for channel in channels])
 
@@ -55,7 +55,7 @@ def register(app: App, deps: Deps) -> None:
         target = forms.checkin_target(view.get("private_metadata"))
         try:
             goal_ids = checkins.goal_ids(deps.db, team_id=team_id, user_id=user_id, target=target, now=deps.now())
-            answers, errors = forms.parse_checkin_submission(view["state"]["values"], kind=target.kind,
+            answers, errors = forms.parse_checkin_submission(forms.state_values(view), kind=target.kind,
                                                              goal_ids=goal_ids)
             if errors:
                 ack(response_action="errors", errors=errors)

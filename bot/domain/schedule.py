@@ -94,7 +94,7 @@ def parse_time(value: time | str) -> time:
     """A time of day from a `time` or an "HH:MM" string; ValueError otherwise."""
     if isinstance(value, time):
         return value.replace(tzinfo=None)
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
+    m = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2})\s*", str(value))
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
         raise ValueError(f"not a time of day (HH:MM): {value!r}")
     return time(int(m.group(1)), int(m.group(2)))

@@ -146,10 +146,8 @@ def _parse_timezone(raw: str, problems: list[str]) -> str:
 def whole_number(raw: str, name: str, low: int, high: int, problems: list[str]) -> int | None:
     """A whole number from `low` to `high`, or None with a problem noted for `name`."""
     value = raw.strip()
-    try:
-        number = int(value)
-    except ValueError:
-        number = None
+    # Plain ASCII digits only: int() would also take "1_0" (10) and other scripts' digits ("٣").
+    number = int(value) if value.isascii() and value.isdigit() else None
     if number is None or not low <= number <= high:
         shown = f"got '{value}'" if value else "it is empty"
         problems.append(f"{name} must be a whole number from {low} to {high} ({shown})")

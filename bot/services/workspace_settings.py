@@ -89,7 +89,7 @@ def _slot(option: str, raw: str, problems: list[str]) -> tuple[int, str] | None:
         return None
     day, clock = parts
     weekday = _weekday(day)
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})", clock)
+    m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", clock)
     bad = []
     if weekday is None:
         bad.append(f"'{day}' isn't a weekday (use Mon, Tue, Wed, Thu, Fri, Sat or Sun)")
@@ -147,10 +147,8 @@ def parse_options(options: Mapping[str, str | None]) -> tuple[dict[str, Any], li
                 values["digest_timezone"] = tz
         elif option == "max_tz_diff_hours":
             value = raw.strip()
-            try:
-                hours = float(value)
-            except ValueError:
-                hours = math.nan
+            # Plain ASCII decimals only: float() would also take "1_0", "٣", "nan" and "1e1".
+            hours = float(value) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", value) else math.nan
             if not 0 <= hours <= MAX_TZ_DIFF_HOURS:  # also rejects nan
                 shown = f"got '{value}'" if value else "it is empty"
                 problems.append(f"{flag(option)} must be a number of hours from 0 to {MAX_TZ_DIFF_HOURS}, "

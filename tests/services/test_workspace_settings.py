@@ -94,6 +94,16 @@ def test_a_second_change_keeps_the_other_values_and_reports_only_what_changed(db
         ({"max_tz_diff_hours": "-1"},
          "--max-tz-diff-hours must be a number of hours from 0 to 12, such as 6 or 4.5 (got '-1')"),
         ({"allow_same_department": "maybe"}, "--allow-same-department must be yes or no (got 'maybe')"),
+        ({"length_weeks": "1_0"}, "--length-weeks must be a whole number from 4 to 52 (got '1_0')"),
+        ({"length_weeks": "١٢"}, "--length-weeks must be a whole number from 4 to 52 (got '١٢')"),
+        ({"max_tz_diff_hours": "1_0"},
+         "--max-tz-diff-hours must be a number of hours from 0 to 12, such as 6 or 4.5 (got '1_0')"),
+        ({"max_tz_diff_hours": "٣"},
+         "--max-tz-diff-hours must be a number of hours from 0 to 12, such as 6 or 4.5 (got '٣')"),
+        ({"max_tz_diff_hours": "1e1"},
+         "--max-tz-diff-hours must be a number of hours from 0 to 12, such as 6 or 4.5 (got '1e1')"),
+        ({"nudge": "Mon ١٠:٠٠"}, "--nudge 'Mon ١٠:٠٠': '١٠:٠٠' isn't a 24-hour time (00:00 to 23:59); "
+                                 "for example \"Mon 10:00\""),
         ({"feedback": "Mon 10:00"}, "--feedback 'Mon 10:00' is the same slot as the nudge; the feedback "
                                     "prompt needs its own day or time, after the pair has had a chance to meet"),
         ({"nudge": "Fri 15:00"}, "--nudge 'Fri 15:00' is the same slot as the feedback prompt; the feedback "

@@ -130,7 +130,8 @@ Columns (header row required, any order):
   manager_slack_id  optional: member ID of the person's manager
 
 The import is all or nothing: if any line has a problem, every problem is listed and
-nobody is imported. People already signed up are updated (matched on Slack member ID);
+nobody is imported. A good file is written 2,000 people at a time, so the bot keeps answering
+people during a large import; if it is interrupted, run it again to complete it. People already signed up are updated (matched on Slack member ID);
 their meeting mode, frequency and intro are kept; paused people stay paused. People who
 left the program are skipped, neither updated nor brought back into the pool (leaving was
 their choice): they are counted and listed, and can rejoin with /mentoring join.

@@ -2,8 +2,8 @@
 
 `parse_csv` checks the whole file without touching the database and returns either rows ready
 to store or one message per problem (`line N: what is wrong`, N being the physical line in the
-file, the header being line 1). `import_participants` stores the rows in a single transaction:
-all of them, or none.
+file, the header being line 1): a file with any bad line imports nobody. `import_participants`
+stores the rows in bulk, a few thousand per transaction.
 
 The rules are those of the join modal (`bot.slack.forms.parse_join_submission`).
 """
@@ -14,14 +14,18 @@ import csv
 import difflib
 import io
 import re
+import time
 from dataclasses import dataclass, field
 from functools import cache
+
+from sqlalchemy.exc import IntegrityError
 
 from bot.domain import catalog
 from bot.domain.timezones import iana_name, unknown_zone_problem
 from storage.db import Database
-from storage.models import PARTICIPANT_LEFT, ParticipantCreate
+from storage.models import PARTICIPANT_ACTIVE, PARTICIPANT_LEFT
 from storage.repositories import participants as repo
+from storage.types import utcnow
 
 REQUIRED_COLUMNS = (
     "slack_user_id",
@@ -335,8 +339,17 @@ class ImportResult:
         return self.created + self.updated + len(self.left)
 
 
-def import_participants(db: Database, *, team_id: str, rows: list[ParticipantRow]) -> ImportResult:
-    """Create or update everyone in one transaction.
+BATCH = 2_000  # rows per transaction: a SQLite write lock is never held for long
+SQLITE_PAUSE_S = 0.1  # between two batches on SQLite
+
+
+def import_participants(db: Database, *, team_id: str, rows: list[ParticipantRow], batch: int = BATCH) -> ImportResult:
+    """Create or update everyone, `batch` rows per transaction, each a bulk INSERT and a bulk UPDATE.
+
+    The file has been checked whole before this runs (`parse_csv`), so a bad line imports
+    nobody. Writing in batches keeps other writers (people checking in while HR imports 50,000
+    rows) from waiting on one long transaction; if the database fails midway, the batches
+    already written stay, and importing the file again completes it (it updates what is there).
 
     Someone who left the program is skipped, not updated: leaving was their choice, and an HR
     export must not put them back into the matching pool (they can rejoin with
@@ -345,36 +358,58 @@ def import_participants(db: Database, *, team_id: str, rows: list[ParticipantRow
     """
     created = updated = 0
     left: list[str] = []
-    with db.session() as s:
-        for row in rows:
-            existing = repo.get(s, team_id=team_id, user_id=row.slack_user_id)
-            if existing is not None and existing.status == PARTICIPANT_LEFT:
-                left.append(row.slack_user_id)
-                continue
-            data = ParticipantCreate(
-                team_id=team_id,
-                slack_user_id=row.slack_user_id,
-                name=row.name or (existing.name if existing else ""),
-                side=row.side,
-                skills_share=row.skills_share,
-                skills_learn=row.skills_learn,
-                seniority_years=row.seniority_years,
-                department=row.department,
-                timezone=row.timezone,
-                meeting_mode=existing.meeting_mode if existing else "video",
-                meeting_frequency=existing.meeting_frequency if existing else "weekly",
-                intro=existing.intro if existing else "",
-                capacity=(row.capacity if "capacity" in row.columns or existing is None
-                          else existing.capacity),
-                manager_slack_id=(row.manager_slack_id if "manager_slack_id" in row.columns
-                                  or existing is None else existing.manager_slack_id),
-            )
-            _, was_created = repo.upsert(s, data=data, rejoin=False)
-            if was_created:
-                created += 1
-            else:
-                updated += 1
+    with db.session(read_only=True) as s:
+        known = repo.import_views(s, team_id=team_id)
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        for attempt in range(2):
+            try:
+                inserts, updates, gone = _write_batch(db, team_id=team_id, chunk=chunk, known=known)
+                break
+            except IntegrityError:  # someone joined meanwhile: look again at this batch's people
+                if attempt:
+                    raise
+                with db.session(read_only=True) as s:
+                    known.update(repo.import_views(s, team_id=team_id, user_ids=[r.slack_user_id for r in chunk]))
+        created += inserts
+        updated += updates
+        left += gone
+        if db.is_sqlite and start + batch < len(rows):
+            # SQLite has one writer at a time, and a waiting one retries on its own schedule: leave
+            # it a window, so that people checking in during a big import wait a moment, not seconds.
+            time.sleep(SQLITE_PAUSE_S)
     return ImportResult(created=created, updated=updated, left=tuple(left))
+
+
+def _write_batch(db: Database, *, team_id: str, chunk: list[ParticipantRow],
+                 known: dict) -> tuple[int, int, list[str]]:
+    """One transaction: the batch's new people inserted and the others updated, in bulk."""
+    now = utcnow()
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    gone: list[str] = []
+    for row in chunk:
+        old = known.get(row.slack_user_id)
+        if old is not None and old.status == PARTICIPANT_LEFT:
+            gone.append(row.slack_user_id)
+            continue
+        values = dict(
+            name=row.name or (old.name if old else ""), side=row.side, skills_share=row.skills_share,
+            skills_learn=row.skills_learn, seniority_years=row.seniority_years, department=row.department,
+            timezone=row.timezone,
+            capacity=row.capacity if "capacity" in row.columns or old is None else old.capacity,
+            manager_slack_id=(row.manager_slack_id if "manager_slack_id" in row.columns or old is None
+                              else old.manager_slack_id),
+            updated_at=now)
+        if old is None:
+            inserts.append(dict(values, team_id=team_id, slack_user_id=row.slack_user_id, meeting_mode="video",
+                                meeting_frequency="weekly", intro="", status=PARTICIPANT_ACTIVE, joined_at=now))
+        else:
+            updates.append(dict(values, id=old.id))
+    with db.session() as s:
+        repo.insert_many(s, rows=inserts)
+        repo.update_many(s, rows=updates)
+    return len(inserts), len(updates), gone
 
 
 MAX_LISTED = 20

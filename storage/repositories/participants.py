@@ -6,8 +6,10 @@ Keyword-only functions over a Session; no commits (the caller's unit of work com
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Iterable
 from datetime import date, datetime
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, delete, select
 
 from storage.models import (
@@ -22,6 +24,8 @@ from storage.models import (
     ParticipantCreate,
 )
 from storage.types import utcnow
+
+_CHUNK = 500
 
 
 def get(session: Session, *, team_id: str, user_id: str) -> Participant | None:
@@ -99,6 +103,38 @@ def delete_personal_data(session: Session, *, team_id: str, user_id: str) -> boo
         session.delete(row)
     session.flush()
     return row is not None
+
+
+# What an import needs to know of someone already stored.
+ImportView = namedtuple("ImportView", "id slack_user_id status name capacity manager_slack_id")
+
+
+def import_views(session: Session, *, team_id: str, user_ids: Iterable[str] | None = None) -> dict[str, ImportView]:
+    """The team's participants as an import sees them, by Slack ID: all of them (one query; a
+    list of 500 IDs at a time can be planned as a scan of the whole table while it is growing),
+    or only `user_ids`."""
+    q = select(Participant.id, Participant.slack_user_id, Participant.status, Participant.name,
+               Participant.capacity, Participant.manager_slack_id).where(Participant.team_id == team_id)
+    if user_ids is None:
+        return {r.slack_user_id: ImportView._make(r) for r in session.exec(q)}
+    ids = sorted(set(user_ids))
+    out: dict[str, ImportView] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for r in session.exec(q.where(col(Participant.slack_user_id).in_(ids[start:start + _CHUNK]))):
+            out[r.slack_user_id] = ImportView._make(r)
+    return out
+
+
+def insert_many(session: Session, *, rows: list[dict]) -> None:
+    """New participants, in one batched INSERT (each dict: every column but `id`)."""
+    if rows:
+        session.execute(insert(Participant), rows)
+
+
+def update_many(session: Session, *, rows: list[dict]) -> None:
+    """Updates by primary key, in one batched UPDATE (each dict: `id` and the columns to set)."""
+    if rows:
+        session.execute(update(Participant), rows)
 
 
 def list_for_team(session: Session, *, team_id: str) -> list[Participant]:

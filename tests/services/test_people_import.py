@@ -271,20 +271,30 @@ def test_optional_columns_in_the_file_replace_stored_values(db):
     assert (ana.capacity, ana.manager_slack_id) == (1, None)
 
 
-def test_import_is_one_transaction(db, monkeypatch):
-    rows, _ = parse_csv(csv_of(MENTOR, MENTEE))
-    real_upsert = repo.upsert
+def test_each_batch_is_one_transaction_and_importing_again_completes_an_interrupted_import(db, monkeypatch):
+    """Rows are written a batch per transaction (so other writers never wait long): a failure
+    keeps the batches already written, loses nothing half-written, and a second run completes it."""
+    rows, _ = parse_csv(csv_of(MENTOR, MENTEE, "U003,Cy,mentor,agile,,3,Sales,UTC", "U004,Di,mentee,,career,20,HR,UTC"))
+    real_insert = repo.insert_many
+    calls = []
 
-    def failing_on_second(session, *, data, rejoin=True):
-        if data.slack_user_id == "U002":
-            raise RuntimeError("boom")
-        return real_upsert(session, data=data, rejoin=rejoin)
+    def failing_on_second_batch(session, *, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            real_insert(session, rows=rows[:1])  # half of the batch is written... then it fails
+            raise RuntimeError("the database went away")
+        return real_insert(session, rows=rows)
 
-    monkeypatch.setattr(repo, "upsert", failing_on_second)
+    monkeypatch.setattr(repo, "insert_many", failing_on_second_batch)
     with pytest.raises(RuntimeError):
-        import_participants(db, team_id="T1", rows=rows)
+        import_participants(db, team_id="T1", rows=rows, batch=2)
     with db.session() as s:
-        assert repo.list_for_team(s, team_id="T1") == []
+        assert [p.slack_user_id for p in repo.list_for_team(s, team_id="T1")] == ["U001", "U002"]
+    monkeypatch.undo()
+    result = import_participants(db, team_id="T1", rows=rows, batch=2)
+    assert (result.created, result.updated) == (2, 2)
+    with db.session() as s:
+        assert [p.slack_user_id for p in repo.list_for_team(s, team_id="T1")] == ["U001", "U002", "U003", "U004"]
 
 
 # --- the command ---------------------------------------------------------------------------

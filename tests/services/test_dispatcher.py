@@ -371,6 +371,23 @@ def test_a_429_mid_batch_delivers_every_prompt_exactly_once(env, fake_slack):
     assert sum(r.attempts for r in rows.values()) == 7 + len(refused)
 
 
+@pytest.mark.parametrize("html", [False, True], ids=["500", "html-502"])
+def test_slack_failing_after_storing_every_tenth_nudge_sends_none_twice(env, fake_slack, html):
+    """Every 10th post lands in the channel but Slack answers 500 (or a proxy's HTML 502): those
+    sends are in doubt, and recovery finds them in history instead of posting them again."""
+    pairs = [started_pair(env.db, fake_slack) for _ in range(12)]
+    fake_slack.fail_after_storing("chat.postMessage", status=502 if html else 500, html=html, every=10)
+    report = dispatcher(env).tick(MON_C1)
+    assert report.sent == 11 and report.retry_later == 1
+    fake_slack.fail_after_storing("chat.postMessage", times=0)
+    report = dispatcher(env).tick(MON_C1 + timedelta(minutes=11))  # the doubtful one's lease has run out
+    assert report.recovered == 1
+    landed = [m["metadata"]["event_payload"]["key"] for msgs in fake_slack.history.values() for m in msgs
+              if m.get("metadata")]
+    assert Counter(k for k in landed if not k.startswith("digest:")) == Counter({f"nudge:{p.id}:1": 1 for p in pairs})
+    assert all(r.status == SEND_SENT for r in ledger(env.db).values())
+
+
 def test_a_crash_between_ledger_and_send_is_recovered_once(env, fake_slack):
     pair = started_pair(env.db, fake_slack)
     d = dispatcher(env)

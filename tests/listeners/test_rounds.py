@@ -565,3 +565,32 @@ def test_slack_failing_after_taking_every_tenth_intro_sends_none_twice(bot):
             if m.get("metadata")]
     assert len(keys) == len(set(keys)) == 4  # three intros and the unmatched DM, once each
     assert all(p.introduced_at is not None for p in all_rows(bot, Pair))
+
+
+def test_recovery_after_a_restart_mid_round_goes_at_the_workspaces_pace(fake_slack, sqlite_db):
+    """After a restart while a round was being introduced, the messages left in doubt are
+    settled at the workspace's pace, not in a burst around it."""
+    slept = []
+    pacer = Pacer(rate=2, burst=1, sleep=slept.append, monotonic=lambda: sum(slept))
+    bot = start_harness(fake_slack, sqlite_db, pacer=pacer)
+    try:
+        seed(bot)
+        _, call = preview(bot)
+        rnd = round_row(bot)
+        rounds.confirm(bot.deps, SlackRoundBoard(bot.fake.client(), ADMIN_CHANNEL), team_id=TEAM, round_id=rnd.id,
+                       user_id=ADMIN)  # confirmed, and the process died before introducing anyone
+        for uid in MENTEES:
+            bot.fake.add_user(uid)
+        long_ago = datetime.now(UTC) - timedelta(hours=1)
+        Outbox(bot.db, clock=lambda: long_ago).claim(team_id=TEAM, items=[
+            Item(key=f"pair_ended:{900 + i}:partner", kind="pair_ended", channel=MENTEES[i % 3], text=f"note {i}")
+            for i in range(10)])  # left unsent by the process that died
+        slept.clear()
+        [result] = fanout.resume_all(bot.deps)
+        assert result.done
+        notes = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["text"].startswith("note ")]
+        assert len(notes) == 10
+        # 10 notes, 3 conversations.open, 3 intros and the unmatched DM: 17 sends, 1 token, 2 a second.
+        assert sum(slept) >= (17 - 1) / 2
+    finally:
+        bot.close()

@@ -182,6 +182,17 @@ class SendLedger(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=300)
 
 
+class SendPace(SQLModel, table=True):
+    """A workspace's sending pace, shared by every replica on PostgreSQL (bot/delivery/pace.py):
+    the rate the pacer has learnt Slack accepts, its token bucket, and Slack's last Retry-After."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    rate: float  # messages per second the workspace is sent at now
+    tokens: float  # what the bucket holds as of `refilled_at`
+    refilled_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    blocked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
 # --- goals and check-ins ------------------------------------------------------------------
 
 GOAL_MENTEE = "mentee"  # the mentee's development goals (1-3)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.outbox import Outbox
+from bot.delivery.pace import Adaptive, MemoryPace, SharedPace
 from bot.delivery.sender import Pacer
 from bot.settings import Settings
 from bot.slack.admin import AdminDirectory
@@ -32,12 +33,17 @@ class Deps:
 
 def build_deps(settings: Settings, db: Database, *, clock: Callable[[], datetime] = utcnow,
                pacer: Pacer | None = None) -> Deps:
+    if pacer is None:
+        # Each workspace's pace is learnt from Slack's answers (bot/delivery/pace.py); on
+        # PostgreSQL every replica shares it, so together they keep within the one limit.
+        policy = Adaptive(ceiling=settings.max_send_rate, start=min(Adaptive.start, settings.max_send_rate))
+        pacer = Pacer(store=MemoryPace(policy) if db.is_sqlite else SharedPace(db, policy))
     return Deps(
         settings=settings,
         db=db,
         clock=clock,
         slack=SlackClients(token=settings.bot_token, base_url=settings.slack_api_url),
         outbox=Outbox(db, clock=clock),
-        pacer=pacer or Pacer(),
+        pacer=pacer,
         admins=AdminDirectory(settings.admin_channel),
     )

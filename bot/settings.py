@@ -17,6 +17,7 @@ import dotenv as _dotenv
 from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_MAX_SEND_RATE = 25.0
 DEFAULT_PORT = 3000
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -44,6 +45,7 @@ class Settings:
     port: int
     host: str = "0.0.0.0"
     log_level: str = "INFO"
+    max_send_rate: float = DEFAULT_MAX_SEND_RATE  # messages a second per workspace, at most
 
     @property
     def socket_mode(self) -> bool:
@@ -126,6 +128,15 @@ def load_settings(
         else:
             problems.append(f"PORT must be a number between 1 and 65535 (got '{raw_port}').")
 
+    max_send_rate = DEFAULT_MAX_SEND_RATE
+    raw_rate = get("SLACK_MAX_SEND_RATE")
+    if raw_rate:
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", raw_rate) and 0.1 <= float(raw_rate) <= 100:
+            max_send_rate = float(raw_rate)
+        else:
+            problems.append(f"SLACK_MAX_SEND_RATE must be a number of messages a second from 0.1 to 100 "
+                            f"(got '{raw_rate}'); leave it unset to let the bot find Slack's pace.")
+
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got '{log_level}').")
@@ -142,4 +153,5 @@ def load_settings(
         port=port,
         host=get("HOST") or "0.0.0.0",
         log_level=log_level,
+        max_send_rate=max_send_rate,
     )

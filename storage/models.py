@@ -144,7 +144,8 @@ class Pair(SQLModel, table=True):
 
 # --- the send ledger ----------------------------------------------------------------------
 
-SEND_CLAIMED = "claimed"  # recorded, about to be sent (or in flight)
+SEND_QUEUED = "queued"  # recorded, waiting for a sender to take it (the dispatcher's prompts)
+SEND_CLAIMED = "claimed"  # recorded, taken by a sender: about to be sent (or in flight)
 SEND_SENT = "sent"
 SEND_FAILED = "failed"  # Slack refused it for good (e.g. channel gone); not retried
 SEND_STALE = "stale"  # too late to be useful; recorded so it is never sent
@@ -187,6 +188,7 @@ class SendPace(SQLModel, table=True):
     the rate the pacer has learnt Slack accepts, its token bucket, and Slack's last Retry-After."""
 
     team_id: str = Field(primary_key=True, max_length=32)
+    lane: str = Field(primary_key=True, max_length=16)  # "post" (messages) or "call" (other Web API calls)
     rate: float  # messages per second the workspace is sent at now
     tokens: float  # what the bucket holds as of `refilled_at`
     refilled_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

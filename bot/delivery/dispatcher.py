@@ -9,10 +9,12 @@ Per workspace, each tick:
 1. **plan**: a handful of bulk queries (settings, started pairs with both people, recent ledger
    keys, check-ins of the pairs that need them), then `bot.domain.schedule.due()` per pair in the
    mentee's time zone.
-2. **ledger**: one bulk claim of everything due, and records of what went stale or was
-   swallowed by a pause, so that none of those can ever be sent later.
-3. **send**: the rows this process claimed, through the per-workspace pacer (bot/delivery/sender.py),
-   then `Outbox.recover` for rows another run left unsettled.
+2. **ledger**: everything due recorded in bulk as `queued`, and records of what went stale or
+   was swallowed by a pause, so that none of those can ever be sent later.
+3. **send**: the workspace's queue, taken a slice (`SLICE` rows) at a time and sent through the
+   per-workspace pacer (bot/delivery/sender.py): with several replicas ticking together, each
+   takes slices until the queue is empty, so they share the sending (and, on PostgreSQL, the
+   workspace's pace). Then `Outbox.recover` for rows another run left unsettled.
 
 Ledger keys (unique per workspace; bot/delivery/keys.py)
     "{kind}:{pair_id}:{cycle}" for every pair prompt: nudge, feedback, reminder, final_survey,
@@ -86,6 +88,7 @@ DIGEST = keys.DIGEST
 RECORD_WINDOW = timedelta(days=8)  # stale/skipped occurrences are recorded this long after going stale
 KEY_WINDOW = timedelta(days=45)  # how far back ledger keys are preloaded to spare re-claims
 DIGEST_GRACE = timedelta(days=2)
+SLICE = 10  # queued rows a sender takes at a time: a few seconds of sending at Slack's pace
 
 _KIND_NAMES = {
     NUDGE: "nudge", FEEDBACK: "feedback prompt", REMINDER: "check-in reminder",
@@ -139,7 +142,7 @@ class Plan:
 
 @dataclass
 class Claimed:
-    """What one run recorded and now owns the sending of: {team_id: [row ids in send order]}."""
+    """What one run recorded in the queue: {team_id: [row ids]}. Any replica may send them."""
 
     now: datetime
     rows: dict[str, list[int]] = field(default_factory=dict)
@@ -388,8 +391,8 @@ class Dispatcher:
     # --- 2. ledger ---------------------------------------------------------------------
 
     def ledger(self, plan: Plan, report: TickReport | None = None, *, outbox: Outbox | None = None) -> Claimed:
-        """Record the plan: claim what is due (bulk), record stale and skipped occurrences, end
-        completed pairs. Returns the rows this run owns."""
+        """Record the plan: queue what is due (bulk), record stale and skipped occurrences, end
+        completed pairs. Returns the rows this run queued."""
         report = report if report is not None else TickReport()
         outbox = outbox or self._outbox(plan.now)
         claimed = Claimed(now=plan.now)
@@ -397,7 +400,7 @@ class Dispatcher:
             report.teams += 1
             report.due += len(tp.due)
             report.already += tp.already
-            won = outbox.claim(team_id=tp.team_id, items=tp.due)
+            won = outbox.queue(team_id=tp.team_id, items=tp.due)
             report.claimed += len(won)
             report.already += len(tp.due) - len(won)
             claimed.rows[tp.team_id] = [won[i.key] for i in tp.due if i.key in won]
@@ -429,23 +432,27 @@ class Dispatcher:
     # --- 3. send -----------------------------------------------------------------------
 
     def send(self, claimed: Claimed, report: TickReport | None = None, *, outbox: Outbox | None = None) -> SendCounts:
-        """Deliver the claimed rows, one thread per workspace, each at its workspace's pace."""
+        """Send every workspace's queue (what this run queued, and what other runs left queued),
+        one thread per workspace, each at its workspace's pace."""
         report = report if report is not None else TickReport()
         outbox = outbox or self._outbox(claimed.now)
         total = SendCounts()
         lock = threading.Lock()
-        teams = [(t, rows) for t, rows in claimed.rows.items() if rows]
+        teams = {t for t, rows in claimed.rows.items() if rows} | set(outbox.queued_teams())
+        if self.team_id:
+            teams &= {self.team_id}
 
-        def run(team_id: str, rows: list[int]) -> None:
+        def run(team_id: str) -> None:
             client = self.deps.slack.sending(team_id)
-            counts = self.pacer.send(outbox, client, team_id=team_id, row_ids=rows, scope=self.deps.db.url)
+            counts = self.pacer.drain(outbox, client, team_id=team_id, scope=self.deps.db.url,
+                                      take=lambda: outbox.take(team_id=team_id, limit=SLICE))
             with lock:
                 total.add(counts)
 
         if len(teams) == 1:
-            run(*teams[0])
+            run(*teams)
         else:
-            threads = [threading.Thread(target=run, args=t, name=f"send-{t[0]}") for t in teams]
+            threads = [threading.Thread(target=run, args=(t,), name=f"send-{t}") for t in sorted(teams)]
             for th in threads:
                 th.start()
             for th in threads:

@@ -4,6 +4,10 @@ Protocol, safe across threads, processes and replicas sharing the database:
 
 1. **Claim**: `INSERT ... ON CONFLICT (team_id, key) DO NOTHING RETURNING`. Only the writer
    whose row went in owns the send; everyone else sees nothing returned and moves on.
+   Or **queue, then take**: the dispatcher records what is due as `queued` (the same insert),
+   and each sender, in whichever replica, claims a slice of the queue at a time
+   (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`): the replicas share
+   the sending, and each row still has exactly one owner.
 2. **Attempt**: before each post the owner bumps `attempts` with a compare-and-set
    (`UPDATE ... WHERE attempts = :seen`), so two processes can never post the same attempt.
 3. **Post** with the key in the message's `metadata`, then mark the row `sent` (with its ts),
@@ -32,7 +36,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from storage.db import Database
-from storage.models import SEND_CLAIMED, SEND_FAILED, SEND_SENT, SEND_STALE, SendLedger
+from storage.models import SEND_CLAIMED, SEND_FAILED, SEND_QUEUED, SEND_SENT, SEND_STALE, SendLedger
 from storage.repositories import ledger
 
 log = logging.getLogger(__name__)
@@ -98,6 +102,26 @@ class Outbox:
             return {}
         with self.db.session() as s:
             return ledger.claim(s, rows=rows)
+
+    def queue(self, *, team_id: str, items: Iterable[Item]) -> dict[str, int]:
+        """Record items for a sender to take later (`take`), in slices, possibly in another
+        replica; returns {key: row id} for the ones this call recorded."""
+        return self.claim(team_id=team_id, items=items, status=SEND_QUEUED)
+
+    def take(self, *, team_id: str, limit: int) -> list[int]:
+        """Claim up to `limit` of the team's queued rows for this process, oldest first."""
+        with self.db.session() as s:
+            return ledger.take_queued(s, team_id=team_id, limit=limit, at=self.clock())
+
+    def release(self, row_ids: Iterable[int]) -> int:
+        """Give back claimed rows not tried yet (this process is stopping): queued again."""
+        with self.db.session() as s:
+            return ledger.release(s, row_ids=row_ids)
+
+    def queued_teams(self) -> list[str]:
+        """Workspaces with rows waiting in the queue (some perhaps left by a stopped process)."""
+        with self.db.session(read_only=True) as s:
+            return ledger.teams_with_queued(s)
 
     def record_stale(self, *, team_id: str, items: Iterable[Item], reason: str) -> dict[str, int]:
         """Record items that are too late to send, so they are never sent later."""
@@ -188,6 +212,12 @@ class Outbox:
 
     def deliver_all(self, client: WebClient, row_ids: Iterable[int]) -> list[Outcome]:
         return [self.deliver(client, row_id) for row_id in row_ids]
+
+    def channel_of(self, row_id: int) -> str | None:
+        """The conversation a row's message goes to."""
+        with self.db.session(read_only=True) as s:
+            row = ledger.get(s, row_id=row_id)
+        return (row.channel_id or row.payload.get("channel")) if row is not None else None
 
     def row(self, *, team_id: str, key: str) -> SendLedger | None:
         """The ledger's row for a key, if any."""

@@ -42,12 +42,13 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery.outbox import Item, Outbox, Outcome
+from bot.delivery.pace import CALL, POST, Adaptive, Fixed, MemoryPace
 from bot.slack.clients import RateLimitAwareClient
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE = 1.0  # messages per second, per workspace
-DEFAULT_BURST = 3.0
+DEFAULT_BURST = 3.0  # for a fixed rate
+CHANNEL_INTERVAL = 1.0  # seconds between two posts into one conversation
 
 
 class Stopped(Exception):
@@ -55,21 +56,16 @@ class Stopped(Exception):
 
 
 class TokenBucket:
-    """Thread-safe token bucket with a 'blocked until' for Retry-After. `stopping` (an Event)
-    interrupts a wait: `acquire` then raises Stopped."""
+    """One workspace's pace as the senders of this process see it (the state itself is in a
+    pace store, bot/delivery/pace.py: this process's memory, or the database replicas share).
+    `stopping` (an Event) interrupts a wait: `acquire` then raises Stopped."""
 
-    def __init__(self, rate: float, burst: float, *, monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, stopping: threading.Event | None = None):
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
-        self.rate = rate
-        self.burst = burst
-        self._monotonic = monotonic
+    def __init__(self, store, team_id: str, lane: str = POST, *, sleep: Callable[[float], None] = time.sleep,
+                 stopping: threading.Event | None = None):
+        self.store = store
+        self.team_id = team_id
+        self.lane = lane
         self._sleep = sleep
-        self._tokens = burst
-        self._last = monotonic()
-        self._blocked_until = 0.0
-        self._lock = threading.Lock()
         self._stopping = stopping
 
     def acquire(self) -> float:
@@ -78,35 +74,30 @@ class TokenBucket:
         while True:
             if self._stopping is not None and self._stopping.is_set():
                 raise Stopped()
-            with self._lock:
-                now = self._monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if now < self._blocked_until:
-                    wait = self._blocked_until - now
-                elif self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return waited
-                else:
-                    wait = (1.0 - self._tokens) / self.rate
+            wait = self.store.take(self.team_id, self.lane)
+            if wait <= 0:
+                return waited
             if self._stopping is not None and self._sleep is time.sleep:
                 self._stopping.wait(wait)  # a stop wakes the wait at once
             else:
                 self._sleep(wait)
             waited += wait
 
+    def accepted(self) -> None:
+        """Slack took a message: the pace may rise (adaptive pacing)."""
+        self.store.accepted(self.team_id, self.lane)
+
     def blocked_for(self) -> float:
         """Seconds until Slack's last Retry-After for this workspace has passed (0 if it has)."""
-        with self._lock:
-            return max(0.0, self._blocked_until - self._monotonic())
+        return self.store.blocked_for(self.team_id, self.lane)
 
     def block_for(self, seconds: float) -> None:
-        """Slack said 429: send nothing more for `seconds`, then restart from an empty bucket."""
-        with self._lock:
-            now = self._monotonic()
-            self._blocked_until = max(self._blocked_until, now + seconds)
-            self._tokens = 0.0
-            self._last = self._blocked_until
+        """Slack said 429: slow down, and send nothing more for `seconds`."""
+        self.store.limited(self.team_id, seconds, self.lane)
+
+    @property
+    def rate(self) -> float:
+        return self.store.rate(self.team_id, self.lane)
 
 
 @dataclass
@@ -127,31 +118,59 @@ class SendCounts:
 @dataclass
 class _Queue:
     rows: deque = field(default_factory=deque)
+    take: Callable[[], list[int]] | None = None  # claims the next slice of queued rows
+    more: bool = False  # the ledger may hold queued rows this sender hasn't taken yet
 
 
 class Pacer:
     """Per-workspace pacing and one running sender per workspace in this process."""
 
-    def __init__(self, *, rate: float = DEFAULT_RATE, burst: float = DEFAULT_BURST,
-                 max_rate_limit_retries: int = 10,
+    def __init__(self, *, rate: float | None = None, burst: float = DEFAULT_BURST, store=None,
+                 max_rate_limit_retries: int = 10, channel_interval: float = CHANNEL_INTERVAL,
                  monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self.rate = rate
-        self.burst = burst
+        """The pace: `store` (bot/delivery/pace.py), or a fixed `rate` and `burst`, or by default
+        adaptive, in this process. `channel_interval`: the least time between two posts into one
+        conversation (Slack allows about one a second per channel)."""
+        if store is None:
+            store = MemoryPace(Fixed(rate, burst) if rate is not None else Adaptive(), monotonic=monotonic)
+        self.store = store
         self.max_rate_limit_retries = max_rate_limit_retries
+        self.channel_interval = channel_interval
         self._monotonic = monotonic
         self._sleep = sleep
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._queues: dict[tuple[str, str], _Queue] = {}
+        self._channel_free_at: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def bucket(self, team_id: str) -> TokenBucket:
+    def bucket(self, team_id: str, lane: str = POST) -> TokenBucket:
+        """The workspace's bucket for messages (POST) or for other Web API calls (CALL)."""
         with self._lock:
-            b = self._buckets.get(team_id)
+            b = self._buckets.get((team_id, lane))
             if b is None:
-                b = self._buckets[team_id] = TokenBucket(self.rate, self.burst, monotonic=self._monotonic,
-                                                         sleep=self._sleep, stopping=self._stopping)
+                b = self._buckets[(team_id, lane)] = TokenBucket(self.store, team_id, lane, sleep=self._sleep,
+                                                                 stopping=self._stopping)
             return b
+
+    def _wait_for_channel(self, team_id: str, channel: str | None) -> None:
+        """Never more than one post a second into one conversation (from this process)."""
+        if not channel:
+            return
+        while True:
+            with self._lock:
+                now = self._monotonic()
+                free_at = self._channel_free_at.get((team_id, channel), 0.0)
+                if free_at <= now:
+                    self._channel_free_at[(team_id, channel)] = now + self.channel_interval
+                    return
+                wait = free_at - now
+            if self._stopping.is_set():
+                raise Stopped()
+            if self._sleep is time.sleep:
+                self._stopping.wait(wait)
+            else:
+                self._sleep(wait)
 
     def stop(self) -> None:
         """SIGTERM: from now on no send starts (a post already in flight finishes); the rows not
@@ -172,56 +191,91 @@ class Pacer:
 
         `scope` tells ledgers apart (the database URL): rows are only handed to a running sender
         of the same workspace *and* ledger."""
+        return self._run(outbox, client, team_id, list(row_ids), None, scope)
+
+    def drain(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str,
+              take: Callable[[], list[int]], scope: str = "") -> SendCounts:
+        """Send a workspace's queued ledger rows, a slice at a time: `take()` claims the next
+        slice for this process ([] when none is left), so that replicas share the work. If this
+        process is already sending for the workspace, returns at once: that sender takes the new
+        rows too. On stop, the rows of the slice not yet tried go back to the queue, for another
+        replica or the next run."""
+        return self._run(outbox, client, team_id, [], take, scope)
+
+    def _run(self, outbox: Outbox, client: RateLimitAwareClient, team_id: str, rows: list[int],
+             take: Callable[[], list[int]] | None, scope: str) -> SendCounts:
         counts = SendCounts()
-        rows = list(row_ids)
         key = (scope, team_id)
         with self._lock:
             running = self._queues.get(key)
             if running is not None:
                 running.rows.extend(rows)
+                if take is not None:
+                    running.take = running.take or take
+                    running.more = True
                 counts.handed_off = len(rows)
                 return counts
-            queue = self._queues[key] = _Queue(deque(rows))
+            queue = self._queues[key] = _Queue(deque(rows), take=take, more=take is not None)
+        current: int | None = None
         try:
             while True:
+                taking = None
                 with self._lock:
-                    if not queue.rows:
+                    if queue.rows:
+                        current = queue.rows.popleft()
+                    elif queue.take is not None and queue.more:
+                        queue.more, taking, current = False, queue.take, None
+                    else:
                         del self._queues[key]
                         break
-                    row_id = queue.rows.popleft()
-                self._deliver_one(outbox, client, team_id, row_id, counts)
+                if taking is not None:
+                    if self._stopping.is_set():
+                        raise Stopped()
+                    taken = taking()
+                    with self._lock:
+                        queue.rows.extend(taken)
+                        queue.more = queue.more or bool(taken)  # until a slice comes back empty
+                    continue
+                self._deliver_one(outbox, client, team_id, current, counts, channel=outbox.channel_of(current))
+                current = None
         except Stopped:
             with self._lock:
-                left = len(queue.rows) + 1
+                left = list(queue.rows) + ([current] if current is not None else [])
                 self._queues.pop(key, None)
-            counts.retry_later += left
-            log.info("Stopping: %d message(s) for workspace %s stay in the ledger for the next run", left, team_id)
+            if queue.take is not None:
+                outbox.release(left)
+            counts.retry_later += len(left)
+            log.info("Stopping: %d message(s) for workspace %s stay in the ledger for the next run",
+                     len(left), team_id)
         except BaseException:
             with self._lock:
                 self._queues.pop(key, None)
             raise  # rows not yet sent stay `claimed`; recovery sends them after the lease
         return counts
 
-    def deliver(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str, row_id: int) -> Outcome:
+    def deliver(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str, row_id: int,
+                channel: str | None = None) -> Outcome:
         """One claimed row, at the workspace's pace, waiting out 429s. Raises Stopped."""
         counts = SendCounts()
-        return self._deliver_one(outbox, client, team_id, row_id, counts)
+        return self._deliver_one(outbox, client, team_id, row_id, counts, channel=channel)
 
     def send_once(self, outbox: Outbox, client: RateLimitAwareClient, *, team_id: str, item: Item) -> Outcome:
         """Claim an item in the ledger and, if this call owns it, deliver it at the workspace's pace."""
         won = outbox.claim(team_id=team_id, items=[item])
         if item.key not in won:
             return Outcome.DUPLICATE
-        return self.deliver(outbox, client, team_id=team_id, row_id=won[item.key])
+        return self.deliver(outbox, client, team_id=team_id, row_id=won[item.key], channel=item.channel)
 
     def call(self, client: RateLimitAwareClient, team_id: str, method: Callable[..., object], **kwargs):
         """A Web API call (not a message: conversations.open, ...) at the workspace's pace, waiting
         out 429s with their Retry-After. Raises Stopped, or the last SlackApiError."""
-        bucket = self.bucket(team_id)
+        bucket = self.bucket(team_id, CALL)
         for attempt in range(self.max_rate_limit_retries + 1):
             bucket.acquire()
             try:
-                return method(**kwargs)
+                result = method(**kwargs)
+                bucket.accepted()
+                return result
             except SlackApiError as e:
                 retry_after = client.take_retry_after()
                 if e.response.status_code != 429 or retry_after is None or attempt == self.max_rate_limit_retries:
@@ -234,14 +288,16 @@ class Pacer:
         bucket.block_for(retry_after)
 
     def _deliver_one(self, outbox: Outbox, client: RateLimitAwareClient, team_id: str,
-                     row_id: int, counts: SendCounts) -> Outcome:
+                     row_id: int, counts: SendCounts, channel: str | None = None) -> Outcome:
         bucket = self.bucket(team_id)
         seen = 0
         for _ in range(self.max_rate_limit_retries + 1):
+            self._wait_for_channel(team_id, channel)
             counts.waited += bucket.acquire()
             outcome = outbox.deliver(client, row_id, seen_attempts=seen)
             if outcome is Outcome.SENT:
                 counts.sent += 1
+                bucket.accepted()
                 return outcome
             if outcome is Outcome.FAILED:
                 counts.failed += 1

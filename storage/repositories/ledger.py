@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import SEND_CLAIMED, SendLedger
+from storage.models import SEND_CLAIMED, SEND_QUEUED, SendLedger
 
 
 def claim(session: Session, *, rows: Iterable[dict]) -> dict[str, int]:
@@ -70,3 +70,38 @@ def recent_keys(session: Session, *, team_id: str, since: datetime) -> set[str]:
     return set(session.exec(
         select(SendLedger.key).where(SendLedger.team_id == team_id, col(SendLedger.claimed_at) >= since)
     ))
+
+
+def take_queued(session: Session, *, team_id: str, limit: int, at: datetime) -> list[int]:
+    """Claim the team's `limit` oldest queued rows for the caller; returns their ids, oldest first.
+
+    One UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING statement: on PostgreSQL the
+    subquery skips rows another replica is taking (FOR UPDATE SKIP LOCKED), so concurrent takers
+    get disjoint slices without waiting on each other; SQLite has one writer at a time."""
+    pick = (select(SendLedger.id)
+            .where(SendLedger.team_id == team_id, col(SendLedger.status) == SEND_QUEUED)
+            .order_by(SendLedger.id).limit(limit))
+    if session.get_bind().dialect.name != "sqlite":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (update(SendLedger)
+            .where(col(SendLedger.id).in_(pick.scalar_subquery()), col(SendLedger.status) == SEND_QUEUED)
+            .values(status=SEND_CLAIMED, claimed_at=at)
+            .returning(SendLedger.id))
+    return sorted(session.execute(stmt).scalars())
+
+
+def release(session: Session, *, row_ids: Iterable[int]) -> int:
+    """Put claimed rows nobody has tried to send back in the queue; returns how many."""
+    ids = list(row_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(SendLedger)
+        .where(col(SendLedger.id).in_(ids), col(SendLedger.status) == SEND_CLAIMED, col(SendLedger.attempts) == 0)
+        .values(status=SEND_QUEUED)
+    )
+    return result.rowcount
+
+
+def teams_with_queued(session: Session) -> list[str]:
+    return sorted(session.exec(select(SendLedger.team_id).distinct().where(col(SendLedger.status) == SEND_QUEUED)))

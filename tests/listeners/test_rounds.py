@@ -554,7 +554,8 @@ def test_slack_failing_after_taking_every_tenth_intro_sends_none_twice(bot):
     _, call = preview(bot)
     bot.fake.fail_after_storing("chat.postMessage", status=502, html=True, every=2)
     click(bot, call, Action.MATCH_CONFIRM)
-    bot.wait_until(lambda: not fanout._running and round_row(bot).status == ROUND_INTRODUCING,
+    # (the round is `introducing` from the click on: wait for the pass to have posted, then ended)
+    bot.wait_until(lambda: intro_posts(bot) and not fanout._running and round_row(bot).status == ROUND_INTRODUCING,
                    what="the first pass to stop on the doubtful post")
     bot.fake.fail_after_storing("chat.postMessage", times=0)
     bot.clock.set(datetime.now(UTC) + timedelta(minutes=11))  # the lease of the doubtful post runs out
@@ -590,7 +591,8 @@ def test_recovery_after_a_restart_mid_round_goes_at_the_workspaces_pace(fake_sla
         assert result.done
         notes = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["text"].startswith("note ")]
         assert len(notes) == 10
-        # 10 notes, 3 conversations.open, 3 intros and the unmatched DM: 17 sends, 1 token, 2 a second.
-        assert sum(slept) >= (17 - 1) / 2
+        # 10 notes, 3 intros and the unmatched DM: 14 messages, 1 token, 2 a second (the 3
+        # conversations.open calls go at the same pace in a lane of their own).
+        assert sum(slept) >= (14 - 1) / 2
     finally:
         bot.close()

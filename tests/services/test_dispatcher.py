@@ -19,6 +19,7 @@ from sqlmodel import select
 from bot import cli
 from bot.blocks import prompts
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.outbox import Item, Outbox
 from bot.delivery.sender import Pacer
 from bot.deps import build_deps
 from bot.slack.ids import Action, checkin_button_value
@@ -27,6 +28,7 @@ from storage.models import (
     PAIR_ENDED,
     PARTICIPANT_ACTIVE,
     PARTICIPANT_PAUSED,
+    SEND_QUEUED,
     SEND_SENT,
     SEND_STALE,
     CheckIn,
@@ -388,12 +390,23 @@ def test_slack_failing_after_storing_every_tenth_nudge_sends_none_twice(env, fak
     assert all(r.status == SEND_SENT for r in ledger(env.db).values())
 
 
-def test_a_crash_between_ledger_and_send_is_recovered_once(env, fake_slack):
+def test_a_crash_between_ledger_and_send_leaves_the_prompts_queued_for_the_next_run(env, fake_slack):
     pair = started_pair(env.db, fake_slack)
     d = dispatcher(env)
-    d.ledger(d.plan(MON_C1))  # the process dies here, after claiming, before sending
-    assert posts(fake_slack) == []
-    d.tick(MON_C1 + timedelta(minutes=5))  # inside the lease: someone may still be sending it
+    d.ledger(d.plan(MON_C1))  # the process dies here, after queueing, before any sender took a row
+    assert posts(fake_slack) == [] and ledger(env.db)[f"nudge:{pair.id}:1"].status == SEND_QUEUED
+    report = d.tick(MON_C1 + timedelta(minutes=1))  # nobody owns a queued row: the next run sends it
+    assert keys(fake_slack) == [f"nudge:{pair.id}:1"] and report.sent == 1 and report.claimed == 0
+    d.tick(MON_C1 + timedelta(minutes=30))
+    assert len(posts(fake_slack)) == 1
+
+
+def test_a_crash_after_taking_a_slice_is_recovered_once_the_lease_ends(env, fake_slack):
+    pair = started_pair(env.db, fake_slack)
+    d = dispatcher(env)
+    d.ledger(d.plan(MON_C1))
+    assert Outbox(env.db, clock=lambda: MON_C1).take(team_id=TEAM, limit=10)  # then the process died
+    d.tick(MON_C1 + timedelta(minutes=5))  # inside the lease: that process may still be sending it
     assert posts(fake_slack) == []
     report = d.tick(MON_C1 + timedelta(minutes=11))
     assert keys(fake_slack) == [f"nudge:{pair.id}:1"] and report.recovered == 1
@@ -403,8 +416,6 @@ def test_a_crash_between_ledger_and_send_is_recovered_once(env, fake_slack):
 
 def test_recovery_covers_notes_in_workspaces_with_no_prompts_due(env, fake_slack):
     """A partner note left in doubt in a workspace with no active pairs is still settled."""
-    from bot.delivery.outbox import Item, Outbox
-
     fake_slack.add_user("U0PAL")
     outbox = Outbox(env.db, clock=lambda: MON_C1)
     won = outbox.claim(team_id="T0OTHER", items=[
@@ -420,7 +431,8 @@ def test_recovery_is_paced_like_any_other_send(env, fake_slack):
     pairs = [started_pair(env.db, fake_slack) for _ in range(6)]
     # Half the fake's rate, with room for a late post: only unpaced sends can trip it.
     d = Dispatcher(env, pacer=Pacer(rate=2, burst=1))
-    d.ledger(d.plan(MON_C1))  # claimed, then the process died before sending
+    d.ledger(d.plan(MON_C1))
+    Outbox(env.db, clock=lambda: MON_C1).take(team_id=TEAM, limit=10)  # taken, then the process died
     fake_slack.enforce_rate_limit("chat.postMessage", per_second=4, burst=2)
     report = d.tick(MON_C1 + timedelta(minutes=11))
     assert report.recovered == 6

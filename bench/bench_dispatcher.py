@@ -47,7 +47,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.slack.clients import TIMEOUT, RateLimitAwareClient, SlackClients  # noqa: E402
 from storage import schema  # noqa: E402
 from storage.db import Database, normalise_database_url  # noqa: E402
-from storage.models import SEND_CLAIMED, SEND_SENT, CheckIn, Pair, Participant, SendLedger  # noqa: E402
+from storage.models import SEND_CLAIMED, SEND_QUEUED, SEND_SENT, CheckIn, Pair, Participant, SendLedger  # noqa: E402
 from tests.support import dbutil  # noqa: E402
 
 ZONES = ["America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris",
@@ -116,7 +116,7 @@ def bench_decide(url: str, label: str, n_pairs: int) -> dict:
                utc(2026, 1, 19, 18, 30), utc(2026, 1, 23, 23, 30), utc(2026, 1, 25, 22, 30)):
         d.ledger(d.plan(at))
     with db.session() as s:
-        s.execute(update(SendLedger).where(SendLedger.status == SEND_CLAIMED).values(status=SEND_SENT))
+        s.execute(update(SendLedger).where(SendLedger.status.in_([SEND_CLAIMED, SEND_QUEUED])).values(status=SEND_SENT))
         ledger_rows = s.execute(select(func.count()).select_from(SendLedger)).scalar_one()
 
     counter = QueryCounter(db)

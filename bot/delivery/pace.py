@@ -109,8 +109,10 @@ def accepted(policy: Adaptive | Fixed, s: State) -> None:
 
 
 def limited(policy: Adaptive | Fixed, s: State, now: float, retry_after: float) -> None:
-    """Slack said 429: slow down, and send nothing for `retry_after` seconds."""
-    if isinstance(policy, Adaptive):
+    """Slack said 429: slow down, and send nothing for `retry_after` seconds. 429s that arrive
+    while sending is already stopped for an earlier one (posts that were in flight, other
+    replicas' posts) are the same news: they extend the stop but don't cut the rate again."""
+    if isinstance(policy, Adaptive) and now >= s.blocked_until:
         s.rate = max(policy.floor, s.rate * policy.backoff)
     s.blocked_until = max(s.blocked_until, now + retry_after)
     s.tokens = 0.0

@@ -75,19 +75,22 @@ def recent_keys(session: Session, *, team_id: str, since: datetime) -> set[str]:
 def take_queued(session: Session, *, team_id: str, limit: int, at: datetime) -> list[int]:
     """Claim the team's `limit` oldest queued rows for the caller; returns their ids, oldest first.
 
-    One UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING statement: on PostgreSQL the
-    subquery skips rows another replica is taking (FOR UPDATE SKIP LOCKED), so concurrent takers
-    get disjoint slices without waiting on each other; SQLite has one writer at a time."""
+    Two statements in one transaction: pick the ids, then mark them claimed. On PostgreSQL the
+    pick locks them and skips rows another replica is taking (FOR UPDATE SKIP LOCKED), so
+    concurrent takers get disjoint slices without waiting on each other; on SQLite the session
+    holds the write lock from its start (BEGIN IMMEDIATE). (A single UPDATE ... WHERE id IN
+    (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) is not enough on PostgreSQL: measured, it let
+    one taker claim the whole queue.)"""
     pick = (select(SendLedger.id)
             .where(SendLedger.team_id == team_id, col(SendLedger.status) == SEND_QUEUED)
             .order_by(SendLedger.id).limit(limit))
     if session.get_bind().dialect.name != "sqlite":
         pick = pick.with_for_update(skip_locked=True)
-    stmt = (update(SendLedger)
-            .where(col(SendLedger.id).in_(pick.scalar_subquery()), col(SendLedger.status) == SEND_QUEUED)
-            .values(status=SEND_CLAIMED, claimed_at=at)
-            .returning(SendLedger.id))
-    return sorted(session.execute(stmt).scalars())
+    ids = list(session.exec(pick))
+    if not ids:
+        return []
+    session.execute(update(SendLedger).where(col(SendLedger.id).in_(ids)).values(status=SEND_CLAIMED, claimed_at=at))
+    return sorted(ids)
 
 
 def release(session: Session, *, row_ids: Iterable[int]) -> int:

@@ -47,7 +47,15 @@ from bot.settings import Settings  # noqa: E402
 from bot.slack.clients import TIMEOUT, RateLimitAwareClient, SlackClients  # noqa: E402
 from storage import schema  # noqa: E402
 from storage.db import Database, normalise_database_url  # noqa: E402
-from storage.models import SEND_CLAIMED, SEND_QUEUED, SEND_SENT, CheckIn, Pair, Participant, SendLedger  # noqa: E402
+from storage.models import (  # noqa: E402
+    SEND_CLAIMED,
+    SEND_QUEUED,
+    SEND_SENT,
+    CheckIn,
+    Pair,
+    Participant,
+    SendLedger,
+)
 from tests.support import dbutil  # noqa: E402
 
 ZONES = ["America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris",

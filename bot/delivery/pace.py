@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
 from storage.db import Database
@@ -97,8 +97,8 @@ def take(policy: Adaptive | Fixed, s: State, now: float) -> float:
         return s.blocked_until - now
     s.tokens = min(_capacity(policy, s.rate), s.tokens + max(0.0, now - s.refilled_at) * s.rate)
     s.refilled_at = now
-    if s.tokens >= 1.0:
-        s.tokens -= 1.0
+    if s.tokens >= 1.0 - 1e-9:  # (a wait computed to the token can land a rounding error short)
+        s.tokens = max(0.0, s.tokens - 1.0)
         return 0.0
     return (1.0 - s.tokens) / s.rate
 
@@ -177,7 +177,8 @@ def _instant(seconds: float) -> datetime:
 
 
 class SharedPace:
-    """Every workspace's buckets in the `sendpace` table, shared by every replica (PostgreSQL)."""
+    """Every workspace's buckets in the `sendpace` table, shared by every replica (PostgreSQL;
+    it works on SQLite too, where writers take turns, but there one process sends)."""
 
     def __init__(self, db: Database, posts: Adaptive | Fixed, calls: Adaptive | Fixed | None = None, *,
                  clock=time.time):
@@ -194,7 +195,8 @@ class SharedPace:
         now = self.clock() - _EPOCH.timestamp()
         with self.db.session() as s:
             new = fresh(self.policies[lane], now)
-            s.connection().execute(postgresql.insert(SendPace.__table__).values(
+            insert = sqlite.insert if self.db.is_sqlite else postgresql.insert
+            s.connection().execute(insert(SendPace.__table__).values(
                 team_id=team_id, lane=lane, rate=new.rate, tokens=new.tokens,
                 refilled_at=_instant(new.refilled_at), blocked_until=None,
             ).on_conflict_do_nothing(index_elements=["team_id", "lane"]))

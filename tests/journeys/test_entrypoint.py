@@ -48,6 +48,19 @@ def test_every_problem_is_named_at_once():
     assert len(e.value.problems) == 7
 
 
+def test_the_send_rate_is_learnt_unless_capped():
+    assert load_settings(GOOD, dotenv=False).max_send_rate == 25.0
+    assert load_settings({**GOOD, "SLACK_MAX_SEND_RATE": "2.5"}, dotenv=False).max_send_rate == 2.5
+
+
+@pytest.mark.parametrize("raw", ["fast", "0", "0.05", "101", "-3", "1e3", "٣"])
+def test_a_send_rate_out_of_range_is_named(raw):
+    with pytest.raises(SettingsError) as e:
+        load_settings({**GOOD, "SLACK_MAX_SEND_RATE": raw}, dotenv=False)
+    assert e.value.problems == [f"SLACK_MAX_SEND_RATE must be a number of messages a second from 0.1 to 100 "
+                                f"(got '{raw}'); leave it unset to let the bot find Slack's pace."]
+
+
 def test_commands_without_slack_need_no_tokens():
     s = load_settings({}, dotenv=False, require_slack=False)
     assert s.bot_token == "" and s.database_url == "sqlite:///mentoring.db"
@@ -108,8 +121,9 @@ def test_the_env_file_is_read_from_where_the_bot_is_started(tmp_path):
 
 
 def test_sigterm_during_a_burst_stops_sending_at_once_and_leaves_the_rest_due(tmp_path, fake_slack):
-    """The bot starts with 30 messages left over in the ledger (a crash before sending them);
-    recovery sends them at the production pace, 1 a second. SIGTERM mid-burst: the bot exits
+    """The bot starts with 30 messages left over in the ledger (a crash before sending them), all
+    for one conversation: recovery sends them at most one a second, as Slack allows into one
+    conversation. SIGTERM mid-burst: the bot exits
     within seconds, not after draining the queue, and whatever it didn't send is still due."""
     db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
     schema.upgrade(db)

@@ -1,11 +1,12 @@
-"""Sending claimed ledger rows at a pace each workspace's Slack will accept.
+"""Sending ledger rows at a pace each workspace's Slack will accept.
 
 Pacing
-    One token bucket per workspace (team ID), shared by every send in the process. The default
-    is deliberately conservative: a sustained 1 message per second with bursts of 3, which is
-    Slack's documented rate for chat.postMessage per channel and well inside its
-    workspace-wide limits, so 5,000 prompts take about 83 minutes to go out. Pass
-    `Pacer(rate=..., burst=...)` to change it.
+    One token bucket per workspace (team ID) and lane (messages; other Web API calls), shared by
+    every send in the process, and on PostgreSQL by every replica (bot/delivery/pace.py). By
+    default the rate is learnt from Slack's answers: it starts at 4 messages a second, rises
+    while Slack accepts and falls back on a 429 (up to `SLACK_MAX_SEND_RATE`). Besides, never
+    more than one post a second goes into one conversation (`channel_interval`: Slack's rate
+    for chat.postMessage per channel). `Pacer(rate=..., burst=...)` fixes the rate instead.
 
 429s
     The client used here (`SlackClients.sending`, bot/slack/clients.py) has no retry handlers of
@@ -23,11 +24,12 @@ One pacer per process
     The composition root (bot/deps.py) makes one `Pacer`, so every heartbeat and recovery of the
     process shares each workspace's bucket.
 
-One sender per workspace per process
-    Sending thousands of prompts takes a long time at Slack's pace. While a sender is draining
-    a workspace's queue, another `send()` for the same workspace (a later heartbeat) appends its
-    rows to that queue and returns at once instead of starting a second, overlapping sender.
-    Other processes are kept apart by the ledger itself.
+One sender per workspace per process, slices across processes
+    Sending thousands of prompts takes a long time at Slack's pace. `drain()` sends a workspace's
+    queued ledger rows a slice at a time (each slice claimed in the ledger for this process, so
+    several replicas share the work); while it runs, another `drain()` or `send()` for the same
+    workspace in this process (a later heartbeat) leaves its rows to it and returns at once
+    instead of starting a second, overlapping sender.
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ second per workspace, bursts of 8, 429 with Retry-After beyond it), sent by 1 or
 
 One run: a scratch database (PostgreSQL in a scratch database next to the given one, dropped
 afterwards; SQLite with --sqlite, one process only: SQLite means one sending process) gets N
-active pairs whose cycle-1 nudge is due; one `Dispatcher.ledger()` queues them; then the
-processes start together, each running `Dispatcher.send()` with the pacing the bot runs with
-in production (`build_deps`: adaptive, shared through the `sendpace` table on PostgreSQL).
+active pairs whose cycle-1 nudge is due; then the processes start together, each a copy of
+the bot at its heartbeat (`Dispatcher.tick()`: plan, record, send) with the pacing it runs
+with in production (`build_deps`: adaptive, shared through the `sendpace` table on
+PostgreSQL). The script only uses what every release has (`build_deps`, `Dispatcher.tick`), so
+it measures an older release too: check it out and run the same command there.
 
 Reported: the time from the start to the last nudge sent, as a ratio of the physical minimum
 (N / limit: the limit's burst is ignored, so a ratio can dip a little under 1 for small N); the
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_dispatcher import populate, settings_for, utc  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from bot.delivery.dispatcher import Claimed, Dispatcher  # noqa: E402
+from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from storage import schema  # noqa: E402
 from storage.db import Database, normalise_database_url  # noqa: E402
@@ -49,13 +51,14 @@ TEAM = "T0001"
 DUE = utc(2026, 1, 12, 18, 30)  # every pair's cycle-1 nudge is due (bench_dispatcher's pairs)
 
 
-def _sender(url: str, slack_url: str, go, out) -> None:
+def _replica(url: str, slack_url: str, go, out) -> None:
+    """One copy of the bot at the heartbeat: `Dispatcher.tick()` plans, records and sends."""
     db = Database(url)
     try:
         deps = build_deps(settings_for(url, slack_url), db)
         go.wait()
-        counts = Dispatcher(deps).send(Claimed(now=DUE), outbox=deps.outbox)
-        out.put((os.getpid(), counts.sent, counts.rate_limited, time.perf_counter()))
+        report = Dispatcher(deps).tick(DUE)
+        out.put((os.getpid(), report.sent, report.rate_limited, time.perf_counter()))
     finally:
         db.dispose()
 
@@ -69,12 +72,10 @@ def run(url: str, *, nudges: int, processes: int, limit: float) -> dict:
     with FakeSlack() as fake:
         fake.add_team(TEAM, "Bench", tokens=["xoxb-bench"])
         fake.enforce_rate_limit("chat.postMessage", per_second=limit, burst=limit)
-        deps = build_deps(settings_for(url, fake.base_url), db)
-        queued = Dispatcher(deps).ledger(Dispatcher(deps).plan(DUE))
-        n = sum(len(r) for r in queued.rows.values())
+        n = nudges
         ctx = multiprocessing.get_context("spawn")
         go, out = ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=_sender, args=(url, fake.base_url, go, out)) for _ in range(processes)]
+        procs = [ctx.Process(target=_replica, args=(url, fake.base_url, go, out)) for _ in range(processes)]
         for p in procs:
             p.start()
         time.sleep(2.0)  # let the children import and connect before the clock starts
@@ -84,10 +85,11 @@ def run(url: str, *, nudges: int, processes: int, limit: float) -> dict:
         for p in procs:
             p.join()
         elapsed = max(r[3] for r in results) - t0
-        posted = Counter((c.json("metadata") or {})["event_payload"]["key"] for c in fake.calls_to("chat.postMessage"))
+        posted = Counter(k for k in ((c.json("metadata") or {})["event_payload"]["key"]
+                                     for c in fake.calls_to("chat.postMessage")) if k.startswith("nudge:"))
         refused = fake.rate_limited_count
     with db.session() as s:
-        statuses = Counter(s.execute(select(SendLedger.status)).scalars())
+        statuses = Counter(s.execute(select(SendLedger.status).where(SendLedger.key.like("nudge:%"))).scalars())
     db.dispose()
     minimum = n / limit
     return dict(nudges=n, processes=processes, elapsed=elapsed, minimum=minimum, ratio=elapsed / minimum,

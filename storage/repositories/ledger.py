@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import SEND_CLAIMED, SendLedger
+from storage.repositories.workspaces import not_uninstalled
 
 
 def claim(session: Session, *, rows: Iterable[dict]) -> dict[str, int]:
@@ -57,8 +58,10 @@ def by_key(session: Session, *, team_id: str, key: str) -> SendLedger | None:
 
 def unsettled(session: Session, *, claimed_before: datetime, team_id: str | None = None,
               limit: int = 200) -> list[SendLedger]:
-    """Rows still `claimed` whose claim (or last attempt) is older than `claimed_before`."""
-    q = select(SendLedger).where(col(SendLedger.status) == SEND_CLAIMED, col(SendLedger.claimed_at) < claimed_before)
+    """Rows still `claimed` whose claim (or last attempt) is older than `claimed_before`; none of a
+    workspace that uninstalled the app (they stay due, for a reinstall, until its data goes)."""
+    q = select(SendLedger).where(col(SendLedger.status) == SEND_CLAIMED, col(SendLedger.claimed_at) < claimed_before,
+                                 not_uninstalled(SendLedger.team_id))
     if team_id:
         q = q.where(SendLedger.team_id == team_id)
     return list(session.exec(q.order_by(SendLedger.id).limit(limit)))

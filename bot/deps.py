@@ -39,5 +39,5 @@ def build_deps(settings: Settings, db: Database, *, clock: Callable[[], datetime
         slack=SlackClients(token=settings.bot_token, base_url=settings.slack_api_url),
         outbox=Outbox(db, clock=clock),
         pacer=pacer or Pacer(),
-        admins=AdminDirectory(settings.admin_channel),
+        admins=AdminDirectory(settings.admin_channel, db=db),
     )

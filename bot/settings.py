@@ -169,6 +169,10 @@ def load_settings(
     if admin_channel and not _CHANNEL_ID.match(admin_channel):
         problems.append("MENTORING_ADMIN_CHANNEL must be a channel ID like C0123ABCD "
                         "(in Slack: channel details > About > Channel ID), not a channel name.")
+    elif admin_channel and oauth:
+        problems.append("MENTORING_ADMIN_CHANNEL names one workspace's channel, but with SLACK_CLIENT_ID "
+                        "each workspace picks its own: a workspace admin runs `/mentoring admin-channel` "
+                        "in their admins' channel. Leave MENTORING_ADMIN_CHANNEL unset.")
 
     port = DEFAULT_PORT
     raw_port = get("PORT")

@@ -20,6 +20,8 @@ class Sub:
     GOALS = "goals"
     # Admin-only, accepted in the admin channel.
     MATCH = "match"
+    # Workspace admins (or the admin channel's members): make the channel it's run in the admin channel.
+    ADMIN_CHANNEL = "admin-channel"
 
 
 ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH})

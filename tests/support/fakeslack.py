@@ -1190,7 +1190,7 @@ class FakeSlack:
                 "id": cid, "name": ch_conf.get("name", cid.lower()), "is_channel": not (is_im or is_mpim),
                 "is_group": False, "is_im": is_im, "is_mpim": is_mpim,
                 "is_private": bool(ch_conf.get("is_private", is_im or is_mpim)), "created": 1700000000,
-                "is_archived": False, "is_general": cid == "C0GENERAL", "is_member": True,
+                "is_archived": False, "is_general": cid == "C0GENERAL", "is_member": ch_conf.get("is_member", True),
                 "creator": self.bot_user_id, "context_team_id": team,
                 "topic": {"value": "", "creator": "", "last_set": 0},
                 "purpose": {"value": "", "creator": "", "last_set": 0},

@@ -39,14 +39,15 @@ def test_nothing_at_all_still_names_the_bot_token_and_says_how_to_install_in_man
 
 def test_every_oauth_problem_is_named_at_once():
     found = problems({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_CLIENT_ID": "my-app", "SLACK_SIGNING_SECRET": SECRET,
-                      "SLACK_APP_TOKEN": "xapp-1-A",
+                      "SLACK_APP_TOKEN": "xapp-1-A", "MENTORING_ADMIN_CHANNEL": "C0ADMIN",
                       "SLACK_REDIRECT_URI": "https://m.example.com/oauth", "DATA_GRACE_DAYS": "1e1"})
     text = "\n".join(found)
-    assert len(found) == 6, found
+    assert len(found) == 7, found
     assert "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set" in text
     assert "SLACK_CLIENT_ID should look like 1234567890.1234567890" in text
     assert "SLACK_CLIENT_SECRET is missing" in text
     assert "SLACK_APP_TOKEN (Socket Mode) can't go with SLACK_CLIENT_ID" in text
+    assert "each workspace picks its own: a workspace admin runs `/mentoring admin-channel`" in text
     assert "SLACK_REDIRECT_URI must be your bot's public address ending in /slack/oauth_redirect" in text
     assert "DATA_GRACE_DAYS must be a whole number of days from 0 to 3650" in text and "got '1e1'" in text
 

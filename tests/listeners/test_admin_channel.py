@@ -57,7 +57,8 @@ def test_a_workspace_admin_makes_a_channel_the_admin_channel_and_the_program_run
     command_reply(bot, ADMIN, channel=PEOPLE)
     preview = bot.fake.wait_for("chat.postMessage")[-1]
     assert preview.params["channel"] == PEOPLE
-    assert [r.channel_id for r in all_rows(bot, MatchRound)] == [PEOPLE]
+    bot.wait_until(lambda: [r.channel_id for r in all_rows(bot, MatchRound)] == [PEOPLE],
+                   what="the round's message stored with its channel")
     elsewhere = command_reply(bot, ADMIN, channel="C0GENERAL")
     assert f"only works in the program's admin channel, <#{PEOPLE}>" in elsewhere["text"]
 

@@ -956,11 +956,17 @@ class FakeSlack:
                     return teams.pop() if len(teams) == 1 else None
         return None
 
-    def _foreign(self, call: Call, what: str, owner: str | None) -> bool:
+    def _user_teams(self, user: dict[str, Any]) -> set[str]:
+        """The workspaces a user is in: one, or (an Enterprise Grid user, `enterprise_user`) several."""
+        grid = user.get("enterprise_user") or {}
+        return set(grid.get("teams") or ()) | {user.get("team_id", self.team_id)}
+
+    def _foreign(self, call: Call, what: str, owner: str | set[str] | None) -> bool:
         """True (and a violation) when the call reaches into another workspace's `what`."""
-        if owner is None or owner == call.team_hint:
+        if owner is None or call.team_hint in ({owner} if isinstance(owner, str) else owner):
             return False
-        self._add_violation(f"{call.method}: {what} belongs to workspace {owner}, but the call was made with "
+        owners = owner if isinstance(owner, str) else " and ".join(sorted(owner))
+        self._add_violation(f"{call.method}: {what} belongs to workspace {owners}, but the call was made with "
                             f"workspace {call.team_hint}'s token {call.token!r}")
         return True
 
@@ -1331,7 +1337,7 @@ class FakeSlack:
         if m == "users.info":
             with self._lock:
                 u = self.users.get(str(p.get("user")))
-            if u is None or self._foreign(call, f"user {p.get('user')}", u.get("team_id")):
+            if u is None or self._foreign(call, f"user {p.get('user')}", self._user_teams(u)):
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": json.loads(json.dumps(u))}
         if m == "users.list":
@@ -1359,7 +1365,7 @@ class FakeSlack:
             if not users or any(not re.fullmatch(r"[UW][A-Za-z0-9_]+", u) for u in users):
                 return {"ok": False, "error": "user_not_found"}
             with self._lock:
-                owners = {u: self.users[u].get("team_id") for u in users if u in self.users}
+                owners = {u: self._user_teams(self.users[u]) for u in users if u in self.users}
             if any(self._foreign(call, f"user {u}", owner) for u, owner in owners.items()):
                 return {"ok": False, "error": "user_not_found"}
             cid, already = self._open_conversation(users)
@@ -1400,8 +1406,7 @@ class FakeSlack:
                  "conversations.members", "conversations.info"):
             channel = str(p["channel"])
             with self._lock:
-                owner = (self.users.get(channel, {}).get("team_id") if channel[:1] in "UW"
-                         else None)
+                owner = (self._user_teams(self.users[channel]) if channel in self.users else None)
             owner = owner if channel[:1] in "UW" else self.channel_team(channel)
             if self._foreign(call, f"channel {channel}", owner):
                 return {"ok": False, "error": "channel_not_found"}

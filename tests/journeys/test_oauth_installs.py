@@ -4,6 +4,9 @@ each is then served with its own token, and a workspace that hasn't installed it
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +16,7 @@ from sqlalchemy import select
 from bot.blocks.common import NOT_INSTALLED
 from bot.slack.oauth import BOT_SCOPES
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Participant, Workspace
+from tests.support.harness import SIGNING_SECRET
 from tests.support.installs import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -23,6 +27,7 @@ from tests.support.installs import (
     requests_for,
     start_oauth_harness,
 )
+from tests.support.processes import child_env, free_port, wait_healthy
 
 ACME, GLOBEX = "T0ACME001", "T0GLOBEX1"
 
@@ -133,3 +138,24 @@ def test_a_workspace_of_an_enterprise_grid_organization_installs_like_any_other(
     bot.fake.add_channel("C0ACMEGEN", "general", team_id=ACME)
     bot.deps.slack.sending(ACME).chat_postMessage(channel="C0ACMEGEN", text="hello")
     assert bot.fake.last_call("chat.postMessage").token == bot.fake.tokens_of(ACME)[0]
+
+
+def test_python_m_bot_with_a_client_id_serves_the_install_pages_and_says_so(tmp_path, fake_slack):
+    port = free_port()
+    env = child_env(SLACK_API_URL=fake_slack.base_url, PORT=str(port), HOST="127.0.0.1", LOG_LEVEL="INFO",
+                    DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", SLACK_CLIENT_ID=CLIENT_ID,
+                    SLACK_CLIENT_SECRET=CLIENT_SECRET, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_healthy(proc, port, timeout=30)
+        page = get(f"http://127.0.0.1:{port}/slack/install")
+        assert page.status == 200 and "Add Reverse Mentoring to Slack" in page.body
+        assert consent_link(page).startswith(f"{fake_slack.root_url}/oauth/v2/authorize?")
+        assert fake_slack.calls == []  # no workspace, no token: nothing to check with Slack at start
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    assert "GET /slack/install (workspaces install the app from there), GET /slack/oauth_redirect" in out
+    assert "Traceback" not in out

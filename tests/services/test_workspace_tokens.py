@@ -5,15 +5,25 @@ made at all, and its messages stay due."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.cli import main
 from bot.delivery.outbox import Item, Outcome
 from bot.deps import build_deps
 from bot.slack.clients import NOT_INSTALLED, NotInstalled
 from storage.models import SEND_CLAIMED, SLACK_BOTS
-from tests.support.installs import install, requests_for, start_oauth_harness
+from tests.support.factories import started_pair
+from tests.support.harness import SIGNING_SECRET
+from tests.support.installs import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    install,
+    requests_for,
+    start_oauth_harness,
+)
 
 ACME, GLOBEX = "T0ACME001", "T0GLOBEX1"
 
@@ -148,3 +158,36 @@ def test_many_threads_of_one_workspace_rotate_its_token_once(fake_slack, sqlite_
         assert {c.token for c in fake_slack.calls_to("chat.postMessage")} == {fake_slack.tokens_of(ACME)[1]}
     finally:
         bot.close()
+
+
+def test_the_command_line_tick_sends_and_recovers_with_each_workspaces_token(fake_slack, sqlite_db, clean_cli_env,
+                                                                              monkeypatch, capsys):
+    """`python -m bot tick` builds the same clients from the same settings: each workspace's
+    nudges, and a send of each left unsettled (recovery), go out with that workspace's own token."""
+    monday = datetime(2026, 3, 9, 10, 5, tzinfo=UTC)
+    bot = start_oauth_harness(fake_slack, sqlite_db)
+    try:
+        bot.clock.set(monday - timedelta(hours=1))
+        pairs = {}
+        for team in (ACME, GLOBEX):
+            install(bot, team, team)
+            token = fake_slack.tokens_of(team)[0]
+            pairs[team] = started_pair(bot.db, fake_slack, team_id=team, token=token,
+                                       introduced_at=datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
+            bot.deps.outbox.claim(team_id=team, items=[Item(key=f"welcome:{pairs[team].mentee_user_id}",
+                                                            kind="welcome", channel=pairs[team].mentee_user_id,
+                                                            text="Welcome")])
+    finally:
+        bot.close()
+    fake_slack.clear()
+    for name, value in dict(DATABASE_URL=sqlite_db.url, SLACK_CLIENT_ID=CLIENT_ID, SLACK_CLIENT_SECRET=CLIENT_SECRET,
+                            SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake_slack.base_url).items():
+        monkeypatch.setenv(name, value)
+    assert main(["tick", "--at", monday.isoformat()]) == 0
+    assert "2 workspaces" in capsys.readouterr().out
+    posts = {(c.params["channel"], c.token) for c in fake_slack.calls_to("chat.postMessage")}
+    expected = set()
+    for team in (ACME, GLOBEX):
+        token = fake_slack.tokens_of(team)[0]
+        expected |= {(pairs[team].channel_id, token), (pairs[team].mentee_user_id, token)}
+    assert posts == expected

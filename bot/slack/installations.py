@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -65,7 +66,7 @@ class InstallationStore(SQLAlchemyInstallationStore):
         query = (self.bots.select()
                  .where(and_(c.client_id == self.client_id, c.team_id == team_id, c.bot_token.is_not(None),
                              c.is_enterprise_install.is_(False)))
-                 .order_by(desc(c.installed_at), desc(c.id)).limit(1))
+                 .order_by(desc(c.id)).limit(1))  # the last saved: a reinstall, or a rotation's copy
         with self._reader.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return self.build_bot_entity(row) if row is not None else None
@@ -80,10 +81,17 @@ class InstallationStore(SQLAlchemyInstallationStore):
 
 
 class OAuthStateStore(SQLAlchemyOAuthStateStore):
-    """The install flow's `state` values (one per visit to /slack/install), shared by replicas."""
+    """The install flow's `state` values (one per visit to /slack/install), shared by replicas.
+    Each visit also forgets the states that have expired unused (slack_sdk keeps them forever)."""
 
     def __init__(self, db: Database, *, expiration_seconds: int = STATE_EXPIRATION_SECONDS):
         super().__init__(expiration_seconds=expiration_seconds, engine=db.engine)
+
+    def issue(self, *args, **kwargs) -> str:
+        now = datetime.now(UTC).replace(tzinfo=None)  # slack_sdk stores naive UTC
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at < now))
+        return super().issue(*args, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ steps). The stores are slack_sdk's SQLAlchemy ones on the app's own database
 from __future__ import annotations
 
 import logging
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
@@ -113,14 +113,16 @@ class InstallFlow(OAuthFlow):
                         "organization in Slack's admin pages", e)
 
 
-def _on_success(args: SuccessArgs) -> BoltResponse:
-    i = args.installation
-    app_url = (f"https://slack.com/app_redirect?app={i.app_id}&team={i.team_id}" if i.app_id and i.team_id
-               else None)
-    return BoltResponse(status=200, body=pages.installed_page(
-        team_name=i.team_name, app_url=app_url, welcome_back=bool(args.request.context.get("welcome_back"))),
-        headers={"Content-Type": "text/html; charset=utf-8",
-                 "Set-Cookie": args.settings.state_utils.build_set_cookie_for_deletion()})
+def _success(api_url: str):
+    def on_success(args: SuccessArgs) -> BoltResponse:
+        i = args.installation
+        app_url = (urljoin(api_url, f"../app_redirect?{urlencode({'app': i.app_id, 'team': i.team_id})}")
+                   if i.app_id and i.team_id else None)
+        return BoltResponse(status=200, body=pages.installed_page(
+            team_name=i.team_name, app_url=app_url, welcome_back=bool(args.request.context.get("welcome_back"))),
+            headers={"Content-Type": "text/html; charset=utf-8",
+                     "Set-Cookie": args.settings.state_utils.build_set_cookie_for_deletion()})
+    return on_success
 
 
 def _on_failure(args: FailureArgs) -> BoltResponse:
@@ -150,7 +152,7 @@ def install_flow(deps: Deps) -> InstallFlow:
         redirect_uri=s.redirect_uri,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        callback_options=CallbackOptions(success=_on_success, failure=_on_failure),
+        callback_options=CallbackOptions(success=_success(s.slack_api_url), failure=_on_failure),
         authorization_url=authorization_url(s.slack_api_url),
         installation_store=deps.slack.tokens.store,
         state_store=OAuthStateStore(deps.db),

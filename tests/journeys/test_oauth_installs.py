@@ -8,14 +8,21 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.blocks.common import NOT_INSTALLED
 from bot.slack.oauth import BOT_SCOPES
-from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Participant, Workspace
+from storage.models import (
+    SLACK_BOTS,
+    SLACK_INSTALLATIONS,
+    SLACK_OAUTH_STATES,
+    Participant,
+    Workspace,
+)
 from tests.support.harness import SIGNING_SECRET
 from tests.support.installs import (
     CLIENT_ID,
@@ -55,6 +62,7 @@ def test_a_workspace_installs_the_app_and_is_served_with_its_own_token(bot):
     assert "Reverse Mentoring is installed in Acme" in page.body
     assert "<code>/mentoring admin-channel</code>" in page.body and "Welcome back" not in page.body
     assert page.cookie(STATE_COOKIE) == "deleted"
+    assert f'href="{bot.fake.root_url}/app_redirect?app=A0APP&amp;team={ACME}"' in page.body  # next to the API
 
     [consent] = bot.fake.consents
     assert consent["client_id"] == CLIENT_ID and consent["scope"].split(",") == list(BOT_SCOPES)
@@ -116,6 +124,15 @@ def test_an_install_that_comes_back_to_another_browser_or_twice_is_refused(bot):
     again = get(back, cookie=f"{STATE_COOKIE}={state}")  # the same state, replayed
     assert again.status == 401 and "This install link has expired" in again.body
     assert len(bots(bot)) == 1
+
+
+def test_visits_to_the_install_page_forget_the_states_that_expired_unused(bot):
+    with bot.db.engine.begin() as conn:
+        conn.execute(insert(SLACK_OAUTH_STATES).values(state="old", expire_at=datetime(2026, 1, 1)))
+    assert get(f"{bot.url}/slack/install").status == 200
+    with bot.db.engine.connect() as conn:
+        states = conn.execute(select(SLACK_OAUTH_STATES.c.state)).scalars().all()
+    assert len(states) == 1 and states != ["old"]
 
 
 def test_an_org_wide_enterprise_grid_install_is_refused_kindly_and_its_token_revoked(bot):

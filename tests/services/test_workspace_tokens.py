@@ -90,9 +90,9 @@ def test_an_uninstalled_workspaces_clients_stop_at_once(bot):
     assert [c.team_hint for c in bot.fake.calls] == [GLOBEX]
 
 
-def test_an_expiring_token_is_rotated_once_and_the_new_one_is_used_and_kept(fake_slack, sqlite_db):
+def test_an_expiring_token_is_rotated_once_and_the_new_one_is_used_and_kept(fake_slack, db):
     # Tokens that last an hour: within the two hours before expiry, so rotated at first use.
-    bot = start_oauth_harness(fake_slack, sqlite_db, token_rotation=True, expires_in=3600)
+    bot = start_oauth_harness(fake_slack, db, token_rotation=True, expires_in=3600)
     try:
         fake_slack.add_channel(f"C{ACME}", "general", team_id=ACME)
         install(bot, ACME, "Acme")

@@ -29,6 +29,10 @@ _ORG_WIDE = ("Please install it one workspace at a time",
              "Reverse Mentoring runs a program for one workspace at a time, so it can't be added to a whole "
              "Enterprise Grid organization at once, and nothing was installed. Start again and pick a "
              "workspace; repeat for each workspace that runs a program.")
+_NOT_SAVED = ("The install couldn't be saved",
+              "Slack approved it, but the bot couldn't record it just now, so it isn't ready yet. Please "
+              "start again in a minute. If it keeps happening, let whoever runs the bot know: its log says "
+              "what went wrong.")
 _FAILED = ("Slack couldn't finish the install",
            "Nothing was installed. Please start again in a minute. If it keeps happening, let whoever runs "
            "the bot know: its log says what went wrong.")
@@ -37,6 +41,7 @@ FAILURES = {
     "invalid_browser": _EXPIRED,
     "invalid_state": _EXPIRED,
     "org_wide_install": _ORG_WIDE,
+    "storage_error": _NOT_SAVED,
 }
 
 

@@ -36,6 +36,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks import install as pages
 from bot.deps import Deps
@@ -97,10 +98,14 @@ class InstallFlow(OAuthFlow):
                         "installed one workspace at a time; the token Slack issued was revoked",
                         installation.enterprise_id, installation.enterprise_name)
             raise OrgWideInstallRefused(ORG_WIDE)
-        super().store_installation(request, installation)
-        self.deps.slack.installed(installation.team_id)
-        outcome = workspaces.installed(self.deps, team_id=installation.team_id,
-                                       enterprise_id=installation.enterprise_id)
+        try:
+            super().store_installation(request, installation)
+            self.deps.slack.installed(installation.team_id)
+            outcome = workspaces.installed(self.deps, team_id=installation.team_id,
+                                           enterprise_id=installation.enterprise_id)
+        except (SQLAlchemyError, OSError) as e:  # the database: the page says so, the install can be retried
+            log.error("Couldn't save workspace %s's install: %s", installation.team_id, e)
+            raise BoltError("storage_error") from e
         request.context["welcome_back"] = outcome.deletion_cancelled is not None
 
     def _revoke(self, installation: Installation) -> None:

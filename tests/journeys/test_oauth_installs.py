@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 
 from bot.blocks.common import NOT_INSTALLED
 from bot.slack.oauth import BOT_SCOPES
@@ -176,3 +177,18 @@ def test_python_m_bot_with_a_client_id_serves_the_install_pages_and_says_so(tmp_
     assert proc.returncode == 0, out
     assert "GET /slack/install (workspaces install the app from there), GET /slack/oauth_redirect" in out
     assert "Traceback" not in out
+
+
+def test_an_install_the_database_can_not_save_says_so_and_can_be_done_again(bot, monkeypatch):
+    store = bot.deps.slack.tokens.store
+    real = store.save
+
+    def unreachable(installation):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "save", unreachable)
+    page = install(bot, ACME, "Acme")
+    assert page.status == 500 and "The install couldn&#x27;t be saved" in page.body and "Traceback" not in page.body
+    assert bots(bot) == []
+    monkeypatch.setattr(store, "save", real)
+    assert install(bot, ACME, "Acme").status == 200 and len(bots(bot)) == 1

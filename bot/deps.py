@@ -42,8 +42,8 @@ def build_deps(settings: Settings, db: Database, *, clock: Callable[[], datetime
         settings=settings,
         db=db,
         clock=clock,
-        slack=SlackClients(token=settings.bot_token, base_url=settings.slack_api_url),
+        slack=SlackClients.for_settings(settings, db),
         outbox=Outbox(db, clock=clock),
         pacer=pacer,
-        admins=AdminDirectory(settings.admin_channel),
+        admins=AdminDirectory(settings.admin_channel, db=db),
     )

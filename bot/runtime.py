@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot import scheduler
 from bot.deps import Deps, build_deps
 from bot.server import HttpServer
+from bot.services import workspaces
 from bot.settings import Settings
 from bot.slack.app import create_app
 from storage.db import Database
@@ -39,6 +40,8 @@ def run(settings: Settings, db: Database) -> int:
         print(f"The bot can't reach Slack at {settings.slack_api_url}: {e}", file=sys.stderr)
         return 2
 
+    if not settings.oauth:
+        _working_again(deps)
     jobs = scheduler.start(deps)
     if settings.socket_mode:
         log.info("Starting in Socket Mode")
@@ -65,6 +68,18 @@ def run(settings: Settings, db: Database) -> int:
         server.close()
         db.dispose()
     return 0
+
+
+def _working_again(deps: Deps) -> None:
+    """One bot token, and it works: the app is installed in its workspace, so a deletion of that
+    workspace's data pending since an uninstall is cancelled (reinstalling gives a new token, so
+    the bot has been restarted with it)."""
+    try:
+        team_id = deps.slack.listener().auth_test()["team_id"]
+    except (SlackApiError, OSError) as e:
+        log.warning("Couldn't ask Slack which workspace the bot token is for (%s)", e)
+        return
+    workspaces.working_again(deps, team_id=team_id)
 
 
 def _stop(deps: Deps, signum: int) -> None:

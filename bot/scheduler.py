@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.delivery import introductions
 from bot.delivery.dispatcher import Dispatcher
 from bot.deps import Deps
+from bot.services import workspaces
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ def add_jobs(scheduler: BackgroundScheduler, deps: Deps) -> None:
     # The program's prompts and the admins' digest: the dispatcher works out what is due from the
     # database and the clock each minute; the send ledger makes every prompt go out once.
     scheduler.add_job(Dispatcher(deps).tick, "interval", seconds=60, id="program_prompts", next_run_time=now)
+    # The data of workspaces that uninstalled the app DATA_GRACE_DAYS ago or more.
+    scheduler.add_job(workspaces.delete_due, "interval", hours=1, args=[deps], id="workspace_deletions",
+                      next_run_time=now)
 
 
 def start(deps: Deps) -> BackgroundScheduler:

@@ -2,6 +2,8 @@
 
 `POST /slack/events` goes to Bolt; `GET /healthz` answers 200 once the app is ready and its
 database answers, 503 otherwise (so a load balancer stops routing to a copy that can't work).
+With installs over OAuth (bot/slack/oauth.py), Bolt also serves `GET /slack/install` (the page
+people install the app from) and `GET /slack/oauth_redirect` (where Slack sends them back).
 A request body over `MAX_BODY_BYTES` is refused with 413 before it is read: Slack's payloads are
 far smaller, and nothing unsigned gets to fill the memory.
 """
@@ -69,7 +71,10 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         self.ready.set()
-        log.info("Listening on port %s: POST /slack/events, GET /healthz", self.port)
+        flow = self._bolt.app.oauth_flow
+        installs = (f", GET {flow.install_path} (workspaces install the app from there), GET {flow.redirect_uri_path}"
+                    if flow is not None else "")
+        log.info("Listening on port %s: POST /slack/events, GET /healthz%s", self.port, installs)
         try:
             self._server.run()
         except (OSError, ValueError):

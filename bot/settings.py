@@ -19,8 +19,11 @@ from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_MAX_SEND_RATE = 25.0
 DEFAULT_PORT = 3000
+DEFAULT_DATA_GRACE_DAYS = 30
+MAX_DATA_GRACE_DAYS = 3650
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")  # like 1234567890.1234567890
 
 
 class SettingsError(Exception):
@@ -36,6 +39,9 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
+    """One workspace with `bot_token`, or many installed over OAuth with `client_id` and
+    `client_secret` (never both: `load_settings` refuses that)."""
+
     bot_token: str
     signing_secret: str
     app_token: str | None
@@ -46,10 +52,19 @@ class Settings:
     host: str = "0.0.0.0"
     log_level: str = "INFO"
     max_send_rate: float = DEFAULT_MAX_SEND_RATE  # messages a second per workspace, at most
+    client_id: str | None = None  # OAuth installs: Basic Information > App Credentials
+    client_secret: str | None = None
+    redirect_uri: str | None = None  # only when the app lists several redirect URLs
+    data_grace_days: int = DEFAULT_DATA_GRACE_DAYS  # after an uninstall; 0 = delete at once
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed in many workspaces over OAuth, each with its own tokens in the database."""
+        return bool(self.client_id and self.client_secret)
 
 
 def read_dotenv() -> None:
@@ -76,11 +91,32 @@ def load_settings(
     problems: list[str] = []
 
     bot_token = get("SLACK_BOT_TOKEN")
-    if not bot_token and not require_slack:
+    client_id = get("SLACK_CLIENT_ID") or None
+    client_secret = get("SLACK_CLIENT_SECRET") or None
+    oauth = bool(client_id or client_secret)
+    if oauth:
+        if bot_token:
+            problems.append("SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: set "
+                            "SLACK_BOT_TOKEN alone to serve one workspace, or the client ID and secret "
+                            "alone to let any workspace install the app. Not both.")
+        if not client_id:
+            problems.append("SLACK_CLIENT_ID is missing: it goes with SLACK_CLIENT_SECRET; copy it from "
+                            "Basic Information > App Credentials > Client ID.")
+        elif not _CLIENT_ID.match(client_id):
+            problems.append("SLACK_CLIENT_ID should look like 1234567890.1234567890; copy it again from "
+                            "Basic Information > App Credentials > Client ID.")
+        if not client_secret:
+            problems.append("SLACK_CLIENT_SECRET is missing: it goes with SLACK_CLIENT_ID; copy it from "
+                            "Basic Information > App Credentials > Client Secret.")
+        elif not re.fullmatch(r"[0-9a-fA-F]{16,128}", client_secret):
+            problems.append("SLACK_CLIENT_SECRET doesn't look like a client secret (a hex string); copy it "
+                            "again from Basic Information > App Credentials > Client Secret.")
+    elif not bot_token and not require_slack:
         pass
     elif not bot_token:
         problems.append("SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-...) "
-                        "from your app's OAuth & Permissions page.")
+                        "from your app's OAuth & Permissions page (or, to let many workspaces install "
+                        "the app, set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead).")
     elif not bot_token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN should be a bot token starting with 'xoxb-' "
                         "(OAuth & Permissions > Bot User OAuth Token).")
@@ -100,6 +136,22 @@ def load_settings(
         problems.append("SLACK_APP_TOKEN should be an app-level token starting with 'xapp-' "
                         "(Basic Information > App-Level Tokens, scope connections:write); "
                         "leave it unset to run in HTTP mode.")
+    if app_token and oauth:
+        problems.append("SLACK_APP_TOKEN (Socket Mode) can't go with SLACK_CLIENT_ID: workspaces install "
+                        "the app through the bot's own web pages (/slack/install), which need HTTP mode. "
+                        "Leave SLACK_APP_TOKEN unset.")
+
+    redirect_uri = get("SLACK_REDIRECT_URI") or None
+    if redirect_uri:
+        parsed_redirect = urlparse(redirect_uri)
+        if not oauth:
+            problems.append("SLACK_REDIRECT_URI is only used with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                            "(installs over OAuth); leave it unset with SLACK_BOT_TOKEN.")
+        elif (parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc
+              or parsed_redirect.path != "/slack/oauth_redirect"):
+            problems.append("SLACK_REDIRECT_URI must be your bot's public address ending in "
+                            "/slack/oauth_redirect, e.g. https://mentoring.example.com/slack/oauth_redirect "
+                            "(the same as in OAuth & Permissions > Redirect URLs).")
 
     database_url = normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     scheme = urlparse(database_url).scheme.split("+")[0]
@@ -119,6 +171,10 @@ def load_settings(
     if admin_channel and not _CHANNEL_ID.match(admin_channel):
         problems.append("MENTORING_ADMIN_CHANNEL must be a channel ID like C0123ABCD "
                         "(in Slack: channel details > About > Channel ID), not a channel name.")
+    elif admin_channel and oauth:
+        problems.append("MENTORING_ADMIN_CHANNEL names one workspace's channel, but with SLACK_CLIENT_ID "
+                        "each workspace picks its own: a workspace admin runs `/mentoring admin-channel` "
+                        "in their admins' channel. Leave MENTORING_ADMIN_CHANNEL unset.")
 
     port = DEFAULT_PORT
     raw_port = get("PORT")
@@ -136,6 +192,15 @@ def load_settings(
         else:
             problems.append(f"SLACK_MAX_SEND_RATE must be a number of messages a second from 0.1 to 100 "
                             f"(got '{raw_rate}'); leave it unset to let the bot find Slack's pace.")
+    data_grace_days = DEFAULT_DATA_GRACE_DAYS
+    raw_grace = get("DATA_GRACE_DAYS")
+    if raw_grace:
+        if re.fullmatch(r"[0-9]+", raw_grace, flags=re.ASCII) and int(raw_grace) <= MAX_DATA_GRACE_DAYS:
+            data_grace_days = int(raw_grace)
+        else:
+            problems.append(f"DATA_GRACE_DAYS must be a whole number of days from 0 to {MAX_DATA_GRACE_DAYS}: "
+                            f"how long a workspace's data is kept after it uninstalls the app (0 deletes "
+                            f"it at once; got '{raw_grace}').")
 
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -154,4 +219,8 @@ def load_settings(
         host=get("HOST") or "0.0.0.0",
         log_level=log_level,
         max_send_rate=max_send_rate,
+        client_id=client_id if oauth else None,
+        client_secret=client_secret if oauth else None,
+        redirect_uri=redirect_uri,
+        data_grace_days=data_grace_days,
     )

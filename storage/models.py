@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -245,3 +246,81 @@ class CheckIn(SQLModel, table=True):
     keep_meeting: str | None = Field(default=None, max_length=8)  # "yes" | "maybe" | "no"
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- workspaces and their installations ----------------------------------------------------
+
+class Workspace(SQLModel, table=True):
+    """What the app knows about a workspace beyond its program: the admin channel its admins
+    chose in Slack, and when it installed or uninstalled the app. No row: installed with the
+    bot token (or not at all), admin channel from MENTORING_ADMIN_CHANNEL."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)  # an Enterprise Grid organization
+    admin_channel: str | None = Field(default=None, max_length=32)
+    installed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Set when Slack says the app was uninstalled or its bot token revoked: nothing is sent to the
+    # workspace from then on, and its data is deleted DATA_GRACE_DAYS later unless it installs
+    # the app again first.
+    uninstalled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+# Bolt's OAuth installs: the tables of slack_sdk's SQLAlchemyInstallationStore and
+# SQLAlchemyOAuthStateStore (bot/slack/installations.py), exactly as slack_sdk builds them
+# (tests/unit/test_installations.py compares), declared here so that the migrations follow them
+# like any other table. Their times are naive UTC, as slack_sdk writes them.
+SLACK_INSTALLATIONS = sa.Table(
+    "slack_installations", SQLModel.metadata,
+    Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    Column("client_id", sa.String(32), nullable=False),
+    Column("app_id", sa.String(32), nullable=False),
+    Column("enterprise_id", sa.String(32)),
+    Column("enterprise_name", sa.String(200)),
+    Column("enterprise_url", sa.String(200)),
+    Column("team_id", sa.String(32)),
+    Column("team_name", sa.String(200)),
+    Column("bot_token", sa.String(200)),
+    Column("bot_id", sa.String(32)),
+    Column("bot_user_id", sa.String(32)),
+    Column("bot_scopes", sa.String(1000)),
+    Column("bot_refresh_token", sa.String(200)),
+    Column("bot_token_expires_at", sa.DateTime),
+    Column("user_id", sa.String(32), nullable=False),
+    Column("user_token", sa.String(200)),
+    Column("user_scopes", sa.String(1000)),
+    Column("user_refresh_token", sa.String(200)),
+    Column("user_token_expires_at", sa.DateTime),
+    Column("incoming_webhook_url", sa.String(200)),
+    Column("incoming_webhook_channel", sa.String(200)),
+    Column("incoming_webhook_channel_id", sa.String(200)),
+    Column("incoming_webhook_configuration_url", sa.String(200)),
+    Column("is_enterprise_install", sa.Boolean, default=False, nullable=False),
+    Column("token_type", sa.String(32)),
+    Column("installed_at", sa.DateTime, nullable=False, default=sa.func.now()),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+SLACK_BOTS = sa.Table(
+    "slack_bots", SQLModel.metadata,
+    Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    Column("client_id", sa.String(32), nullable=False),
+    Column("app_id", sa.String(32), nullable=False),
+    Column("enterprise_id", sa.String(32)),
+    Column("enterprise_name", sa.String(200)),
+    Column("team_id", sa.String(32)),
+    Column("team_name", sa.String(200)),
+    Column("bot_token", sa.String(200)),
+    Column("bot_id", sa.String(32)),
+    Column("bot_user_id", sa.String(32)),
+    Column("bot_scopes", sa.String(1000)),
+    Column("bot_refresh_token", sa.String(200)),
+    Column("bot_token_expires_at", sa.DateTime),
+    Column("is_enterprise_install", sa.Boolean, default=False, nullable=False),
+    Column("installed_at", sa.DateTime, nullable=False, default=sa.func.now()),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+SLACK_OAUTH_STATES = sa.Table(
+    "slack_oauth_states", SQLModel.metadata,
+    Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    Column("state", sa.String(200), nullable=False),
+    Column("expire_at", sa.DateTime, nullable=False),
+)

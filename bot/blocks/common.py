@@ -8,6 +8,8 @@ Block = dict[str, Any]
 
 FOREIGN_WORKSPACE = ("This reverse-mentoring app runs for another Slack workspace, so it can't help "
                      "here. Nothing was changed.")
+NOT_INSTALLED = ("Reverse Mentoring isn't installed in this workspace (or it was removed), so it can't help "
+                 "here yet. A workspace admin can add it again. Nothing was changed.")
 DATABASE_TROUBLE = ("Sorry, I can't reach my records just now, so nothing has changed. "
                     "Please try again in a minute.")
 

@@ -37,7 +37,8 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
         f"• `{COMMAND} {Sub.LEAVE}`: leave the program (and delete your data if you like)",
     ]
     if is_admin_channel:
-        lines += ["", f"*Admins:* `{COMMAND} {Sub.MATCH}` previews a matching round here."]
+        lines += ["", f"*Admins:* `{COMMAND} {Sub.MATCH}` previews a matching round here; "
+                  f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there."]
     blocks = []
     if unknown:
         blocks.append(section(f"I don't know `{unknown[:50]}` yet, but here's what I can do."))

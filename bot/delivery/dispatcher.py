@@ -342,7 +342,7 @@ class Dispatcher:
         key = keys.digest(tp.team_id, slot_wall)
         if key in known or not pairs:
             return
-        channel = self.deps.settings.admin_channel
+        channel = self.deps.admins.channel(tp.team_id)
         placeholder = Item(key=key, kind=DIGEST, channel=channel or "", text="")
 
         with self.deps.db.session() as s:

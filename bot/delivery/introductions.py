@@ -149,7 +149,7 @@ def _error_of(e: SlackApiError) -> str:
 def _tell_admins(deps: Deps, client: WebClient, rnd: MatchRound, error: str) -> None:
     """Once a day per problem: the admins hear that introductions wait for the app to be fixed.
     (With a dead token this note waits in the ledger too, and goes out once the app works.)"""
-    channel = deps.settings.admin_channel
+    channel = deps.admins.channel(rnd.team_id)
     if not channel:
         return
     text = words.app_problem_note(error=error, round_id=rnd.id)

@@ -1,8 +1,10 @@
 """Who may run the program: members of the admin channel, plus workspace admins and owners.
 
 Admin subcommands (`bot.slack.ids.ADMIN_SUBCOMMANDS`) and admin buttons are accepted only in the
-admin channel (`MENTORING_ADMIN_CHANNEL`) and only from an admin; anything else gets an
-ephemeral refusal that says why (bot/blocks/admin.py), and changes nothing.
+workspace's admin channel and only from an admin; anything else gets an ephemeral refusal that
+says why (bot/blocks/admin.py), and changes nothing. A workspace's admin channel is the one its
+admins chose with `/mentoring admin-channel` (stored per workspace), else
+`MENTORING_ADMIN_CHANNEL` (one workspace served with a bot token).
 
 The channel's member list is cached for a minute per workspace, so twenty admins clicking at
 once cost one `conversations.members` walk, not twenty. Nothing is cached across workspaces.
@@ -21,6 +23,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.ttl import TTLCache
+from storage.db import Database
+from storage.repositories import workspaces
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +41,26 @@ class Refusal(StrEnum):
 
 
 class AdminDirectory:
-    def __init__(self, admin_channel: str | None, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, admin_channel: str | None, *, db: Database | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        """`admin_channel`: MENTORING_ADMIN_CHANNEL; `db`: where each workspace's choice is kept."""
         self.admin_channel = admin_channel
+        self.db = db
         # Keys start with the team ID: one workspace never sees another's answers.
         self._members = TTLCache(MEMBERS_TTL_SECONDS, clock)
         self._workspace_admins = TTLCache(USER_TTL_SECONDS, clock)
         # One walk of the member list at a time per (team, channel): the others wait for its answer.
         self._walk_locks: dict[tuple, threading.Lock] = {}
         self._walk_locks_guard = threading.Lock()
+
+    def channel(self, team_id: str) -> str | None:
+        """The workspace's admin channel (read afresh: another replica may just have moved it)."""
+        if self.db is not None and team_id:
+            with self.db.session(read_only=True) as s:
+                chosen = workspaces.admin_channel(s, team_id=team_id)
+            if chosen:
+                return chosen
+        return self.admin_channel
 
     def _walk_lock(self, key: tuple) -> threading.Lock:
         with self._walk_locks_guard:
@@ -88,19 +104,20 @@ class AdminDirectory:
         self._workspace_admins.put(key, answer)
         return answer
 
-    def is_admin(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
+    def is_admin(self, client: WebClient, *, team_id: str, user_id: str, channel: str | None = None) -> bool:
         """Member of the admin channel, or a workspace admin or owner."""
-        channel = self.admin_channel
+        channel = channel or self.channel(team_id)
         if channel and user_id in self.channel_members(client, team_id=team_id, channel_id=channel):
             return True
         return self.is_workspace_admin(client, team_id=team_id, user_id=user_id)
 
     def refusal(self, client: WebClient, *, team_id: str, user_id: str, channel_id: str) -> Refusal | None:
         """Why this person can't do an admin thing in this channel, or None if they may."""
-        if not self.admin_channel:
+        admin_channel = self.channel(team_id)
+        if not admin_channel:
             return Refusal.NO_ADMIN_CHANNEL
-        if channel_id != self.admin_channel:
+        if channel_id != admin_channel:
             return Refusal.WRONG_CHANNEL
-        if not self.is_admin(client, team_id=team_id, user_id=user_id):
+        if not self.is_admin(client, team_id=team_id, user_id=user_id, channel=admin_channel):
             return Refusal.NOT_AN_ADMIN
         return None

@@ -1,5 +1,9 @@
 """Build the Bolt App: the one place listeners are wired and unexpected errors are handled.
-Called by the entry point and by tests; never at import time."""
+Called by the entry point and by tests; never at import time.
+
+With one bot token, Bolt checks it with `auth.test` and serves that token's workspace. With
+OAuth installs (bot/slack/oauth.py) it serves every workspace that installed the app, each
+request with its own workspace's token, and adds the install pages."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 import handlers
-from bot.blocks.common import FOREIGN_WORKSPACE
+from bot.blocks.common import FOREIGN_WORKSPACE, NOT_INSTALLED
 from bot.deps import Deps
+from bot.slack.oauth import WorkspaceAuthorize, install_flow
 from bot.slack.ttl import TTLCache
 
 log = logging.getLogger(__name__)
@@ -35,10 +40,15 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
     bolt_logger = logging.getLogger("bolt")
     if not any(isinstance(f, _DropTokenSkippedWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropTokenSkippedWarning())
+    oauth = deps.settings.oauth
     app = App(
         client=deps.slack.listener(),
         signing_secret=deps.settings.signing_secret or None,
         token_verification_enabled=verify_token,
+        # OAuth: each request's workspace's installation, or a kind refusal (bot/slack/oauth.py).
+        authorize=WorkspaceAuthorize(deps.slack) if oauth else None,
+        oauth_flow=install_flow(deps) if oauth else None,
+        user_facing_authorize_error_message=NOT_INSTALLED,
         # HTTP mode: answer Slack as soon as a listener acks; the rest of its work carries on.
         process_before_response=False,
         logger=bolt_logger,
@@ -62,8 +72,11 @@ def create_app(deps: Deps, *, verify_token: bool = True) -> App:
 
     @app.middleware
     def only_the_installed_workspace(body: dict, context: BoltContext, next, logger: logging.Logger):
-        """One bot token serves one workspace: a validly signed request from any other (another
-        organisation in a shared channel, a second install of the same app) changes nothing."""
+        """A request is served with its own workspace's token only. One bot token serves one
+        workspace: a validly signed request from any other (another organisation in a shared
+        channel, a second install of the same app) changes nothing. With OAuth installs, Bolt's
+        authorize has already refused a workspace with no installation (with NOT_INSTALLED), and
+        the token it found is that workspace's, which this checks again."""
         served = context.authorize_result.team_id if context.authorize_result else None
         if served and context.team_id and context.team_id != served:
             logger.warning("Refused a request from workspace %s: this bot serves %s", context.team_id, served)

@@ -20,6 +20,8 @@ class Sub:
     GOALS = "goals"
     # Admin-only, accepted in the admin channel.
     MATCH = "match"
+    # Workspace admins (or the admin channel's members): make the channel it's run in the admin channel.
+    ADMIN_CHANNEL = "admin-channel"
 
 
 ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH})
@@ -95,9 +97,11 @@ class Event:
     """Events API event types the app subscribes to (must match manifest.yml)."""
 
     APP_HOME_OPENED = "app_home_opened"
+    APP_UNINSTALLED = "app_uninstalled"  # the workspace removed the app
+    TOKENS_REVOKED = "tokens_revoked"  # the workspace revoked the app's (bot) token
 
 
-SUBSCRIBED_EVENTS = (Event.APP_HOME_OPENED,)
+SUBSCRIBED_EVENTS = (Event.APP_HOME_OPENED, Event.APP_UNINSTALLED, Event.TOKENS_REVOKED)
 
 
 def goals_metadata(pair_id: int, role: str) -> str:

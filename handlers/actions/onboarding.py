@@ -26,7 +26,7 @@ def register(app: App, deps: Deps) -> None:
         # The partners' and admins' notes are in the ledger before anything else can fail:
         # whatever isn't delivered below, recovery sends.
         claimed = deps.outbox.claim_ids(team_id=team_id, items=notes.pair_ended_notes(
-            leaver_id=user_id, ended=left.ended, admin_channel=deps.settings.admin_channel))
+            leaver_id=user_id, ended=left.ended, admin_channel=deps.admins.channel(team_id) if left.ended else None))
         respond(text=build_left_message(deleted=delete_data) if left else build_not_a_member_message(),
                 replace_original=True)
         deps.outbox.deliver_all(client, claimed)

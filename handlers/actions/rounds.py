@@ -22,15 +22,17 @@ def register(app: App, deps: Deps) -> None:
         team_id, user_id = context.team_id, context.user_id
         channel_id = context.channel_id or (body.get("container") or {}).get("channel_id", "")
         refusal = deps.admins.refusal(client, team_id=team_id, user_id=user_id, channel_id=channel_id)
+        admin_channel = deps.admins.channel(team_id)
         if refusal:
-            respond(text=refusal_text(refusal, what=what, admin_channel=deps.settings.admin_channel),
+            respond(text=refusal_text(refusal, what=what, admin_channel=admin_channel,
+                                      env_setting=not deps.settings.oauth),
                     response_type="ephemeral", replace_original=False)
             return
         round_id = positive_int(clicked_value(body))
         if round_id is None:
             respond(text=NOT_A_ROUND, response_type="ephemeral", replace_original=False)
             return
-        board = SlackRoundBoard(client, deps.settings.admin_channel)
+        board = SlackRoundBoard(client, admin_channel)
         if confirm:
             outcome = rounds.confirm(deps, board, team_id=team_id, round_id=round_id, user_id=user_id,
                                      introduce=lambda rid: introductions.start_in_background(deps, rid))

@@ -17,7 +17,7 @@ from bot.blocks.onboarding import build_help_message
 from bot.deps import Deps
 from bot.slack.ids import ADMIN_SUBCOMMANDS, COMMAND, Sub
 from bot.slack.trouble import explained
-from handlers.commands import onboarding, pairs, rounds
+from handlers.commands import admins, onboarding, pairs, rounds
 from handlers.commands.request import CommandRequest
 
 Handler = Callable[[CommandRequest], None]
@@ -29,7 +29,7 @@ def _help(req: CommandRequest) -> None:
 
 def build_routes() -> dict[str, Handler]:
     routes: dict[str, Handler] = {Sub.HELP: _help}
-    for module in (onboarding, pairs, rounds):
+    for module in (onboarding, pairs, rounds, admins):
         routes.update(module.routes())
     return routes
 
@@ -58,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
                                           channel_id=req.channel_id)
             if refusal:  # not an admin, or not in the admin channel: say why, change nothing
                 respond(response_type="ephemeral", text=command_refusal_text(
-                    refusal, sub=sub, admin_channel=deps.settings.admin_channel))
+                    refusal, sub=sub, admin_channel=req.admin_channel, env_setting=not deps.settings.oauth))
                 return
         handler(req)
 

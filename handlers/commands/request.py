@@ -24,6 +24,11 @@ class CommandRequest:
     args: list[str]  # words after the subcommand
 
     @property
+    def admin_channel(self) -> str | None:
+        """The workspace's admin channel (bot/slack/admin.py)."""
+        return self.deps.admins.channel(self.team_id)
+
+    @property
     def in_admin_channel(self) -> bool:
-        admin = self.deps.settings.admin_channel
+        admin = self.admin_channel
         return bool(admin) and self.channel_id == admin

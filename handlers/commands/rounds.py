@@ -24,7 +24,7 @@ def routes() -> dict:
 
 
 def match(req: CommandRequest) -> None:
-    board = SlackRoundBoard(req.client, req.deps.settings.admin_channel)
+    board = SlackRoundBoard(req.client, req.deps.admins.channel(req.team_id))
     already = rounds.open_proposal(req.deps, board, team_id=req.team_id)
     if already is not None:
         req.ack(**preview_reply(already))

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import SEND_CLAIMED, SEND_QUEUED, SendLedger
+from storage.repositories.workspaces import not_uninstalled
 
 
 def claim(session: Session, *, rows: Iterable[dict]) -> dict[str, int]:
@@ -57,8 +58,10 @@ def by_key(session: Session, *, team_id: str, key: str) -> SendLedger | None:
 
 def unsettled(session: Session, *, claimed_before: datetime, team_id: str | None = None,
               limit: int = 200) -> list[SendLedger]:
-    """Rows still `claimed` whose claim (or last attempt) is older than `claimed_before`."""
-    q = select(SendLedger).where(col(SendLedger.status) == SEND_CLAIMED, col(SendLedger.claimed_at) < claimed_before)
+    """Rows still `claimed` whose claim (or last attempt) is older than `claimed_before`; none of a
+    workspace that uninstalled the app (they stay due, for a reinstall, until its data goes)."""
+    q = select(SendLedger).where(col(SendLedger.status) == SEND_CLAIMED, col(SendLedger.claimed_at) < claimed_before,
+                                 not_uninstalled(SendLedger.team_id))
     if team_id:
         q = q.where(SendLedger.team_id == team_id)
     return list(session.exec(q.order_by(SendLedger.id).limit(limit)))
@@ -82,7 +85,8 @@ def take_queued(session: Session, *, team_id: str, limit: int, at: datetime) -> 
     (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) is not enough on PostgreSQL: measured, it let
     one taker claim the whole queue.)"""
     pick = (select(SendLedger.id)
-            .where(SendLedger.team_id == team_id, col(SendLedger.status) == SEND_QUEUED)
+            .where(SendLedger.team_id == team_id, col(SendLedger.status) == SEND_QUEUED,
+                   not_uninstalled(SendLedger.team_id))
             .order_by(SendLedger.id).limit(limit))
     if session.get_bind().dialect.name != "sqlite":
         pick = pick.with_for_update(skip_locked=True)
@@ -107,4 +111,7 @@ def release(session: Session, *, row_ids: Iterable[int]) -> int:
 
 
 def teams_with_queued(session: Session) -> list[str]:
-    return sorted(session.exec(select(SendLedger.team_id).distinct().where(col(SendLedger.status) == SEND_QUEUED)))
+    """Workspaces with queued rows, but none that uninstalled the app (its rows stay queued, for
+    a reinstall, until its data goes)."""
+    return sorted(session.exec(select(SendLedger.team_id).distinct().where(
+        col(SendLedger.status) == SEND_QUEUED, not_uninstalled(SendLedger.team_id))))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import PAIR_ACTIVE, PAIR_ENDED, PARTICIPANT_PAUSED, Pair, Participant
+from storage.repositories.workspaces import not_uninstalled
 
 _CHUNK = 500
 
@@ -133,10 +134,11 @@ class StartedPair:
 
 
 def teams_with_started_pairs(session: Session) -> list[str]:
+    """Workspaces with a pair under way, but none that has uninstalled the app."""
     return list(session.exec(
         select(Pair.team_id).distinct().where(
             Pair.status == PAIR_ACTIVE, col(Pair.channel_id).is_not(None),
-            col(Pair.introduced_at).is_not(None),
+            col(Pair.introduced_at).is_not(None), not_uninstalled(Pair.team_id),
         ).order_by(Pair.team_id)
     ))
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import ROUND_INTRODUCING, MatchRound, Pair
+from storage.repositories.workspaces import not_uninstalled
 
 
 def get(session: Session, *, team_id: str, round_id: int) -> MatchRound | None:
@@ -52,7 +53,8 @@ def move(session: Session, *, round_id: int, expected: str, to: str, **values) -
 
 
 def introducing(session: Session, *, team_id: str | None = None) -> list[MatchRound]:
-    q = select(MatchRound).where(MatchRound.status == ROUND_INTRODUCING)
+    """Rounds whose pairs are being introduced, but none of a workspace that uninstalled the app."""
+    q = select(MatchRound).where(MatchRound.status == ROUND_INTRODUCING, not_uninstalled(MatchRound.team_id))
     if team_id:
         q = q.where(MatchRound.team_id == team_id)
     return list(session.exec(q.order_by(col(MatchRound.id))))

@@ -554,8 +554,10 @@ def test_slack_failing_after_taking_every_tenth_intro_sends_none_twice(bot):
     _, call = preview(bot)
     bot.fake.fail_after_storing("chat.postMessage", status=502, html=True, every=2)
     click(bot, call, Action.MATCH_CONFIRM)
-    # (the round is `introducing` from the click on: wait for the pass to have posted, then ended)
-    bot.wait_until(lambda: intro_posts(bot) and not fanout._running and round_row(bot).status == ROUND_INTRODUCING,
+    # The doubtful post is recorded while the pass runs, so once it is seen, no pass running means
+    # the pass has stopped (the round is `introducing` from the click on, before the pass starts).
+    bot.wait_until(lambda: [c for c in bot.fake.calls_to("chat.postMessage", include_failed=True) if c.status == 502]
+                   and not fanout._running and round_row(bot).status == ROUND_INTRODUCING,
                    what="the first pass to stop on the doubtful post")
     bot.fake.fail_after_storing("chat.postMessage", times=0)
     bot.clock.set(datetime.now(UTC) + timedelta(minutes=11))  # the lease of the doubtful post runs out

@@ -70,9 +70,10 @@ def paired(db, *, mentee: dict | None = None, mentor: dict | None = None, channe
 
 def started_pair(db, fake, *, mentee_tz: str = "Europe/London", mentor_tz: str | None = None,
                  introduced_at=None, team_id: str = "T0001", mentee_id: str | None = None,
-                 mentor_id: str | None = None, **pair_fields):
+                 mentor_id: str | None = None, token: str | None = None, **pair_fields):
     """An introduced pair as the matching round leaves it: both people signed up (and known to
-    the fake Slack), a group DM opened through the fake, and an active Pair. Returns the Pair."""
+    the fake Slack, in workspace `team_id`), a group DM opened through the fake (with `token`, a
+    token of that workspace, when it isn't the fake's own), and an active Pair. Returns the Pair."""
     from datetime import UTC, datetime
 
     from storage.models import Pair
@@ -82,9 +83,10 @@ def started_pair(db, fake, *, mentee_tz: str = "Europe/London", mentor_tz: str |
     mentee_id = mentee_id or f"UE{n:05d}"
     mentor_id = mentor_id or f"UR{n:05d}"
     mentor_tz = mentor_tz or mentee_tz
-    fake.add_user(mentee_id, f"Mentee {n}", tz=mentee_tz)
-    fake.add_user(mentor_id, f"Mentor {n}", tz=mentor_tz)
-    channel = fake.client().conversations_open(users=f"{mentee_id},{mentor_id}")["channel"]["id"]
+    fake.add_user(mentee_id, f"Mentee {n}", tz=mentee_tz, team_id=team_id)
+    fake.add_user(mentor_id, f"Mentor {n}", tz=mentor_tz, team_id=team_id)
+    client = fake.client(token) if token else fake.client()
+    channel = client.conversations_open(users=f"{mentee_id},{mentor_id}")["channel"]["id"]
     channel = pair_fields.pop("channel_id", channel)
     with db.session() as s:
         repo.upsert(s, data=participant_create(

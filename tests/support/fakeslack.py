@@ -9,8 +9,17 @@ It runs a real HTTP server on 127.0.0.1 (OS-assigned port) so that the app's own
   reported in ``fake.violations``.
 * Block Kit limits that the spec does not encode are checked by ``check_blocks``
   / ``check_view`` / ``check_message`` (pure functions, unit-testable).
-* Every call is recorded (``fake.calls``); failures (refusals, injected faults,
+* Every call is recorded (``fake.calls``), with the token it carried (``call.token``) and the
+  workspace that token belongs to (``call.team_hint``); failures (refusals, injected faults,
   429s) are recorded too, with ``call.ok = False`` and ``call.status``.
+* Several workspaces: ``add_team`` / ``set_token_team`` attribute tokens to workspaces; users
+  and channels belong to one (``add_user(team_id=...)``, ``add_channel(team_id=...)``). A call
+  that reaches into another workspace's channel or user is answered as Slack would
+  (``channel_not_found``, ``user_not_found``) and reported as a violation.
+* OAuth installs (``enable_oauth``): Slack's consent screen (``GET /oauth/v2/authorize``,
+  answered as the person installing would, set with ``next_install``), ``oauth.v2.access`` for
+  the code (a token per workspace) and, with token rotation on, for refresh tokens (single use,
+  as Slack's are); ``uninstall(team)`` revokes every token of a workspace.
 
 Typical use::
 
@@ -30,6 +39,7 @@ import json
 import math
 import os
 import re
+import secrets
 import threading
 import time
 from collections import deque
@@ -40,7 +50,7 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 __all__ = [
     "BLOCK_TYPES",
@@ -110,6 +120,15 @@ ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {
     "views.update": (("view_id", "external_id"),),
 }
 
+# Authenticated with the app's client ID and secret (HTTP Basic or parameters), not a token.
+CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
+# Parameters Slack added after the 2021 spec: oauth.v2.access takes grant_type=refresh_token and
+# a refresh_token instead of a code (token rotation).
+SPEC_ADDITIONS: dict[str, dict[str, Any]] = {
+    "oauth.v2.access": {"params": ("grant_type", "refresh_token"), "not_required": ("code",),
+                        "one_of": (("code", "refresh_token"),)},
+}
+
 # In the 2021 spec but retired by Slack since: refused with `method_deprecated`.
 RETIRED_METHODS: dict[str, str] = {
     "files.upload": "sunset 2025-11-12; use files.getUploadURLExternal + files.completeUploadExternal "
@@ -156,7 +175,13 @@ def load_method_specs(path: str | os.PathLike | None = None) -> dict[str, Method
     for name, ms in base.items():
         rt = frozenset(RUNTIME_REQUIRED.get(name, ())) - ms.required
         oo = tuple(frozenset(g) for g in ONE_OF.get(name, ()))
-        out[name] = MethodSpec(name, ms.params | rt, ms.required, rt, oo, ms.source)
+        params, required = ms.params, ms.required
+        added = SPEC_ADDITIONS.get(name)
+        if added:
+            params = params | frozenset(added["params"])
+            required = required - frozenset(added["not_required"])
+            oo += tuple(frozenset(g) for g in added["one_of"])
+        out[name] = MethodSpec(name, params | rt, required, rt, oo, ms.source)
     return out
 
 
@@ -498,6 +523,7 @@ class Call:
     http_verb: str = "POST"
     headers: dict[str, str] = field(default_factory=dict)
     path: str = ""  # for response_url calls: which hook (commands/... or actions/...)
+    client_credentials: tuple[str | None, str | None] = (None, None)  # HTTP Basic or params (oauth.*)
 
     def json(self, key: str, default: Any = None) -> Any:
         """Parsed value of a JSON-valued param (blocks, view, attachments, ...)."""
@@ -628,6 +654,15 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}
         self.teams: dict[str, dict[str, str]] = {team_id: {"name": team_name, "domain": team_domain}}
         self.token_teams: dict[str, str] = {}
+        self.revoked_tokens: set[str] = set()
+        # OAuth installs (enable_oauth): the app's credentials, what the next person to install
+        # will answer on the consent screen, codes and refresh tokens issued, consents given.
+        self.oauth_app: dict[str, Any] | None = None
+        self._next_installs: deque[dict[str, Any]] = deque()
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._refresh_tokens: dict[str, dict[str, Any]] = {}  # refresh token -> install (while unused)
+        self.consents: list[dict[str, Any]] = []  # what each visit to the consent screen asked for
+        self._token_counter = 0
         self.conversations_opened: dict[tuple[str, ...], str] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
@@ -765,11 +800,12 @@ class FakeSlack:
         self.users[self.bot_user_id]["profile"]["bot_id"] = self.bot_id
 
     def add_channel(self, channel_id: str, name: str | None = None, *, members: list[str] | None = None,
-                    is_private: bool = False, **extra: Any) -> None:
-        """Register a channel. members=None means "every non-bot user added with add_user"."""
+                    is_private: bool = False, team_id: str | None = None, **extra: Any) -> None:
+        """Register a channel of workspace `team_id` (default: the fake's own). members=None means
+        "every non-bot user of that workspace added with add_user"."""
         with self._lock:
             self.channels[channel_id] = {"name": name or channel_id.lower(), "members": members,
-                                         "is_private": is_private, **extra}
+                                         "is_private": is_private, "team_id": team_id or self.team_id, **extra}
 
     def set_channel_members(self, channel_id: str, members: Iterable[str]) -> None:
         with self._lock:
@@ -791,6 +827,148 @@ class FakeSlack:
         with self._lock:
             self.token_teams[token] = team_id
             self.teams.setdefault(team_id, {"name": team_id, "domain": team_id.lower()})
+
+    # ---------------------------------------------------------------- OAuth installs
+    def enable_oauth(self, *, client_id: str, client_secret: str, redirect_url: str | None = None,
+                     token_rotation: bool = False, expires_in: int = 43200) -> None:
+        """Let workspaces install the app: Slack knows its client ID and secret, and the redirect
+        URL configured in its settings (used when the consent screen is opened without one). With
+        `token_rotation`, tokens expire after `expires_in` seconds and come with a refresh token."""
+        with self._lock:
+            self.oauth_app = {"client_id": client_id, "client_secret": client_secret, "redirect_url": redirect_url,
+                              "token_rotation": token_rotation, "expires_in": expires_in}
+
+    def set_token_lifetime(self, seconds: int) -> None:
+        """With token rotation: how long the tokens issued from now on last."""
+        with self._lock:
+            assert self.oauth_app is not None, "enable_oauth first"
+            self.oauth_app["expires_in"] = seconds
+
+    def next_install(self, team_id: str, *, team_name: str | None = None, user_id: str = "U0INSTALLER",
+                     enterprise_id: str | None = None, enterprise_name: str | None = None,
+                     org_wide: bool = False, cancel: bool = False) -> None:
+        """What the next person on the consent screen does: install in `team_id` (or, `org_wide`,
+        in the whole Enterprise Grid organization `enterprise_id`), or cancel."""
+        with self._lock:
+            if not org_wide:
+                self.teams.setdefault(team_id, {"name": team_name or team_id, "domain": team_id.lower()})
+            self._next_installs.append(dict(team_id=None if org_wide else team_id,
+                                            team_name=team_name or self.teams.get(team_id, {}).get("name"),
+                                            user_id=user_id, enterprise_id=enterprise_id,
+                                            enterprise_name=enterprise_name, org_wide=org_wide, cancel=cancel))
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """Every access token issued to the workspace, oldest first, revoked or not."""
+        with self._lock:
+            return [t for t, team in self.token_teams.items() if team == team_id]
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removes the app: every token it was issued stops working (token_revoked)."""
+        with self._lock:
+            self.revoked_tokens.update(t for t, team in self.token_teams.items() if team == team_id)
+            for refresh, install in list(self._refresh_tokens.items()):
+                if install.get("team_id") == team_id:
+                    del self._refresh_tokens[refresh]
+
+    def _issue_token(self, install: dict[str, Any]) -> dict[str, Any]:
+        """A new access token (and refresh token, with rotation) for an install."""
+        app = self.oauth_app or {}
+        with self._lock:
+            self._token_counter += 1
+            n = self._token_counter
+            owner = install["team_id"] or install["enterprise_id"]
+            token = f"xoxe.xoxb-{owner}-{n}" if app.get("token_rotation") else f"xoxb-{owner}-{n}"
+            self.token_teams[token] = owner
+            out: dict[str, Any] = {"access_token": token}
+            if app.get("token_rotation"):
+                refresh = f"xoxe-1-{owner}-{n}-{secrets.token_hex(4)}"
+                self._refresh_tokens[refresh] = install
+                out.update(refresh_token=refresh, expires_in=int(app.get("expires_in") or 43200))
+        return out
+
+    def _consent(self, query: str) -> tuple[int, dict[str, str], Any]:
+        """GET /oauth/v2/authorize: Slack's consent screen, answered as `next_install` said."""
+        params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        app = self.oauth_app
+        with self._lock:
+            self.consents.append(params)
+            choice = self._next_installs.popleft() if self._next_installs else None
+        if app is None or params.get("client_id") != app["client_id"]:
+            self._add_violation(f"consent screen opened for unknown client_id {params.get('client_id')!r}")
+            return 400, {}, b"Invalid client_id parameter"
+        redirect = params.get("redirect_uri") or app.get("redirect_url")
+        if not redirect:
+            self._add_violation("consent screen opened without redirect_uri, and the app has none configured")
+            return 400, {}, b"Missing redirect_uri"
+        if app.get("redirect_url") and params.get("redirect_uri") and params["redirect_uri"] != app["redirect_url"]:
+            return 400, {}, b"redirect_uri did not match any configured URIs"
+        if choice is None:
+            self._add_violation("consent screen opened, but the test said nothing about who installs (next_install)")
+            return 400, {}, b"Nobody to install"
+        state = params.get("state", "")
+        if choice["cancel"]:
+            return 302, {"Location": f"{redirect}?{urlencode({'error': 'access_denied', 'state': state})}"}, b""
+        code = f"code-{secrets.token_hex(8)}"
+        with self._lock:
+            self._codes[code] = {**choice, "scope": params.get("scope", ""), "redirect_uri": params.get("redirect_uri")}
+        return 302, {"Location": f"{redirect}?{urlencode({'code': code, 'state': state})}"}, b""
+
+    def _oauth_access(self, call: Call) -> dict[str, Any]:
+        app = self.oauth_app
+        if app is None:
+            return {"ok": False, "error": "invalid_client_id"}
+        client_id, client_secret = call.client_credentials
+        if client_id != app["client_id"]:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != app["client_secret"]:
+            return {"ok": False, "error": "bad_client_secret"}
+        p = call.params
+        if p.get("grant_type") == "refresh_token":
+            with self._lock:
+                install = self._refresh_tokens.pop(str(p.get("refresh_token")), None)  # single use
+            if install is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+        else:
+            with self._lock:
+                install = self._codes.pop(str(p.get("code")), None)
+            if install is None:
+                return {"ok": False, "error": "invalid_code"}
+            if install.get("redirect_uri") != (p.get("redirect_uri") or None):
+                return {"ok": False, "error": "bad_redirect_uri"}
+        issued = self._issue_token(install)
+        team = install["team_id"]
+        enterprise = ({"id": install["enterprise_id"], "name": install["enterprise_name"]}
+                      if install["enterprise_id"] else None)
+        return {"ok": True, "app_id": self.app_id, "authed_user": {"id": install["user_id"]},
+                "scope": install.get("scope", ""), "token_type": "bot", "bot_user_id": self.bot_user_id,
+                "team": {"id": team, "name": install["team_name"]} if team else None,
+                "enterprise": enterprise, "is_enterprise_install": bool(install["org_wide"]), **issued}
+
+    def channel_team(self, channel_id: str) -> str | None:
+        """The workspace a conversation belongs to (a DM: its people's), None if unknown."""
+        with self._lock:
+            ch = self.channels.get(channel_id)
+            if ch is not None:
+                return ch.get("team_id", self.team_id)
+            for us, cid in self.conversations_opened.items():
+                if cid == channel_id:
+                    teams = {self.users.get(u, {}).get("team_id", self.team_id) for u in us}
+                    return teams.pop() if len(teams) == 1 else None
+        return None
+
+    def _user_teams(self, user: dict[str, Any]) -> set[str]:
+        """The workspaces a user is in: one, or (an Enterprise Grid user, `enterprise_user`) several."""
+        grid = user.get("enterprise_user") or {}
+        return set(grid.get("teams") or ()) | {user.get("team_id", self.team_id)}
+
+    def _foreign(self, call: Call, what: str, owner: str | set[str] | None) -> bool:
+        """True (and a violation) when the call reaches into another workspace's `what`."""
+        if owner is None or call.team_hint in ({owner} if isinstance(owner, str) else owner):
+            return False
+        owners = owner if isinstance(owner, str) else " and ".join(sorted(owner))
+        self._add_violation(f"{call.method}: {what} belongs to workspace {owners}, but the call was made with "
+                            f"workspace {call.team_hint}'s token {call.token!r}")
+        return True
 
     def allow_method(self, method: str, required: Iterable[str] = ()) -> None:
         req = frozenset(required)
@@ -906,6 +1084,8 @@ class FakeSlack:
             return self._handle_upload(path, body)
         if path.startswith("/hooks/"):
             return self._handle_hook(path, headers, body)
+        if path == "/oauth/v2/authorize" and verb == "GET":
+            return self._consent(parts.query)
         if not path.startswith("/api/"):
             return 404, {}, {"ok": False, "error": "not_found"}
         method = path[len("/api/"):]
@@ -918,9 +1098,17 @@ class FakeSlack:
         if "token" in params:
             tok = params.pop("token")
             token = token or (tok if isinstance(tok, str) else None)
+        credentials: tuple[str | None, str | None] = (params.pop("client_id", None), params.pop("client_secret", None))
+        if auth.lower().startswith("basic "):
+            try:
+                user, _, password = base64.b64decode(auth[6:].strip()).decode().partition(":")
+                credentials = (user, password)
+            except ValueError:
+                pass
         with self._lock:
             team = self.token_teams.get(token or "", self.team_id)
-        call = Call(method, params, team, token, time.time(), http_verb=verb, headers=headers)
+        call = Call(method, params, team, token, time.time(), http_verb=verb, headers=headers,
+                    client_credentials=credentials)
         status, resp_headers, resp = self._process(call)
         call.status = status
         call.ok = status == 200 and isinstance(resp, dict) and bool(resp.get("ok"))
@@ -945,8 +1133,13 @@ class FakeSlack:
             return self._refuse(call, "unknown_method", [f"unknown method {m!r} (not in Slack's spec or allow-list)"])
         if m in RETIRED_METHODS and spec.source == "spec":
             return self._refuse(call, "method_deprecated", [f"retired method {m!r}: {RETIRED_METHODS[m]}"])
-        if not call.token:
+        if m in CLIENT_AUTH_METHODS:
+            if not all(call.client_credentials):
+                return self._refuse(call, "invalid_client_id", ["no client_id and client_secret (HTTP Basic or parameters)"])
+        elif not call.token:
             return self._refuse(call, "not_authed", ["no token (expected Authorization: Bearer ...)"])
+        elif call.token in self.revoked_tokens:
+            return 200, {}, {"ok": False, "error": "token_revoked"}
         present = {k for k, v in call.params.items() if v not in (None, "")}
         missing = sorted(spec.required - present)
         problems = [f"missing required parameter {p!r} (required by the spec)" for p in missing]
@@ -1081,7 +1274,8 @@ class FakeSlack:
                         return [*us, self.bot_user_id]
                 return None
             if ch["members"] is None:
-                return [u for u, d in self.users.items() if not d.get("is_bot") and not d.get("deleted")]
+                return [u for u, d in self.users.items() if not d.get("is_bot") and not d.get("deleted")
+                        and d.get("team_id") == ch.get("team_id", self.team_id)]
             return list(ch["members"])
 
     def _resolve_channel(self, channel: str) -> str:
@@ -1130,6 +1324,12 @@ class FakeSlack:
         m, p = call.method, call.params
         team = call.team_hint
         tinfo = self.teams.get(team, {"name": team, "domain": team.lower()})
+        if m == "oauth.v2.access":
+            return self._oauth_access(call)
+        if m == "auth.revoke":
+            with self._lock:
+                self.revoked_tokens.add(call.token or "")
+            return {"ok": True, "revoked": True}
         if m == "auth.test":
             return {"ok": True, "url": f"https://{tinfo['domain']}.slack.com/", "team": tinfo["name"],
                     "user": self.bot_name, "team_id": team, "user_id": self.bot_user_id,
@@ -1137,7 +1337,7 @@ class FakeSlack:
         if m == "users.info":
             with self._lock:
                 u = self.users.get(str(p.get("user")))
-            if u is None:
+            if u is None or self._foreign(call, f"user {p.get('user')}", self._user_teams(u)):
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": json.loads(json.dumps(u))}
         if m == "users.list":
@@ -1163,6 +1363,10 @@ class FakeSlack:
             if len(users) > 8:
                 return {"ok": False, "error": "too_many_users"}
             if not users or any(not re.fullmatch(r"[UW][A-Za-z0-9_]+", u) for u in users):
+                return {"ok": False, "error": "user_not_found"}
+            with self._lock:
+                owners = {u: self._user_teams(self.users[u]) for u in users if u in self.users}
+            if any(self._foreign(call, f"user {u}", owner) for u, owner in owners.items()):
                 return {"ok": False, "error": "user_not_found"}
             cid, already = self._open_conversation(users)
             ch: dict[str, Any] = {"id": cid}
@@ -1190,7 +1394,7 @@ class FakeSlack:
                 "id": cid, "name": ch_conf.get("name", cid.lower()), "is_channel": not (is_im or is_mpim),
                 "is_group": False, "is_im": is_im, "is_mpim": is_mpim,
                 "is_private": bool(ch_conf.get("is_private", is_im or is_mpim)), "created": 1700000000,
-                "is_archived": False, "is_general": cid == "C0GENERAL", "is_member": True,
+                "is_archived": False, "is_general": cid == "C0GENERAL", "is_member": ch_conf.get("is_member", True),
                 "creator": self.bot_user_id, "context_team_id": team,
                 "topic": {"value": "", "creator": "", "last_set": 0},
                 "purpose": {"value": "", "creator": "", "last_set": 0},
@@ -1198,6 +1402,14 @@ class FakeSlack:
             if str(p.get("include_num_members")).lower() == "true":
                 info["num_members"] = len(members)
             return {"ok": True, "channel": info}
+        if m in ("chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.history",
+                 "conversations.members", "conversations.info"):
+            channel = str(p["channel"])
+            with self._lock:
+                owner = (self._user_teams(self.users[channel]) if channel in self.users else None)
+            owner = owner if channel[:1] in "UW" else self.channel_team(channel)
+            if self._foreign(call, f"channel {channel}", owner):
+                return {"ok": False, "error": "channel_not_found"}
         if m == "chat.postMessage":
             channel = self._resolve_channel(str(p["channel"]))
             ts = self._next_ts()

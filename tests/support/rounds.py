@@ -35,21 +35,22 @@ def all_rows(bot, model):
         return list(s.exec(select(model).order_by(model.id)))
 
 
-def command_reply(bot, user, channel=ADMIN_CHANNEL) -> dict:
+def command_reply(bot, user, channel=ADMIN_CHANNEL, *, slack=None) -> dict:
     """Run `/mentoring match`: Slack gets a bare ack at once; the answer comes through the
-    command's response URL. Returns that answer's parameters."""
+    command's response URL. Returns that answer's parameters. `slack`: another workspace's
+    requests (default: the harness's)."""
     before = len(bot.fake.calls_to("response_url"))
-    status, _, body = bot.slack.command(user, "match", channel_id=channel)
+    status, _, body = (slack or bot.slack).command(user, "match", channel_id=channel)
     assert status == 200 and not body
     return bot.fake.wait_for("response_url", count=before + 1)[-1].params
 
 
-def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL):
+def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL, *, slack=None):
     """Run `/mentoring match` and return (the first reply, the preview message call)."""
     before = len(bot.fake.calls_to("chat.postMessage"))
-    body = command_reply(bot, user, channel)
+    body = command_reply(bot, user, channel, slack=slack)
     call = bot.fake.wait_for("chat.postMessage", count=before + 1)[-1]
-    assert call.params["channel"] == ADMIN_CHANNEL
+    assert call.params["channel"] == channel
 
     def recorded():
         with bot.db.session() as s:
@@ -58,10 +59,10 @@ def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL):
     return body, call
 
 
-def click(bot, call, action_id, user=ADMIN, channel=ADMIN_CHANNEL):
+def click(bot, call, action_id, user=ADMIN, channel=ADMIN_CHANNEL, *, slack=None):
     message = {"blocks": call.json("blocks"), "text": call.params["text"], "ts": call.response["ts"]}
-    status, _, _ = bot.slack.block_action(user, action_id, channel_id=channel, message=message,
-                                          message_ts=call.response["ts"])
+    status, _, _ = (slack or bot.slack).block_action(user, action_id, channel_id=channel, message=message,
+                                                     message_ts=call.response["ts"])
     assert status == 200
 
 

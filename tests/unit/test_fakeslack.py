@@ -6,8 +6,10 @@ import copy
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from slack_sdk import WebClient
@@ -523,3 +525,86 @@ def test_bolt_app_end_to_end(fake):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# --- several workspaces and OAuth installs ------------------------------------------------
+
+
+def _consent(fake, **params) -> dict:
+    """Open the fake consent screen as a browser would; returns where it redirects to."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(f"{fake.root_url}/oauth/v2/authorize?{urlencode(params)}", timeout=5)
+    except urllib.error.HTTPError as e:
+        assert e.code == 302, e.code
+        location = e.headers["Location"]
+        return {"url": location.split("?")[0], **{k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}}
+    raise AssertionError("the consent screen did not redirect")
+
+
+def test_fake_oauth_issues_a_token_per_workspace_for_a_code_once(fake):
+    fake.enable_oauth(client_id="1.2", client_secret="s3cret", redirect_url="https://bot.example/slack/oauth_redirect")
+    fake.next_install("T0ACME001", team_name="Acme", user_id="U0BOSS")
+    back = _consent(fake, client_id="1.2", scope="commands,chat:write", state="st4te")
+    assert back["url"] == "https://bot.example/slack/oauth_redirect" and back["state"] == "st4te"
+    anon = WebClient(base_url=fake.base_url)
+    resp = anon.oauth_v2_access(client_id="1.2", client_secret="s3cret", code=back["code"])
+    assert resp["team"] == {"id": "T0ACME001", "name": "Acme"} and resp["authed_user"] == {"id": "U0BOSS"}
+    assert resp["token_type"] == "bot" and resp["scope"] == "commands,chat:write" and "refresh_token" not in resp
+    assert fake.tokens_of("T0ACME001") == [resp["access_token"]]
+    with pytest.raises(SlackApiError, match="invalid_code"):
+        anon.oauth_v2_access(client_id="1.2", client_secret="s3cret", code=back["code"])  # used already
+    with pytest.raises(SlackApiError, match="bad_client_secret"):
+        anon.oauth_v2_access(client_id="1.2", client_secret="wrong", code="x")
+    WebClient(token=resp["access_token"], base_url=fake.base_url).auth_test()
+    assert fake.last_call("auth.test").team_hint == "T0ACME001"
+    fake.assert_clean()
+
+
+def test_fake_oauth_refresh_tokens_are_single_use_and_uninstall_revokes_every_token(fake):
+    fake.enable_oauth(client_id="1.2", client_secret="s3cret", redirect_url="https://bot.example/r",
+                      token_rotation=True, expires_in=60)
+    fake.next_install("T0ACME001")
+    code = _consent(fake, client_id="1.2", scope="commands", state="s")["code"]
+    anon = WebClient(base_url=fake.base_url)
+    first = anon.oauth_v2_access(client_id="1.2", client_secret="s3cret", code=code)
+    assert first["access_token"].startswith("xoxe.xoxb-") and first["expires_in"] == 60
+    second = anon.oauth_v2_access(client_id="1.2", client_secret="s3cret", grant_type="refresh_token",
+                                  refresh_token=first["refresh_token"])
+    assert second["access_token"] != first["access_token"]
+    with pytest.raises(SlackApiError, match="invalid_refresh_token"):
+        anon.oauth_v2_access(client_id="1.2", client_secret="s3cret", grant_type="refresh_token",
+                             refresh_token=first["refresh_token"])
+    fake.uninstall("T0ACME001")
+    for token in (first["access_token"], second["access_token"]):
+        with pytest.raises(SlackApiError, match="token_revoked"):
+            WebClient(token=token, base_url=fake.base_url).auth_test()
+    fake.assert_clean()
+
+
+def test_fake_oauth_cancel_and_unknown_app(fake):
+    fake.enable_oauth(client_id="1.2", client_secret="s", redirect_url="https://bot.example/r")
+    fake.next_install("T0ACME001", cancel=True)
+    back = _consent(fake, client_id="1.2", scope="commands", state="s")
+    assert back["error"] == "access_denied" and "code" not in back
+
+
+def test_a_call_into_another_workspaces_channel_or_user_is_refused_and_reported(fake):
+    fake.add_team("T0TWO0001", "Two", tokens=["xoxb-two"])
+    fake.add_channel("C0TWO", "general", team_id="T0TWO0001")
+    fake.add_user("U0TWO", "Tess", team_id="T0TWO0001")
+    two = WebClient(token="xoxb-two", base_url=fake.base_url)
+    two.chat_postMessage(channel="C0TWO", text="hi")
+    two.users_info(user="U0TWO")
+    fake.assert_clean()
+    one = WebClient(token="xoxb-test", base_url=fake.base_url)
+    for call in (lambda: one.chat_postMessage(channel="C0TWO", text="hi"), lambda: one.users_info(user="U0TWO"),
+                 lambda: one.conversations_open(users="U0TWO"), lambda: two.chat_postMessage(channel="C0GENERAL", text="x")):
+        with pytest.raises(SlackApiError):
+            call()
+    assert len(fake.violations) == 4 and all("belongs to workspace" in v for v in fake.violations)
+    fake.violations.clear()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import yaml
 from slack_sdk import WebClient
 
 from bot.slack.ids import COMMAND, SUBSCRIBED_EVENTS
+from bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
 from tests.support.fakeslack import specs_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +35,14 @@ def test_declared_command_and_events_are_the_ones_the_code_handles():
     assert sorted(data["settings"]["event_subscriptions"]["bot_events"]) == sorted(SUBSCRIBED_EVENTS)
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_installs_over_oauth_ask_for_the_manifests_scopes_and_come_back_to_the_bots_redirect_path():
+    oauth = manifest()["oauth_config"]
+    assert list(BOT_SCOPES) == oauth["scopes"]["bot"] and "user" not in oauth["scopes"]
+    assert [urlsplit(u).path for u in oauth["redirect_urls"]] == [REDIRECT_PATH]
+    assert [urlsplit(c["url"]).path for c in manifest()["features"]["slash_commands"]] == ["/slack/events"]
+    assert manifest()["settings"]["org_deploy_enabled"] is False  # org-wide installs are refused
 
 
 def test_every_declared_command_and_event_reaches_a_listener(bot):

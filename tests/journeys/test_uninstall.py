@@ -51,13 +51,37 @@ def two_programs(bot):
     return pairs
 
 
+class _Stops(logging.Handler):
+    """Counts the service's "sending stopped" lines for a workspace: one per event handled."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(logging.INFO)
+        self.team_id, self.count = team_id, 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if self.team_id in text and "sending stopped" in text:
+            self.count += 1
+
+
 def uninstall(bot, team_id: str) -> None:
-    """What Slack does when a workspace removes the app: revoke its tokens, then tell the app."""
+    """What Slack does when a workspace removes the app: revoke its tokens, then tell the app.
+    Waits until both events are handled (Bolt handles them after the ack, in its own threads: a
+    handler still running could otherwise record the uninstall again after a test reinstalls)."""
     bot.fake.uninstall(team_id)
     slack = requests_for(bot, team_id)
-    assert slack.event({"type": "app_uninstalled"})[0] == 200
-    assert slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}})[0] == 200
-    bot.wait_until(lambda: (w := workspace(bot, team_id)) and w.uninstalled_at, what="the uninstall recorded")
+    log = logging.getLogger("bot.services.workspaces")
+    stops, level = _Stops(team_id), log.level
+    log.addHandler(stops)
+    log.setLevel(logging.INFO)
+    try:
+        assert slack.event({"type": "app_uninstalled"})[0] == 200
+        assert slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}})[0] == 200
+        bot.wait_until(lambda: stops.count == 2, what="both events handled")
+    finally:
+        log.removeHandler(stops)
+        log.setLevel(level)
+    assert workspace(bot, team_id).uninstalled_at is not None
 
 
 @pytest.fixture

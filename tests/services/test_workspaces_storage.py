@@ -45,7 +45,7 @@ def fill(db, team_id: str) -> None:
         s.add(rnd)
         s.add(ProgramSettings(team_id=team_id))
         s.add(SendLedger(team_id=team_id, key=f"nudge:{pair.id}:1", kind="nudge", claimed_at=NOW - timedelta(hours=1)))
-        s.add(SendPace(team_id=team_id, rate=1.0, tokens=1.0, refilled_at=NOW))
+        s.add(SendPace(team_id=team_id, lane="post", rate=1.0, tokens=1.0, refilled_at=NOW))
         s.add(Goal(team_id=team_id, pair_id=pair.id, role="mentee", author_user_id="U1", what="Learn"))
         s.add(CheckIn(team_id=team_id, pair_id=pair.id, user_id="U1", cycle=1, met=True))
         s.add(Workspace(team_id=team_id, admin_channel=f"C{team_id}", installed_at=NOW - timedelta(days=40)))

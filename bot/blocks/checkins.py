@@ -3,7 +3,7 @@ Pure functions."""
 
 from __future__ import annotations
 
-from bot.blocks.common import context, input_block, modal, option, plain, section, text_input
+from bot.blocks.common import context, esc, input_block, modal, option, plain, section, text_input
 from bot.domain.catalog import MAX_CHECKIN_TEXT
 from bot.services.errors import (
     Garbled,
@@ -55,7 +55,7 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
                  "help shape the next one. What you write stays between you, your partner and "
                  "the program's overall figures.")
     else:
-        intro = (f"*How is it going with {partner_name}?* Two minutes, and it helps you both "
+        intro = (f"*How is it going with {esc(partner_name)}?* Two minutes, and it helps you both "
                  "keep momentum. What you write is for your pair; admins only see totals.")
     if e is not None:
         intro += "\n_You've answered this one already: change anything and send it again._"
@@ -102,7 +102,7 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
 
 
 def build_checkin_thanks(*, name: str | None, kind: str, met: bool, updated: bool, weekly: bool) -> str:
-    who = f"Thanks, {name.split()[0]}" if name else "Thanks"
+    who = f"Thanks, {esc(name.split()[0])}" if name and name.split() else "Thanks"
     if kind == CHECKIN_FINAL:
         if updated:
             return f"{who}: I've updated your final survey."

@@ -14,6 +14,14 @@ DATABASE_TROUBLE = ("Sorry, I can't reach my records just now, so nothing has ch
                     "Please try again in a minute.")
 
 
+def esc(text: str | None) -> str:
+    """What a person typed (or Slack says about them, like a name), made safe to show in mrkdwn:
+    `&`, `<` and `>` escaped as Slack asks, so `<!channel>`, `<@U…>` and `<url|label>` stay text.
+    Every builder passes people's words through this before putting them in mrkdwn (plain_text
+    fields, input values and option labels are shown as they are and need no escaping)."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plain(text: str, *, emoji: bool = True) -> dict:
     return {"type": "plain_text", "text": text, "emoji": emoji}
 

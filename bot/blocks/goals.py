@@ -9,6 +9,7 @@ from bot.blocks.common import (
     actions,
     button,
     context,
+    esc,
     input_block,
     modal,
     plain,
@@ -81,7 +82,7 @@ def build_goals_modal(*, pair_id: int, role: str, partner_id: str, goals: list,
                  "One to three short items; I'll share them in your pair's DM.")
         blocks = [section(intro)]
         if partner_goals:
-            listed = "\n".join(f"{i}. {g.what}" for i, g in enumerate(partner_goals, 1))
+            listed = "\n".join(f"{i}. {esc(g.what)}" for i, g in enumerate(partner_goals, 1))
             blocks.append(context(f"Their goals: {listed}"))
         for n in range(1, MAX_GOALS + 1):
             g = by_slot.get(n)
@@ -98,12 +99,12 @@ def build_goals_modal(*, pair_id: int, role: str, partner_id: str, goals: list,
 
 
 def _goal_line(i: int, g) -> str:
-    line = f"{i}. *{g.what}*"
+    line = f"{i}. *{esc(g.what)}*"
     details = []
     if g.why:
-        details.append(f"Why: {g.why}")
+        details.append(f"Why: {esc(g.why)}")
     if g.measure:
-        details.append(f"Success looks like: {g.measure}")
+        details.append(f"Success looks like: {esc(g.measure)}")
     if g.target_date:
         details.append(f"By {fmt_date(g.target_date)}")
     if details:
@@ -120,7 +121,7 @@ def build_goals_posted(*, pair_id: int, role: str, author_id: str, goals: list, 
         heading = (f"{who} updated what they'd like to learn back" if updated
                    else f"What {who} would like to learn back")
     body = "\n".join(_goal_line(i, g) for i, g in enumerate(goals, 1))
-    text = f"{heading}: " + "; ".join(g.what for g in goals)
+    text = f"{heading}: " + "; ".join(esc(g.what) for g in goals)
     return {
         "text": text[:3000],
         "blocks": [

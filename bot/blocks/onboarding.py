@@ -10,6 +10,7 @@ from bot.blocks.common import (
     button,
     context,
     divider,
+    esc,
     header,
     input_block,
     modal,
@@ -41,7 +42,7 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
                   f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there."]
     blocks = []
     if unknown:
-        blocks.append(section(f"I don't know `{unknown[:50]}` yet, but here's what I can do."))
+        blocks.append(section(f"I don't know `{esc(unknown[:50])}` yet, but here's what I can do."))
     blocks.append(section("\n".join(lines)))
     return {"response_type": "ephemeral", "text": HELP_TEXT, "blocks": blocks}
 
@@ -124,13 +125,13 @@ def build_join_modal(profile=None) -> dict:
 def profile_lines(profile) -> list[str]:
     return [
         f"*Taking part:* {catalog.SIDE_SHORT.get(profile.side, profile.side)}",
-        f"*Can share:* {catalog.skill_list(profile.skills_share)}",
-        f"*Wants to learn:* {catalog.skill_list(profile.skills_learn)}",
+        f"*Can share:* {esc(catalog.skill_list(profile.skills_share))}",
+        f"*Wants to learn:* {esc(catalog.skill_list(profile.skills_learn))}",
         f"*Experience:* {profile.seniority_years} year{'' if profile.seniority_years == 1 else 's'} · "
-        f"*Department:* {profile.department}",
+        f"*Department:* {esc(profile.department)}",
         f"*Meets:* {catalog.MEETING_MODES.get(profile.meeting_mode, profile.meeting_mode)}, "
         f"{catalog.FREQUENCIES.get(profile.meeting_frequency, profile.meeting_frequency).lower()} · "
-        f"*Time zone:* {profile.timezone}",
+        f"*Time zone:* {esc(profile.timezone)}",
     ]
 
 
@@ -185,7 +186,7 @@ def build_status_message(profile, *, standing: str) -> dict:
         section("\n".join(profile_lines(profile))),
     ]
     if profile.intro:
-        blocks.append(context(f"Your intro: {profile.intro}"))
+        blocks.append(context(f"Your intro: {esc(profile.intro)}"))
     blocks.append(context(f"`{COMMAND} {Sub.JOIN}` to edit · `{COMMAND} {Sub.LEAVE}` to leave"))
     return {"response_type": "ephemeral", "text": standing, "blocks": blocks}
 

@@ -3,7 +3,7 @@ or leaves. Pure functions returning mrkdwn text."""
 
 from __future__ import annotations
 
-from bot.blocks.common import fmt_day, people, user
+from bot.blocks.common import esc, fmt_day, people, user
 from bot.services.errors import NotPaused, NotSignedUp, Refusal, UnreadablePause
 from bot.services.pauses import Paused, Resumed
 from bot.slack.ids import COMMAND, Sub
@@ -16,7 +16,7 @@ NOT_PAUSED = "You're not paused, so there's nothing to resume: everything is run
 
 def pause_refusal(e: Refusal) -> str:
     if isinstance(e, UnreadablePause):
-        return f"{e} Nothing has changed."
+        return f"{esc(str(e))} Nothing has changed."
     if isinstance(e, NotSignedUp):
         return NOT_SIGNED_UP_PAUSE
     raise ValueError(f"no words for {e!r}")

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import re
 
-from bot.blocks.common import actions, button, context, divider, header, section, truncate, user
+from bot.blocks.common import (
+    actions,
+    button,
+    context,
+    divider,
+    esc,
+    header,
+    section,
+    truncate,
+    user,
+)
 from bot.domain import catalog
 from bot.services.rounds import Moved, NothingToMatch, NotPosted, OpenProposal, PoolChange, Stale
 from bot.slack.ids import COMMAND, Action, Sub
@@ -53,7 +63,7 @@ def _pct(share: float) -> str:
 
 
 def pair_line(pair: dict) -> str:
-    reasons = "\n".join(f"• {r}" for r in pair.get("reasons") or [])
+    reasons = "\n".join(f"• {esc(r)}" for r in pair.get("reasons") or [])
     head = f"*{user(pair['mentor'])} → {user(pair['mentee'])}* · score {pair.get('score', 0)}"
     return f"{head}\n{reasons}" if reasons else head
 
@@ -100,7 +110,7 @@ def _round_blocks(proposal: dict, *, status: list[dict], footer: list[dict]) -> 
     if more:
         blocks.append(context(f"…and {more} more pair{'s' if more != 1 else ''}: {DRY_RUN_HINT}."))
     if unmatched:
-        lines = [f"{user(u['user'])}: {u.get('reason') or 'no partner fits this round'}"
+        lines = [f"{user(u['user'])}: {esc(u.get('reason')) or 'no partner fits this round'}"
                  for u in unmatched[:UNMATCHED_SHOWN]]
         lines[0] = f"*Not matched this round ({len(unmatched)})*\n{lines[0]}"
         # Unmatched people are short lines: one section holds many.
@@ -150,7 +160,7 @@ def build_progress(*, proposal: dict, decided_by: str, introduced: int, total: i
     line = f":hourglass_flowing_sand: Confirmed by {user(decided_by)}. Introducing {introduced} of {total} pairs…"
     status = [section(line)]
     if note:
-        status.append(context(note))
+        status.append(context(esc(note)))
     return {"text": f"Introducing {introduced} of {total} pairs…",
             "blocks": _round_blocks(proposal, status=status, footer=[])}
 
@@ -165,7 +175,7 @@ def build_finished(*, proposal: dict, decided_by: str, introduced: int, total: i
         line += f" {unmatched} {'person stays' if unmatched == 1 else 'people stay'} in the pool for next time."
     status = [section(f"{line}\nConfirmed by {user(decided_by)}.")]
     if failed:
-        lines = [f"{user(m)} & {user(e)}: {why}" for m, e, why in failed[:10]]
+        lines = [f"{user(m)} &amp; {user(e)}: {esc(why)}" for m, e, why in failed[:10]]
         if len(failed) > 10:
             lines.append(f"…and {len(failed) - 10} more")
         status.append(section("*Couldn't introduce these pairs*, so both people are back in the pool:\n"
@@ -213,7 +223,7 @@ NOT_A_ROUND = (f"That button doesn't belong to a matching round I know. Run `{CO
 def app_problem_note(*, error: str, round_id: int) -> str:
     """To the admin channel when Slack refuses the app itself while introducing a round."""
     return (f"I can't introduce the pairs of the latest matching round right now: Slack refuses the app "
-            f"itself (`{error}`). Whoever runs the bot should check that it is still installed and that "
+            f"itself (`{esc(error)}`). Whoever runs the bot should check that it is still installed and that "
             "its token is valid. Nothing is lost: every introduction stays due and goes out once the app "
             "works again.")
 
@@ -241,7 +251,7 @@ def build_nothing_to_match(*, pool_size: int, unmatched: list[dict]) -> dict:
         for u in unmatched:
             reasons[u.get("reason") or ""] = reasons.get(u.get("reason") or "", 0) + 1
         top = sorted(reasons.items(), key=lambda kv: -kv[1])[:3]
-        detail = "\n".join(f"• {n} × {r}" for r, n in top if r)
+        detail = "\n".join(f"• {n} × {esc(r)}" for r, n in top if r)
         text = (f"No pair can be made from the {pool_size} people waiting, so there's nothing to preview. "
                 f"The main reasons:\n{detail}")
     return {"response_type": "ephemeral", "text": truncate(text, 3000)}
@@ -252,7 +262,7 @@ def build_preview_failed(error: str, channel: str) -> dict:
         text = (f"I can't post in <#{channel}> yet. Invite me there (`/invite @Reverse Mentoring`) "
                 f"and run `{COMMAND} {Sub.MATCH}` again.")
     else:
-        text = (f"Slack didn't take the preview ({error}), so nothing was proposed. "
+        text = (f"Slack didn't take the preview ({esc(error)}), so nothing was proposed. "
                 f"Try `{COMMAND} {Sub.MATCH}` again in a minute.")
     return {"response_type": "ephemeral", "text": text}
 
@@ -312,11 +322,11 @@ def build_intro(*, pair_id: int, mentor: str, mentee: str, reasons: list[str], l
                 cadence_weeks: int = 1, profiles: dict[str, tuple[str, str]] | None = None) -> dict:
     """`profiles`: {user_id: (their short intro, their preferred meeting mode key)}."""
     rhythm = "every week" if cadence_weeks == 1 else f"every {cadence_weeks} weeks"
-    why = "\n".join(f"• {r}" for r in reasons[:8]) or "• You complement each other well."
+    why = "\n".join(f"• {esc(r)}" for r in reasons[:8]) or "• You complement each other well."
     own_words = []
     for person in (mentor, mentee):
         intro, mode = (profiles or {}).get(person, ("", ""))
-        parts = [f"“{intro}”"] if intro else []
+        parts = [f"“{esc(intro)}”"] if intro else []
         if mode in catalog.MEETING_MODES and mode != "any":
             parts.append(f"prefers to meet: {catalog.MEETING_MODES[mode].lower()}")
         if parts:

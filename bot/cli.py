@@ -13,14 +13,17 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import runtime
+from bot.delivery import notes
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.outbox import Outbox
 from bot.deps import build_deps
 from bot.domain.catalog import SKILLS
 from bot.domain.matching import Proposal
-from bot.services import people_import, rounds, workspace_settings
-from bot.services.people_import import valid_team_id
+from bot.services import onboarding, people_import, rounds, workspace_settings
+from bot.services.people_import import valid_team_id, valid_user_id
 from bot.services.rounds import Snapshot
 from bot.settings import Settings, SettingsError, load_settings
+from bot.slack.admin import AdminDirectory
 from storage import schema
 from storage.db import Database
 from storage.types import utcnow
@@ -351,6 +354,65 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+FORGET_HELP = """\
+Delete a person's data, for a right-to-erasure request: the same as their own "Leave and delete
+my data" button. In one transaction: their active pairs end (each partner back in the pool),
+their profile, goals and check-ins are deleted, and their Slack ID, name and words are taken out
+of every other row (pairs, matching rounds, the copies of messages the app keeps). Only a one-way
+code of their Slack ID stays, so they are never paired with the same person again if they come
+back. Messages already posted in Slack stay there.
+
+Each partner whose pair ends gets a kind note (it doesn't name the person), and so does the
+admin channel: they are queued here and sent by the running bot (or `python -m bot tick`).
+"""
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    user_id = (args.user or "").strip()
+    if not valid_user_id(user_id):
+        print(f"'{user_id}' doesn't look like a Slack user ID (like U0123ABCD: in Slack, the person's "
+              "profile > ⋮ > Copy member ID). Nothing was changed.", file=sys.stderr)
+        return 2
+    settings = _settings_or_exit(require_slack=False)
+    team_id = _team_or_none(args, question="Which workspace is this person in?")
+    if team_id is None:
+        return 2
+    db = open_database(settings)
+    try:
+        result = onboarding.forget(db, team_id=team_id, user_id=user_id, now=utcnow())
+        admin_channel = AdminDirectory(settings.admin_channel, db=db).channel(team_id) if result.ended else None
+        Outbox(db, clock=utcnow).queue(team_id=team_id, items=notes.pair_ended_notes(
+            leaver_id=None, ended=result.ended, admin_channel=admin_channel))
+    except SQLAlchemyError as e:
+        print(f"Nothing was changed: the database ({_where(settings)}) refused "
+              f"({type(e).__name__}: {_first_line(e)}).", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(forget_report(result, user_id=user_id, team_id=team_id))
+    return 0
+
+
+def forget_report(result, *, user_id: str, team_id: str) -> str:
+    e = result.erased
+    if not e.anything:
+        return f"Nothing to delete: workspace {team_id} holds no data about {user_id}. Nothing was changed."
+    lines = [f"Deleted the data of {user_id} in workspace {team_id}:",
+             f"  profile:                  {'deleted' if e.profile else 'none kept'}",
+             f"  goals they wrote:         {e.goals} deleted",
+             f"  check-ins and surveys:    {e.checkins} deleted",
+             f"  copies of messages:       {e.messages} emptied (any still waiting will not be sent)",
+             f"  pairings:                 {e.pairs} (their ID replaced by a one-way code, the reasons removed)",
+             f"  matching rounds:          {e.rounds} (their ID, name and reasons removed)",
+             f"  other records with their ID: {e.other} (replaced by the code)"]
+    if result.ended:
+        partners = ", ".join(partner for _, partner in result.ended)
+        lines.append(f"Ended {len(result.ended)} active pair{'s' if len(result.ended) != 1 else ''}; "
+                     f"a note to {partners} is queued for the running bot to send.")
+    lines.append("Messages already posted in Slack stay there.")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Reverse-mentoring Slack bot.")
     parser.set_defaults(func=cmd_run)
@@ -397,6 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         settings_p.add_argument(flag, metavar=metavar, help=text)
     settings_p.set_defaults(func=cmd_settings)
+    forget_p = sub.add_parser("forget", help="delete a person's data (a right-to-erasure request)",
+                              description=FORGET_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    forget_p.add_argument("user", metavar="U0123ABCD", help="the person's Slack user ID")
+    forget_p.add_argument("--team", metavar="T0123ABCD", help="the Slack workspace; defaults to $SLACK_TEAM_ID")
+    forget_p.set_defaults(func=cmd_forget)
     migrate_p = sub.add_parser("migrate", help="bring the database's schema up to date (the bot also does this "
                                                "when it starts)",
                                description=MIGRATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)

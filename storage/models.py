@@ -265,6 +265,19 @@ class Workspace(SQLModel, table=True):
     uninstalled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
+# --- people whose data was deleted ---------------------------------------------------------
+
+class ErasureSalt(SQLModel, table=True):
+    """A workspace's random secret for the one-way codes that stand in for people whose data was
+    deleted (storage/repositories/erasure.py): a code replaces the person's Slack ID in the pairs
+    they were in, so "never paired again" still holds if they come back, and without this
+    secret a code can't be linked to a Slack ID by anyone who hasn't the database."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    salt: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 # Bolt's OAuth installs: the tables of slack_sdk's SQLAlchemyInstallationStore and
 # SQLAlchemyOAuthStateStore (bot/slack/installations.py), exactly as slack_sdk builds them
 # (tests/unit/test_installations.py compares), declared here so that the migrations follow them

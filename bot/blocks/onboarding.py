@@ -191,31 +191,101 @@ def build_status_message(profile, *, standing: str) -> dict:
     return {"response_type": "ephemeral", "text": standing, "blocks": blocks}
 
 
+DELETE_CONFIRM_TEXT = ("I'll delete your profile, the goals you set, your check-ins and survey answers, and my "
+                       "copies of messages about you, and take your name and Slack ID out of your pairings and "
+                       "matching rounds. Messages already in Slack stay there. This can't be undone.")
+
+
+def _delete_button() -> dict:
+    confirm = {
+        "title": plain("Delete your data?"),
+        "text": {"type": "mrkdwn", "text": DELETE_CONFIRM_TEXT},
+        "confirm": plain("Leave and delete"),
+        "deny": plain("Keep my data"),
+        "style": "danger",
+    }
+    return button("Leave and delete my data", Action.LEAVE_AND_DELETE, value="delete", style="danger",
+                  confirm=confirm)
+
+
 def build_leave_confirm(*, in_pair: bool) -> dict:
     text = "Leave reverse mentoring?"
     detail = ("You'll leave the matching pool and stop getting prompts."
               + (" Your partner will get a kind note that the pair has ended." if in_pair else "")
-              + " You can also ask me to delete your profile, goals and check-ins.")
+              + f" Your profile stays, so `{COMMAND} {Sub.JOIN}` brings you back as you were. Or I can "
+              "delete your data as you leave: your profile, goals, check-ins, and your name and Slack ID "
+              "everywhere I keep them.")
     return {
         "response_type": "ephemeral",
         "text": text,
         "blocks": [
             section(f"*{text}*\n{detail}"),
             actions(
-                button("Leave", Action.LEAVE_CONFIRM, value="leave", style="danger"),
-                button("Leave and delete my data", Action.LEAVE_AND_DELETE, value="delete"),
+                button("Leave", Action.LEAVE_CONFIRM, value="leave"),
+                _delete_button(),
                 button("Stay", Action.LEAVE_CANCEL, value="stay"),
             ),
         ],
     }
 
 
-def build_left_message(*, deleted: bool) -> str:
-    if deleted:
-        return ("You've left reverse mentoring and your profile, goals and check-ins are deleted. "
-                f"Thank you for taking part; `{COMMAND} {Sub.JOIN}` if you'd like to come back.")
-    return (f"You've left reverse mentoring. Thank you for taking part; `{COMMAND} {Sub.JOIN}` "
-            "if you'd like to come back.")
+def build_already_left(*, has_data: bool) -> dict:
+    """`/mentoring leave` from someone who has left already: their profile may still be kept."""
+    if not has_data:
+        text = f"You're not in the program, and I keep no profile for you. `{COMMAND} {Sub.JOIN}` to join."
+        return {"response_type": "ephemeral", "text": text}
+    text = (f"You've already left reverse mentoring. I've kept your profile so that `{COMMAND} {Sub.JOIN}` "
+            "brings you back as you were; you can have it deleted now instead.")
+    return {"response_type": "ephemeral", "text": text,
+            "blocks": [section(text), actions(_delete_button(), button("Keep it", Action.LEAVE_CANCEL, value="stay"))]}
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def erased_lines(erased) -> list[str]:
+    """What `bot.services.onboarding.forget` removed (`erased`: an Erased), as bullet lines."""
+    lines = []
+    if erased.profile:
+        lines.append("your profile: how you take part, your skills, experience, department, time zone, "
+                     "meeting preferences and intro")
+    if erased.goals:
+        lines.append(f"{_n(erased.goals, 'goal')} you wrote")
+    if erased.checkins:
+        lines.append(f"{_n(erased.checkins, 'check-in')} and survey answers"
+                     if erased.checkins > 1 else "your check-in")
+    if erased.messages:
+        lines.append(f"my copies of {_n(erased.messages, 'message')} that named you or were for your pairing")
+    kept = []
+    if erased.pairs:
+        kept.append(_n(erased.pairs, "pairing"))
+    if erased.rounds:
+        kept.append(_n(erased.rounds, "matching round"))
+    if erased.other:
+        kept.append(_n(erased.other, "other record"))
+    if kept:
+        lines.append("your name, Slack ID and the reasons you were matched, from " + " and ".join(
+            [", ".join(kept[:-1]), kept[-1]] if len(kept) > 1 else kept))
+    return lines
+
+
+def build_left_message(*, deleted: bool, erased=None, member: bool = True) -> str:
+    if not deleted:
+        return (f"You've left reverse mentoring. Your profile is kept, so `{COMMAND} {Sub.JOIN}` brings you "
+                f"back as you were; `{COMMAND} {Sub.LEAVE}` again if you'd rather have it deleted. "
+                "Thank you for taking part.")
+    lines = erased_lines(erased) if erased is not None else []
+    if not lines:
+        return ("I had no data about you to delete, so nothing has changed. Messages already in Slack stay in "
+                f"Slack. `{COMMAND} {Sub.JOIN}` if you'd like to take part.")
+    head = ("You've left reverse mentoring, and I've deleted your data:" if member
+            else "I've deleted what I kept about you:")
+    return (head + "\n" + "\n".join(f"• {line}" for line in lines) + "\n"
+            "All I keep is a one-way code made from your Slack ID, which can't be turned back into it, so that "
+            "if you come back you're never paired with the same person again. Messages already posted in Slack "
+            "stay in Slack: you can delete your own there. Thank you for taking part; "
+            f"`{COMMAND} {Sub.JOIN}` if you'd like to come back.")
 
 
 STAYING = "Glad you're staying. Nothing has changed."

@@ -71,12 +71,17 @@ def resume_note(result: Resumed) -> str:
             "again from the next one.")
 
 
-def pair_ended_partner_note(*, leaver_id: str) -> str:
-    return (f"{user(leaver_id)} has stepped out of reverse mentoring, so your pairing has come "
+def pair_ended_partner_note(*, leaver_id: str | None) -> str:
+    """`leaver_id` None: the leaver asked for their data to be deleted, so the note doesn't name them."""
+    who = user(leaver_id) if leaver_id else "Your reverse-mentoring partner"
+    return (f"{who} has stepped out of reverse mentoring, so your pairing has come "
             "to an end. Thank you for the time and care you put into it. You're back in the pool, "
             "and I'll let you know when the next matching round finds you a new partner.")
 
 
-def pair_ended_admin_note(*, leaver_id: str, partner_id: str) -> str:
+def pair_ended_admin_note(*, leaver_id: str | None, partner_id: str) -> str:
+    if leaver_id is None:
+        return (f"Someone left the program and asked for their data to be deleted, which ends their pair "
+                f"with {user(partner_id)}. {user(partner_id)} is back in the pool for the next round.")
     return (f"{user(leaver_id)} left the program, which ends their pair with "
             f"{user(partner_id)}. {user(partner_id)} is back in the pool for the next round.")

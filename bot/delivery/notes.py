@@ -25,9 +25,10 @@ def resume_notes(result: Resumed) -> list[Item]:
             for p in result.partners]
 
 
-def pair_ended_notes(*, leaver_id: str, ended: Iterable[tuple[int, str]], admin_channel: str | None) -> list[Item]:
+def pair_ended_notes(*, leaver_id: str | None, ended: Iterable[tuple[int, str]],
+                     admin_channel: str | None) -> list[Item]:
     """For every pair a leaver ended (`ended`: (pair_id, partner_id)): a kind note to the partner
-    and a line for the admins."""
+    and a line for the admins. `leaver_id` None: the leaver's data was deleted, so no note names them."""
     items = []
     for pair_id, partner_id in ended:
         items.append(Item(key=keys.pair_ended_partner(pair_id), kind="pair_ended", channel=partner_id,

@@ -26,6 +26,7 @@ from storage.models import (
     Pair,
 )
 from storage.repositories import checkins as checkins_repo
+from storage.repositories import erasure
 from storage.repositories import goals as goals_repo
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
@@ -90,7 +91,8 @@ def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now:
     if pair is None:
         raise PairNotFound()
     if user_id not in (pair.mentor_user_id, pair.mentee_user_id):
-        raise NotInPair()
+        # Someone whose data was deleted is a code in the pair now: no longer in the program.
+        raise NotSignedUp() if erasure.was_in(s, team_id=team_id, user_id=user_id, pair=pair) else NotInPair()
     rhythm = _rhythm(s, team_id)
     if target.cycle > n_cycles(rhythm) or pair.introduced_at is None:
         raise Garbled()

@@ -21,6 +21,7 @@ from bot.services.errors import (
 )
 from storage.db import Database
 from storage.models import GOAL_MENTEE, GOAL_MENTOR, PAIR_ACTIVE, PARTICIPANT_LEFT, Goal, Pair
+from storage.repositories import erasure
 from storage.repositories import goals as goals_repo
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
@@ -59,8 +60,8 @@ def _pair_for(s, *, team_id: str, user_id: str, pair_id: int | None) -> Pair:
     pair = pairs_repo.get(s, team_id=team_id, pair_id=pair_id) if pair_id is not None else None
     if pair is None:
         raise PairNotFound()
-    if role_in(pair, user_id) is None:
-        raise NotInPair()
+    if role_in(pair, user_id) is None:  # someone whose data was deleted is a code in the pair now
+        raise NotSignedUp() if erasure.was_in(s, team_id=team_id, user_id=user_id, pair=pair) else NotInPair()
     if pair.status != PAIR_ACTIVE:
         raise PairEnded()
     return pair

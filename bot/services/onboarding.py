@@ -15,9 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain import catalog
 from bot.domain.timezones import valid_zone
 from storage.db import Database
-from storage.models import END_REASON_LEFT, PAIR_ACTIVE, PAIR_ENDED, Participant, ParticipantCreate
+from storage.models import (
+    END_REASON_LEFT,
+    PAIR_ACTIVE,
+    PAIR_ENDED,
+    PARTICIPANT_LEFT,
+    Participant,
+    ParticipantCreate,
+)
+from storage.repositories import erasure
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as repo
+from storage.repositories.erasure import Erased
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -112,10 +121,12 @@ def standing(db: Database, *, team_id: str, user_id: str) -> Standing:
 @dataclass(frozen=True)
 class LeaveResult:
     """Falsy when the person wasn't a member. `ended`: (pair_id, partner_id) of every pair their
-    leaving ended, newest first; `ended_pair_id`/`partner_id`: the newest of them."""
+    leaving ended, newest first; `ended_pair_id`/`partner_id`: the newest of them. `erased`: what
+    was deleted or scrubbed, when they asked for their data to be deleted."""
 
     member: bool
     ended: tuple[tuple[int, str], ...] = ()
+    erased: Erased | None = None
 
     @property
     def ended_pair_id(self) -> int | None:
@@ -129,21 +140,45 @@ class LeaveResult:
         return self.member
 
 
+def _end_pairs(s, *, team_id: str, user_id: str, now: datetime | None) -> tuple[tuple[int, str], ...]:
+    pairs = pairs_repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
+    for pair in pairs:
+        pair.status = PAIR_ENDED
+        pair.ended_at = now or utcnow()
+        pair.end_reason = END_REASON_LEFT
+        s.add(pair)
+    s.flush()
+    return tuple((pair.id, pairs_repo.partner_of(pair, user_id)) for pair in pairs)
+
+
 def leave(db: Database, *, team_id: str, user_id: str, delete_data: bool,
           now: datetime | None = None) -> LeaveResult:
-    """Take the person out of the pool (and erase their data if asked); end all their active
-    pairs in the same transaction, so each partner is back in the pool."""
+    """Take the person out of the pool and end all their active pairs in the same transaction, so
+    each partner is back in the pool. With `delete_data`, see `forget` (someone who had left
+    already can still ask for it)."""
+    if delete_data:
+        return forget(db, team_id=team_id, user_id=user_id, now=now)
     with db.session() as s:
-        if repo.get(s, team_id=team_id, user_id=user_id) is None:
+        profile = repo.get(s, team_id=team_id, user_id=user_id)
+        if profile is None:
             return LeaveResult(False)
-        pairs = pairs_repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
-        for pair in pairs:
-            pair.status = PAIR_ENDED
-            pair.ended_at = now or utcnow()
-            pair.end_reason = END_REASON_LEFT
-            s.add(pair)
-        ended = tuple((pair.id, pairs_repo.partner_of(pair, user_id)) for pair in pairs)
+        if profile.status == PARTICIPANT_LEFT:  # a second click: nothing more to do
+            return LeaveResult(True)
+        ended = _end_pairs(s, team_id=team_id, user_id=user_id, now=now)
         repo.mark_left(s, team_id=team_id, user_id=user_id)
-        if delete_data:
-            repo.delete_personal_data(s, team_id=team_id, user_id=user_id)
     return LeaveResult(True, ended)
+
+
+def forget(db: Database, *, team_id: str, user_id: str, now: datetime | None = None) -> LeaveResult:
+    """Right to erasure, in one transaction: end the person's active pairs (each partner back in
+    the pool), delete their profile, goals and check-ins, and take their Slack ID, name and words
+    out of every other row (storage/repositories/erasure.py). Only a one-way code of their Slack ID
+    stays, in the pairs they were in, so they are never paired with the same person again.
+    `member`: they had a profile (left or not)."""
+    with db.session() as s:
+        member = repo.get(s, team_id=team_id, user_id=user_id) is not None
+        ended = _end_pairs(s, team_id=team_id, user_id=user_id, now=now)
+        erased = erasure.forget(s, team_id=team_id, user_id=user_id)
+    if erased.anything:
+        log.info("Deleted the data of a person of %s at their request (%s)", team_id, erased)
+    return LeaveResult(member, ended, erased)

@@ -34,6 +34,7 @@ from storage.models import (
     ROUND_STALE,
     MatchRound,
 )
+from storage.repositories import erasure
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
 from storage.repositories import rounds as repo
@@ -90,8 +91,24 @@ def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
     rules = Rules(max_tz_diff_hours=settings.max_tz_diff_hours,
                   allow_same_department=settings.allow_same_department, reference_time=now)
     active = pairs_repo.active_pair_keys(session, team_id=team_id)
-    return Snapshot(pool=pool, history=pairs_repo.history(session, team_id=team_id), rules=rules,
-                    fingerprint=_fingerprint(pool, active, rules))
+    history = pairs_repo.history(session, team_id=team_id)
+    pool, history = _with_returners(session, team_id=team_id, pool=pool, history=history)
+    return Snapshot(pool=pool, history=history, rules=rules, fingerprint=_fingerprint(pool, active, rules))
+
+
+def _with_returners(session: Session, *, team_id: str, pool: list, history: list) -> tuple[list, list]:
+    """Someone whose data was deleted is a one-way code in the pairs they were in (and as the
+    manager of the people they manage): if they are back in the pool, their code becomes their
+    ID again here, so they are never paired with the same person twice and never with their
+    reports."""
+    codes = erasure.resolve(session, team_id=team_id, user_ids=[p.slack_user_id for p in pool],
+                            values=[*(u for pair in history for u in pair), *(p.manager_slack_id for p in pool)])
+    if not codes:
+        return pool, history
+    history = [(codes.get(a, a), codes.get(b, b)) for a, b in history]
+    pool = [p._replace(manager_slack_id=codes[p.manager_slack_id]) if p.manager_slack_id in codes else p
+            for p in pool]
+    return pool, history
 
 
 def proposal_for(snap: Snapshot) -> Proposal:

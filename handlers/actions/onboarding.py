@@ -24,11 +24,15 @@ def register(app: App, deps: Deps) -> None:
         left = onboarding.leave(deps.db, team_id=team_id, user_id=user_id, delete_data=delete_data,
                                 now=deps.now())
         # The partners' and admins' notes are in the ledger before anything else can fail:
-        # whatever isn't delivered below, recovery sends.
+        # whatever isn't delivered below, recovery sends. After a deletion they don't name the leaver.
         claimed = deps.outbox.claim_ids(team_id=team_id, items=notes.pair_ended_notes(
-            leaver_id=user_id, ended=left.ended, admin_channel=deps.admins.channel(team_id) if left.ended else None))
-        respond(text=build_left_message(deleted=delete_data) if left else build_not_a_member_message(),
-                replace_original=True)
+            leaver_id=None if delete_data else user_id, ended=left.ended,
+            admin_channel=deps.admins.channel(team_id) if left.ended else None))
+        if delete_data:
+            text = build_left_message(deleted=True, erased=left.erased, member=left.member)
+        else:
+            text = build_left_message(deleted=False) if left else build_not_a_member_message()
+        respond(text=text, replace_original=True)
         deps.outbox.deliver_all(client, claimed)
 
     @app.action(Action.LEAVE_CONFIRM)

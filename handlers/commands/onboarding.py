@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.onboarding import (
+    build_already_left,
     build_join_modal,
     build_leave_confirm,
     build_not_a_member_message,
@@ -31,7 +32,10 @@ def status(req: CommandRequest) -> None:
 
 def leave(req: CommandRequest) -> None:
     st = onboarding.standing(req.deps.db, team_id=req.team_id, user_id=req.user_id)
-    if st.profile is None or st.profile.status == "left":
+    if st.profile is None:
         req.ack(text=build_not_a_member_message(), response_type="ephemeral")
+        return
+    if st.profile.status == "left":
+        req.ack(**build_already_left(has_data=True))
         return
     req.ack(**build_leave_confirm(in_pair=st.partner_id is not None))

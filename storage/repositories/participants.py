@@ -10,15 +10,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from storage.models import (
     PAIR_ACTIVE,
     PARTICIPANT_ACTIVE,
     PARTICIPANT_LEFT,
     PARTICIPANT_PAUSED,
-    CheckIn,
-    Goal,
     Pair,
     Participant,
     ParticipantCreate,
@@ -88,21 +86,6 @@ def set_paused(session: Session, *, team_id: str, user_id: str, until: date | No
     session.add(row)
     session.flush()
     return row
-
-
-def delete_personal_data(session: Session, *, team_id: str, user_id: str) -> bool:
-    """Erase a person's profile, goals they wrote and their check-ins.
-
-    Pair rows keep the Slack user ID so that the same two people are never matched again and
-    the partner's own history stays intact; they hold no free text written by the person.
-    """
-    row = get(session, team_id=team_id, user_id=user_id)
-    session.exec(delete(CheckIn).where(CheckIn.team_id == team_id, CheckIn.user_id == user_id))
-    session.exec(delete(Goal).where(Goal.team_id == team_id, Goal.author_user_id == user_id))
-    if row is not None:
-        session.delete(row)
-    session.flush()
-    return row is not None
 
 
 # What an import needs to know of someone already stored.

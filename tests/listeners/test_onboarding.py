@@ -125,8 +125,11 @@ def test_leave_asks_first_then_removes_from_the_pool(bot):
     [row] = participants(bot)
     assert row.status == "left" and row.left_at is not None
 
-    status, _, body = bot.slack.command(USER, "leave")
-    assert "nothing to leave" in body["text"]
+    status, _, body = bot.slack.command(USER, "leave")  # left already, the profile kept: delete it?
+    assert body["text"].startswith("You've already left reverse mentoring. I've kept your profile")
+    [delete] = [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == Action.LEAVE_AND_DELETE]
+    assert delete["confirm"]["title"]["text"] == "Delete your data?"
 
 
 def test_leave_and_delete_erases_the_profile(bot):

@@ -20,6 +20,7 @@ from storage.models import (
     SLACK_INSTALLATIONS,
     SLACK_OAUTH_STATES,
     CheckIn,
+    ErasureSalt,
     Goal,
     MatchRound,
     ProgramSettings,
@@ -49,6 +50,7 @@ def fill(db, team_id: str) -> None:
         s.add(Goal(team_id=team_id, pair_id=pair.id, role="mentee", author_user_id="U1", what="Learn"))
         s.add(CheckIn(team_id=team_id, pair_id=pair.id, user_id="U1", cycle=1, met=True))
         s.add(Workspace(team_id=team_id, admin_channel=f"C{team_id}", installed_at=NOW - timedelta(days=40)))
+        s.add(ErasureSalt(team_id=team_id, salt="s" * 64))
         bot = dict(client_id="1.2", app_id="A1", team_id=team_id, bot_token=f"xoxb-{team_id}", bot_id="B1",
                    bot_user_id="UB", is_enterprise_install=False, installed_at=naive)
         s.execute(insert(SLACK_BOTS).values(**bot))
@@ -64,7 +66,7 @@ def rows_of(db, team_id: str) -> dict[str, int]:
 def test_every_table_with_a_team_id_is_known_to_the_deletion():
     names = {t.name for t in repo.team_tables()}
     assert names == {"participant", "programsettings", "matchround", "pair", "sendledger", "sendpace", "goal",
-                     "checkin", "workspace", "slack_bots", "slack_installations"}
+                     "checkin", "workspace", "slack_bots", "slack_installations", "erasuresalt"}
     order = [t.name for t in repo.team_tables()]
     assert order.index("goal") < order.index("pair") < order.index("matchround")  # dependents first
 
@@ -170,6 +172,8 @@ def test_slack_sdks_install_tables_are_declared_as_slack_sdk_builds_them():
 def test_downgrading_0004_refuses_while_a_workspace_would_lose_its_install(empty_db):
     schema.upgrade(empty_db)
     fill(empty_db, T1)
+    with empty_db.session() as s:  # nobody was forgotten: revision 0007 goes down without a word
+        s.delete(s.get(ErasureSalt, T1))
     with pytest.raises(RuntimeError, match=r"Not downgrading below 0004: .*1 installation\(s\) and 1 bot token"):
         with empty_db.engine.begin() as conn:
             command.downgrade(schema.alembic_config(connection=conn), "0003")

@@ -40,3 +40,28 @@ def truncate_all(db: Database) -> None:
     names = ", ".join(f'"{t.name}"' for t in models.SQLModel.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def dump_all(db: Database) -> dict[str, list[dict]]:
+    """Every row of every table of the app's metadata, as JSON-ready dicts, by table name."""
+    from sqlalchemy import select
+
+    out = {}
+    with db.engine.connect() as conn:
+        for table in models.SQLModel.metadata.sorted_tables:
+            out[table.name] = [dict(r._mapping) for r in conn.execute(select(table))]
+    return out
+
+
+def find_in_dump(db: Database, needles) -> list[str]:
+    """Where any of `needles` appears as a whole word (case-insensitively: U0ANA, not in U0ANA2) in
+    any column of any table: "table: needle"."""
+    import json
+    import re
+
+    found = []
+    for name, rows in dump_all(db).items():
+        text = json.dumps(rows, default=str, ensure_ascii=False)
+        found += [f"{name}: {n}" for n in needles
+                  if re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])", text, re.IGNORECASE)]
+    return found

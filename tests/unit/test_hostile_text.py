@@ -25,6 +25,7 @@ from bot.services.onboarding import PairedWith, Standing
 from bot.services.pauses import PartnerToTell, Paused, Resumed
 from bot.services.rounds import Moved, NothingToMatch, NotPosted, OpenProposal, PoolChange, Stale
 from bot.slack.admin import Refusal as AdminRefusal
+from storage.repositories.erasure import Erased
 
 HOSTILE = "Hi <!channel> *bold* <@U123> & <https://x|y> <!here> <#C999|general> <!subteam^S1>"
 # What must never reach Slack's mrkdwn parser intact.
@@ -69,6 +70,7 @@ PAUSED = Paused(user_id="U0ANA", until=date(2026, 3, 16), today=TODAY,
                 partners=(PartnerToTell(pair_id=1, partner_id="U0BEN", channel="G0PAIR"),))
 RESUMED = Resumed(user_id="U0ANA", today=TODAY, ended_on=None,
                   partners=(PartnerToTell(pair_id=1, partner_id="U0BEN", channel="G0PAIR"),))
+ERASED = Erased(profile=True, goals=2, checkins=3, pairs=1, rounds=1, messages=9, other=1)
 QUIET = prompts.QuietPair(mentor="U0BEN", mentee="U0ANA", cycles=2, last_met=None)
 
 # Each builder with hostile input wherever a person's words (or their name, or a team's name)
@@ -122,6 +124,8 @@ CALLS: dict[str, list] = {
     "install.install_page": [lambda: install.install_page("https://slack.com/oauth?x=<y>&z=1")],
     "install.installed_page": [lambda: install.installed_page(team_name=HOSTILE, app_url="https://x/<y>",
                                                               welcome_back=True)],
+    "onboarding.build_already_left": [lambda h=h: onboarding.build_already_left(has_data=h) for h in (True, False)],
+    "onboarding.erased_lines": [lambda: onboarding.erased_lines(ERASED)],
     "onboarding.build_help_message": [lambda: onboarding.build_help_message(unknown=HOSTILE, is_admin_channel=True)],
     "onboarding.build_home": [lambda s=s: onboarding.build_home(standing(s), today=TODAY)
                               for s in ("active", "paused", "left")],
@@ -131,7 +135,8 @@ CALLS: dict[str, list] = {
     "onboarding.build_joined_dm": [lambda c=c: onboarding.build_joined_dm(hostile_profile(), created=c)
                                    for c in (True, False)],
     "onboarding.build_leave_confirm": [lambda p=p: onboarding.build_leave_confirm(in_pair=p) for p in (True, False)],
-    "onboarding.build_left_message": [lambda d=d: onboarding.build_left_message(deleted=d) for d in (True, False)],
+    "onboarding.build_left_message": [lambda d=d: onboarding.build_left_message(deleted=d, erased=ERASED)
+                                      for d in (True, False)],
     "onboarding.build_not_a_member_message": [onboarding.build_not_a_member_message],
     "onboarding.build_not_saved_dm": [onboarding.build_not_saved_dm],
     "onboarding.build_status": [lambda s=s: onboarding.build_status(standing(s), today=TODAY)

@@ -4,9 +4,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
-from storage.models import PAIR_ACTIVE, CheckIn, Goal, Pair, Participant
+from storage.models import PAIR_ACTIVE, Pair, Participant
 from storage.repositories import participants as repo
 from tests.support.factories import participant_create
 
@@ -50,27 +49,6 @@ def test_rejoining_after_leaving_reactivates(db):
         assert repo.get(s, team_id="T0001", user_id="U1").status == "left"
         row, _ = repo.upsert(s, data=participant_create(slack_user_id="U1"))
         assert row.status == "active" and row.left_at is None
-
-
-def test_delete_personal_data_removes_profile_goals_and_checkins_only_for_that_person(db):
-    with db.session() as s:
-        repo.upsert(s, data=participant_create(slack_user_id="U1"))
-        repo.upsert(s, data=participant_create(slack_user_id="U2", side="mentee", seniority_years=20))
-        pair = Pair(team_id="T0001", mentor_user_id="U1", mentee_user_id="U2")
-        s.add(pair)
-        s.flush()
-        s.add(Goal(team_id="T0001", pair_id=pair.id, role="mentee", author_user_id="U2", what="Use AI"))
-        s.add(Goal(team_id="T0001", pair_id=pair.id, role="mentor", author_user_id="U1", what="Lead"))
-        s.add(CheckIn(team_id="T0001", pair_id=pair.id, user_id="U1", cycle=1, met=True, learned="x"))
-        s.add(CheckIn(team_id="T0001", pair_id=pair.id, user_id="U2", cycle=1, met=True))
-    with db.session() as s:
-        assert repo.delete_personal_data(s, team_id="T0001", user_id="U1")
-    with db.session() as s:
-        assert repo.get(s, team_id="T0001", user_id="U1") is None
-        assert repo.get(s, team_id="T0001", user_id="U2") is not None
-        assert [g.author_user_id for g in s.exec(select(Goal))] == ["U2"]
-        assert [c.user_id for c in s.exec(select(CheckIn))] == ["U2"]
-        assert len(s.exec(select(Pair)).all()) == 1  # history stays, so the two are never re-paired
 
 
 def test_the_matchable_pool_excludes_left_paused_and_paired_people(db):

@@ -284,3 +284,11 @@ CHART_LOST = (f"The program health chart didn't make it to Slack this time. `{CO
               "draws it again.")
 HOME_NOT_AN_ADMIN = ("Only program admins can do that: members of the program's admin channel and workspace "
                      "admins. Nothing was changed.")
+
+
+def preview_posted(channel: str) -> str:
+    return f"The matching preview is in <#{channel}>: confirm or cancel it there."
+
+
+def export_posted(channel: str) -> str:
+    return f"The export (pairs.csv, people.csv, checkins.csv) is in <#{channel}>."

@@ -54,6 +54,8 @@ class Action:
     OPEN_SETTINGS = "settings_open"
     HOME_MATCH = "home_match"  # App Home: run a matching round
     HOME_EXPORT = "home_export"  # App Home: export the program's data to the admin channel
+    HOME_PAUSE = "home_pause"  # App Home: a static_select of break lengths (the value: `/mentoring pause` text)
+    HOME_RESUME = "home_resume"  # App Home: back from a break
 
 
 class JoinBlock:

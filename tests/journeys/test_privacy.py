@@ -93,7 +93,8 @@ def test_no_free_text_reaches_an_admin_except_a_shared_blocker(bot_on, program, 
                     if t and not (c.share_blocker and t in (SHARED_BLOCKER, TYPED_SHARED))]
     assert len(planted) > 40 and all(MARK in t for t in planted)
 
-    # The admin's surfaces: the report with its chart, the export, "Message the pair", the weekly digest.
+    # The admin's surfaces: the report with its chart, the export, "Message the pair", the App Home
+    # dashboard, the weekly digest.
     bot.slack.command(ADMIN, "report", channel_id=ADMIN_CHANNEL)
     bot.wait_until(lambda: bot.fake.files_in(ADMIN_CHANNEL), what="the chart")
     bot.slack.command(ADMIN, "export", channel_id=ADMIN_CHANNEL)
@@ -101,6 +102,8 @@ def test_no_free_text_reaches_an_admin_except_a_shared_blocker(bot_on, program, 
     bot.slack.block_action(ADMIN, Action.MESSAGE_PAIR, str(program["not_met"]), channel_id=ADMIN_CHANNEL,
                            message={"blocks": [], "text": "x", "ts": "1.2"}, message_ts="1.2")
     bot.fake.wait_for("response_url")
+    bot.slack.app_home_opened(ADMIN)
+    bot.fake.wait_for("views.publish")
     Dispatcher(bot.deps, team_id=TEAM).tick(datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
     assert any(c.params.get("channel") == ADMIN_CHANNEL and (c.json("metadata") or {}).get("event_payload", {})
                .get("key", "").startswith("digest:") for c in bot.fake.calls_to("chat.postMessage"))

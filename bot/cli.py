@@ -13,13 +13,17 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import runtime
+from bot.blocks.export import WRITERS
+from bot.blocks.report import report_text
 from bot.delivery import notes
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outbox import Outbox
 from bot.deps import build_deps
 from bot.domain.catalog import SKILLS
 from bot.domain.matching import Proposal
+from bot.services import export as export_service
 from bot.services import onboarding, people_import, rounds, workspace_settings
+from bot.services import report as report_service
 from bot.services.people_import import valid_team_id, valid_user_id
 from bot.services.rounds import Snapshot
 from bot.settings import Settings, SettingsError, load_settings
@@ -413,6 +417,93 @@ def forget_report(result, *, user_id: str, team_id: str) -> str:
     return "\n".join(lines)
 
 
+REPORT_HELP = """\
+Print the program health report: the figures for the current cohort and overall, and the pairs
+that need attention with the reason, as `/mentoring report` posts them in the admin channel.
+Figures and choices only: what people write in their check-ins and goals stays in their pair
+(a blocker appears only if its author shared it with the program team).
+"""
+
+
+def _teams(args: argparse.Namespace) -> list[str] | None:
+    """The workspaces from --team (repeatable) or $SLACK_TEAM_ID; None (having said why) if unusable."""
+    given = [t.strip() for t in (args.team or []) if t.strip()]
+    if not given:
+        one = _team_or_none(argparse.Namespace(team=None))
+        return None if one is None else [one]
+    bad = [t for t in given if not valid_team_id(t)]
+    if bad:
+        print(f"'{bad[0]}' doesn't look like a Slack team ID (like T0123ABCD).", file=sys.stderr)
+        return None
+    return list(dict.fromkeys(given))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    at = utcnow()
+    if args.at is not None:
+        at, problem = _parse_at(args.at)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    settings = _settings_or_exit(require_slack=False)
+    teams = _teams(args)
+    if teams is None:
+        return 2
+    db = open_database(settings)
+    try:
+        texts = [report_text(report_service.build(db, team_id=t, now=at)) for t in teams]
+    except SQLAlchemyError as e:
+        print(f"Can't read the program from the database ({_where(settings)}): {_first_line(e)}.",
+              file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print("\n".join(texts), end="")
+    return 0
+
+
+EXPORT_HELP = """\
+Write the program's data as CSV (UTF-8, with a header row), as `/mentoring export` shares it in
+the admin channel:
+
+  pairs     one row per pair: pair_id, mentor_id, mentor_name, mentee_id, mentee_name, started,
+            ended, status, cycles_done, checkins, meetings_reported (sessions in which someone in
+            the pair reported meeting), avg_usefulness, goals, goals_progress, health, health_reason
+  people    one row per person who signed up: profile fields and status (not their intro)
+  checkins  one row per check-in or final survey: numbers and choices only (met, usefulness,
+            whether a blocker was reported, goal progress, the survey's answers), never the text
+
+Cells that start with = + - @ are prefixed with ' so that a spreadsheet doesn't run them.
+"""
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(require_slack=False)
+    team_id = _team_or_none(args)
+    if team_id is None:
+        return 2
+    db = open_database(settings)
+    try:
+        text = WRITERS[args.kind](export_service.build(db, team_id=team_id, now=utcnow()))
+    except SQLAlchemyError as e:
+        print(f"Can't read the program from the database ({_where(settings)}): {_first_line(e)}.",
+              file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as e:
+        print(f"Can't write {args.out}: {e.strerror or e}.", file=sys.stderr)
+        return 1
+    print(f"Wrote the {args.kind} to {args.out}.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Reverse-mentoring Slack bot.")
     parser.set_defaults(func=cmd_run)
@@ -464,6 +555,18 @@ def build_parser() -> argparse.ArgumentParser:
     forget_p.add_argument("user", metavar="U0123ABCD", help="the person's Slack user ID")
     forget_p.add_argument("--team", metavar="T0123ABCD", help="the Slack workspace; defaults to $SLACK_TEAM_ID")
     forget_p.set_defaults(func=cmd_forget)
+    report_p = sub.add_parser("report", help="print the program health report",
+                              description=REPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    report_p.add_argument("--team", metavar="T0123ABCD", action="append",
+                          help="the Slack workspace (repeat for several); defaults to $SLACK_TEAM_ID")
+    report_p.add_argument("--at", metavar="ISO-8601", help="the report as of that moment (with an offset or Z)")
+    report_p.set_defaults(func=cmd_report)
+    export_p = sub.add_parser("export", help="write pairs, people or check-ins as CSV",
+                              description=EXPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    export_p.add_argument("kind", choices=tuple(WRITERS), help="what to export")
+    export_p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    export_p.add_argument("--team", metavar="T0123ABCD", help="the Slack workspace; defaults to $SLACK_TEAM_ID")
+    export_p.set_defaults(func=cmd_export)
     migrate_p = sub.add_parser("migrate", help="bring the database's schema up to date (the bot also does this "
                                                "when it starts)",
                                description=MIGRATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -239,6 +239,10 @@ class CheckIn(SQLModel, table=True):
     learned: str = Field(default="", max_length=1000)
     will_try: str = Field(default="", max_length=1000)
     blockers: str = Field(default="", max_length=1000)
+    # The person ticked "share this with the program team": only then do admins see `blockers`
+    # (with the person's name); every other free-text answer stays in the pair.
+    share_blocker: bool = Field(default=False, sa_column=Column(sa.Boolean(), nullable=False,
+                                                                server_default=sa.false()))
     goal_progress: dict = _json(dict)  # {goal_id: progress key}
     # Final survey only (kind "final"); NULL on regular check-ins.
     overall_usefulness: int | None = None  # 1-5, the program as a whole

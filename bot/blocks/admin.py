@@ -51,6 +51,6 @@ def admin_channel_set(*, user_id: str, before: str | None) -> str:
     """Said in the channel that has just become the admin channel, for everyone in it."""
     moved = f" (It was <#{before}> until now.)" if before else ""
     return (f"<@{user_id}> made this channel the program's admin channel.{moved} Admins run "
-            f"`{COMMAND} {Sub.MATCH}` here to preview and confirm matching rounds, and the weekly digest of pairs "
-            "that have gone quiet comes here. Members of this channel and the workspace's admins and owners "
+            f"`{COMMAND} {Sub.MATCH}` here to preview and confirm matching rounds and `{COMMAND} {Sub.REPORT}` "
+            "for the program's health, which also comes here every week. Members of this channel and the workspace's admins and owners "
             "can run the program.")

@@ -40,6 +40,18 @@ def _choice(kind: str, choices: dict[str, str], initial: str | None = None, *,
     return el
 
 
+SHARE = "share"
+SHARE_LABEL = "Share this with the program team"
+
+
+def _share_box(checked: bool) -> dict:
+    opt = option(SHARE_LABEL, SHARE)
+    el: dict = {"type": "checkboxes", "options": [opt]}
+    if checked:
+        el["initial_options"] = [opt]
+    return el
+
+
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else (YES if value else NO)
 
@@ -52,11 +64,12 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
     progress = (e.goal_progress if e is not None else None) or {}
     if final:
         intro = ("*The program is wrapping up.* A few questions about how it went: your answers "
-                 "help shape the next one. What you write stays between you, your partner and "
-                 "the program's overall figures.")
+                 "help shape the next one. What you write stays between you and your partner: the "
+                 "program team sees figures and choices, never your words, unless you share a blocker.")
     else:
         intro = (f"*How is it going with {esc(partner_name)}?* Two minutes, and it helps you both "
-                 "keep momentum. What you write is for your pair; admins only see totals.")
+                 "keep momentum. What you write stays in your pair: the program team sees figures "
+                 "(did you meet, how useful), never your words, unless you share a blocker with them.")
     if e is not None:
         intro += "\n_You've answered this one already: change anything and send it again._"
     blocks = [
@@ -74,6 +87,9 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
         input_block(CheckinBlock.BLOCKERS, "Anything getting in the way?",
                     text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.blockers if e else "", placeholder="Time, tools, anything at all"),
                     optional=True),
+        input_block(CheckinBlock.SHARE_BLOCKER, "Want the program team's help with it?",
+                    _share_box(bool(e and e.share_blocker)), optional=True,
+                    hint="Only if you tick this do the program's admins see what you wrote above, with your name."),
     ]
     if goals:
         blocks.append(section("*Progress on your goals*"))

@@ -40,6 +40,8 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
     if is_admin_channel:
         lines += ["", f"*Admins:* `{COMMAND} {Sub.MATCH}` previews a matching round here; "
                   f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there."]
+        lines += [f"`{COMMAND} {Sub.REPORT}` posts the program's health here; "
+                  f"`{COMMAND} {Sub.EXPORT}` shares pairs, people and check-ins as CSV files."]
     blocks = []
     if unknown:
         blocks.append(section(f"I don't know `{esc(unknown[:50])}` yet, but here's what I can do."))

@@ -1,15 +1,13 @@
 """The program's scheduled messages: pure builders returning {"text", "blocks"}.
 
-Posted by the dispatcher (bot/delivery/dispatcher.py) into a pair's group DM, and the weekly digest
-into the admin channel. Every check-in ask carries the check-in button, because a prompt that
+Posted by the dispatcher (bot/delivery/dispatcher.py) into a pair's group DM (the weekly digest
+to the admins is the health report: bot/blocks/report.py). Every check-in ask carries the check-in button, because a prompt that
 was missed is never sent late: the next message has to carry the ask.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 
 from bot.blocks.common import actions, button, context, people, section, truncate, user
 from bot.domain.topics import Topic
@@ -107,72 +105,4 @@ def closing(*, pair_id: int, mentor: str, mentee: str, cycle: int, survey_pendin
     if survey_pending:
         blocks.append(section(f"{people(survey_pending)}, there's still time for the final survey:"))
         blocks.append(_checkin_button(pair_id, cycle, FINAL, "Take the final survey"))
-    return {"text": text, "blocks": blocks}
-
-
-# --- the admins' weekly digest ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class QuietPair:
-    mentor: str
-    mentee: str
-    cycles: int  # consecutive completed cycles with no meeting reported
-    last_met: date | None
-
-
-def _fmt_date(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
-
-
-def quiet_line(q: QuietPair) -> str:
-    last = _fmt_date(q.last_met) if q.last_met else "never"
-    plural = "cycle" if q.cycles == 1 else "cycles"
-    return f"{user(q.mentor)} & {user(q.mentee)}: no meeting reported for {q.cycles} {plural} (last met: {last})"
-
-
-def digest(*, quiet: Sequence[QuietPair], counted: int, paused: int, quiet_cycles: int) -> dict:
-    """Pairs with no meeting reported for `quiet_cycles` completed cycles, for the admin channel.
-
-    `counted`: pairs that have completed enough cycles to be judged; `paused`: pairs left out
-    because someone in them is paused. Long lists are split into sections of at most 3,000
-    characters, within Slack's 50 blocks, and summarised beyond ("…and N more").
-    """
-    span = "cycle" if quiet_cycles == 1 else f"{quiet_cycles} cycles"
-    notes = []
-    if paused:
-        notes.append(f"{paused} paused {'pair is' if paused == 1 else 'pairs are'} not counted.")
-    if not quiet:
-        who = "the 1 pair tracked so far" if counted == 1 else f"All {counted} pairs"
-        text = f"Weekly check: {who} met in the last {span}. :white_check_mark:"
-        blocks = [section(text)]
-        if notes:
-            blocks.append(context(" ".join(notes)))
-        return {"text": text, "blocks": blocks}
-
-    n = len(quiet)
-    head = (f"*Weekly check: {n} of {counted} {'pair has' if counted == 1 else 'pairs have'} gone quiet* "
-            f"(no meeting reported in the last {span}). A friendly word from you often gets them going again:")
-    text = f"Weekly check: {n} of {counted} pairs have gone quiet."
-    footer = context(" ".join([*notes, "Pairs are listed longest-quiet first."]))
-    blocks: list[dict] = [section(head)]
-    # Room for the header, the footer and a possible "…and N more" line.
-    room = MAX_MESSAGE_BLOCKS - 3
-    chunk: list[str] = []
-    size = 0
-    shown = 0
-    for q in quiet:
-        line = "• " + quiet_line(q)
-        if chunk and size + len(line) + 1 > MAX_SECTION_CHARS:
-            if len(blocks) >= room:  # no room for the section after this one
-                break
-            blocks.append(section("\n".join(chunk)))
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line) + 1
-        shown += 1
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
-    if shown < n:
-        blocks.append(section(f"…and {n - shown} more."))
-    blocks.append(footer)
     return {"text": text, "blocks": blocks}

@@ -38,12 +38,15 @@ Rules
     - When the closing message is due (or was skipped or went stale), the pair is ended with
       reason "Program complete": both people are back in the pool for the next round.
     - Digest: weekly at the team's digest slot (ProgramSettings digest_weekday/time/timezone,
-      default Monday 09:00 UTC) to the admin channel, due for DIGEST_GRACE after the slot.
-      A pair is quiet when none of its last `quiet_cycles` completed cycles (nor the current
-      one) has a "we met" check-in; pairs that haven't completed that many cycles, and pairs
-      with someone paused, are not judged. Nobody quiet: a one-line "All N pairs met". Nobody
-      to judge yet, or no admin channel configured: nothing is sent and the week's key is
-      recorded as skipped with the reason (logged).
+      default Monday 09:00 UTC) to the admin channel, due for DIGEST_GRACE after the slot: the
+      program health report (bot/services/report.py; its pairs that need attention include
+      every quiet pair), its messages under "digest:{team_id}:{week}" (and ":{n}" for the pages
+      after the first), then its chart, uploaded once under "chart:{team_id}:{week}" after the
+      messages are sent. A pair is quiet when none of its last `quiet_cycles` completed cycles
+      (nor the current one) has a "we met" check-in; pairs that haven't completed that many
+      cycles, and pairs with someone paused, are not judged. Nobody to judge yet, or no admin
+      channel configured: nothing is sent and the week's key is recorded as skipped with the
+      reason (logged).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import prompts
 from bot.delivery import keys
 from bot.delivery.outbox import Item, Outbox
+from bot.delivery.reports import report_items, share_chart
 from bot.delivery.sender import Pacer, SendCounts, Stopped
 from bot.deps import Deps
 from bot.domain import schedule
@@ -75,6 +79,8 @@ from bot.domain.schedule import (
 )
 from bot.domain.timezones import pair_zone, valid_zone
 from bot.domain.topics import topic_for
+from bot.services import report as report_service
+from bot.services.report import Report
 from storage.models import CHECKIN_FINAL, CHECKIN_REGULAR, ProgramSettings
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import ledger
@@ -132,6 +138,8 @@ class TeamPlan:
     skipped: list[tuple[Item, str]] = field(default_factory=list)  # (item, reason)
     already: int = 0
     completed_pairs: list[int] = field(default_factory=list)
+    # The weekly report whose chart is to be shared once its messages are out: (report, channel, week).
+    chart: tuple[Report, str, str] | None = None
 
 
 @dataclass
@@ -200,6 +208,7 @@ class Dispatcher:
         claimed = self.ledger(plan, report, outbox=outbox)
         try:
             self.send(claimed, report, outbox=outbox)
+            self.share_charts(plan, outbox=outbox)
             self.recover(plan, report, outbox=outbox)
         except Stopped:  # SIGTERM: what isn't sent stays claimed, for the next run
             log.info("Stopping: the rest of this tick is left in the ledger")
@@ -340,16 +349,21 @@ class Dispatcher:
             slot_wall -= timedelta(weeks=1)
         slot = slot_wall.replace(tzinfo=z, fold=0).astimezone(UTC)
         key = keys.digest(tp.team_id, slot_wall)
+        week = key.split(":")[-1]
+        if key in known and keys.report_chart(tp.team_id, week) not in known and slot <= now < slot + DIGEST_GRACE:
+            # The week's report went out but its chart didn't (a crash in between): share it now.
+            channel = self.deps.admins.channel(tp.team_id)
+            if channel:
+                tp.chart = (report_service.build(self.deps.db, team_id=tp.team_id, now=now), channel, week)
+            return
         if key in known or not pairs:
             return
         channel = self.deps.admins.channel(tp.team_id)
         placeholder = Item(key=key, kind=DIGEST, channel=channel or "", text="")
 
-        with self.deps.db.session() as s:
-            met = checkins_repo.meetings(s, team_id=tp.team_id)
+        # The report goes out once some pair has completed `quiet_cycles` cycles (and isn't on a break).
         quiet_cycles = max(1, settings.quiet_cycles or 2)
-        quiet: list[tuple[int, int, prompts.QuietPair]] = []
-        counted = paused_pairs = 0
+        counted = 0
         finished = set(tp.completed_pairs)
         for pair in pairs:
             if pair.id in finished:
@@ -358,20 +372,10 @@ class Dispatcher:
             if any(m.paused for m in pair.members):
                 pred = _pause_predicate(pair, pair_tz)
                 if pred is not None and pred(now):
-                    paused_pairs += 1
                     continue
-            completed = _completed_cycles(rhythm, pair, pair_tz, now)
-            if completed < quiet_cycles:
-                continue
-            counted += 1
-            cycles_met = met.get(pair.id, {})
-            last = max((c for c in cycles_met if c <= completed + 1), default=None)
-            if last is not None and last > completed - quiet_cycles:
-                continue
-            streak = completed - (last or 0)
-            last_date = cycles_met[last].astimezone(z).date() if last is not None else None
-            quiet.append((streak, pair.id, prompts.QuietPair(pair.mentor.user_id, pair.mentee.user_id,
-                                                              streak, last_date)))
+            if _completed_cycles(rhythm, pair, pair_tz, now) >= quiet_cycles:
+                counted += 1
+                break
         if counted == 0:
             tp.skipped.append((placeholder, f"no pair has completed {quiet_cycles} cycles yet"))
             return
@@ -383,10 +387,24 @@ class Dispatcher:
         if not channel:
             tp.skipped.append((placeholder, "no admin channel configured (MENTORING_ADMIN_CHANNEL)"))
             return
-        quiet.sort(key=lambda q: (-q[0], q[1]))
-        msg = prompts.digest(quiet=[q for _, _, q in quiet], counted=counted, paused=paused_pairs,
-                             quiet_cycles=quiet_cycles)
-        tp.due.append(Item(key=key, kind=DIGEST, channel=channel, text=msg["text"], blocks=msg["blocks"]))
+        # The week's program health report: its pairs that need attention include the quiet ones.
+        health = report_service.build(self.deps.db, team_id=tp.team_id, now=now)
+        for n, item in enumerate(report_items(health, channel=channel, request=week), start=1):
+            tp.due.append(Item(key=key if n == 1 else f"{key}:{n}", kind=DIGEST, channel=channel, text=item.text,
+                               blocks=item.blocks))
+        tp.chart = (health, channel, week)
+
+    def share_charts(self, plan: Plan, *, outbox: Outbox | None = None) -> None:
+        """Upload each weekly report's chart, once (the ledger keeps the key), after its messages."""
+        outbox = outbox or self._outbox(plan.now)
+        for tp in plan.teams:
+            if tp.chart is None:
+                continue
+            health, channel, week = tp.chart
+            try:
+                share_chart(outbox, self.deps.slack.sending(tp.team_id), health, channel=channel, request=week)
+            except Exception:  # a chart never holds up the program's prompts
+                log.exception("Workspace %s: the weekly chart could not be shared", tp.team_id)
 
     # --- 2. ledger ---------------------------------------------------------------------
 

@@ -66,3 +66,24 @@ def pair_ended_admins(pair_id: int) -> str:
 def app_problem(error: str, day: date) -> str:
     """The admins' note that Slack refuses the app itself: once a day per problem."""
     return f"app_problem:{error}:{day.isoformat()}"
+
+
+def report(team_id: str, request: str, page: int) -> str:
+    """One message of the health report an admin asked for (`request`: the command's trigger ID),
+    or of the weekly digest (`request`: its week, as in `digest`)."""
+    return f"report:{team_id}:{request}:{page}"
+
+
+def report_chart(team_id: str, request: str) -> str:
+    """The chart shared with that report."""
+    return f"chart:{team_id}:{request}"
+
+
+def pair_note(pair_id: int, day: date) -> str:
+    """An admin's "Message the pair": one kind note per pair and day, however many clicks."""
+    return f"pair_note:{pair_id}:{day.isoformat()}"
+
+
+def export(team_id: str, request: str) -> str:
+    """The CSV files of one export an admin asked for."""
+    return f"export:{team_id}:{request}"

@@ -52,6 +52,7 @@ class CheckinAnswers(TypedDict, total=False):
     learned: str
     will_try: str
     blockers: str
+    share_blocker: bool  # the person shares `blockers` with the program team
     goal_progress: dict[str, str]  # {goal id: progress key}
     overall_usefulness: int | None  # final survey only
     recommend: str | None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from bot.blocks.checkins import KEEP_MEETING, PROGRESS, RECOMMEND, USEFULNESS, YES
+from bot.blocks.checkins import KEEP_MEETING, PROGRESS, RECOMMEND, SHARE, USEFULNESS, YES
 from bot.domain import catalog
 from bot.domain.schedule import add_months
 from bot.services.checkins import CheckinAnswers, CheckinTarget
@@ -275,8 +275,10 @@ def parse_checkin_submission(values: dict, *, kind: str,
         elif key is not None:
             progress[str(goal_id)] = key
 
+    # Shared only when ticked and there is something to share.
+    share = SHARE in _multi(values, CheckinBlock.SHARE_BLOCKER) and bool(texts["blockers"])
     answers = CheckinAnswers(met=met, usefulness=int(usefulness) if met and usefulness in USEFULNESS else None,
-                             goal_progress=progress, **texts)
+                             goal_progress=progress, share_blocker=share, **texts)
     if kind == CHECKIN_FINAL:
         overall = _selected(values, CheckinBlock.OVERALL)
         recommend = _selected(values, CheckinBlock.RECOMMEND)

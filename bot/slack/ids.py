@@ -22,9 +22,12 @@ class Sub:
     MATCH = "match"
     # Workspace admins (or the admin channel's members): make the channel it's run in the admin channel.
     ADMIN_CHANNEL = "admin-channel"
+    REPORT = "report"  # admin-only: the program health report
+    EXPORT = "export"  # admin-only: pairs.csv, people.csv, checkins.csv
 
 
 ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH})
+ADMIN_SUBCOMMANDS = ADMIN_SUBCOMMANDS | {Sub.REPORT, Sub.EXPORT}
 
 
 class View:
@@ -46,6 +49,13 @@ class Action:
     OPEN_GOALS = "open_goals"
     OPEN_CHECKIN = "open_checkin"  # value: checkin_button_value(...)
     HOME_JOIN = "home_join"
+    MESSAGE_PAIR = "pair_message"  # value: the pair's id; a kind nudge from the program team
+    END_PAIR = "end_pair_open"
+    OPEN_SETTINGS = "settings_open"
+    HOME_MATCH = "home_match"  # App Home: run a matching round
+    HOME_EXPORT = "home_export"  # App Home: export the program's data to the admin channel
+    HOME_PAUSE = "home_pause"  # App Home: a static_select of break lengths (the value: `/mentoring pause` text)
+    HOME_RESUME = "home_resume"  # App Home: back from a break
 
 
 class JoinBlock:
@@ -83,6 +93,7 @@ class CheckinBlock:
     LEARNED = "ci_learned"
     WILL_TRY = "ci_will_try"
     BLOCKERS = "ci_blockers"
+    SHARE_BLOCKER = "ci_share_blocker"  # checkbox: share the blocker with the program team
     OVERALL = "ci_overall"  # final survey only
     RECOMMEND = "ci_recommend"  # final survey only
     KEEP_MEETING = "ci_keep_meeting"  # final survey only

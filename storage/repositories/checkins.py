@@ -1,26 +1,24 @@
 """Check-ins and final surveys: one row per (team, pair, person, cycle, kind).
 
 Keyword-only functions; no commits, no Slack. A second submission updates the same row, also
-when two submissions race (an atomic INSERT ... ON CONFLICT DO UPDATE). `checked_in` and
-`meetings` are the prompt dispatcher's bulk reads.
+when two submissions race (an atomic INSERT ... ON CONFLICT DO UPDATE). `checked_in` is
+the prompt dispatcher's bulk read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
-from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import PAIR_ACTIVE, CheckIn, Pair
+from storage.models import CheckIn
 from storage.types import utcnow
 
 _CHUNK = 500
 
 # The answer columns a submission sets (everything but the key and the timestamps).
-ANSWER_FIELDS = ("met", "usefulness", "learned", "will_try", "blockers", "goal_progress",
+ANSWER_FIELDS = ("met", "usefulness", "learned", "will_try", "blockers", "share_blocker", "goal_progress",
                  "overall_usefulness", "recommend", "keep_meeting")
 
 
@@ -81,25 +79,3 @@ def checked_in(
         for pair_id, cycle, kind, user_id in rows:
             out.setdefault((pair_id, cycle, kind), set()).add(user_id)
     return out
-
-
-def meetings(session: Session, *, team_id: str) -> dict[int, dict[int, datetime]]:
-    """{pair_id: {cycle: when the first "we met" check-in was made}} for the team's active pairs."""
-    rows = session.exec(
-        select(CheckIn.pair_id, CheckIn.cycle, func.min(CheckIn.created_at))
-        .join(Pair, col(Pair.id) == col(CheckIn.pair_id))
-        .where(CheckIn.team_id == team_id, Pair.status == PAIR_ACTIVE, col(CheckIn.met).is_(True))
-        .group_by(CheckIn.pair_id, CheckIn.cycle)
-    )
-    out: dict[int, dict[int, datetime]] = {}
-    for pair_id, cycle, first in rows:
-        out.setdefault(pair_id, {})[cycle] = _aware(first)
-    return out
-
-
-
-def _aware(value: datetime) -> datetime:
-    # Aggregates bypass the UTCDateTime column type: SQLite hands back text or naive values.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -42,8 +42,21 @@ def tables(db) -> set[str]:
 
 
 def dump(db) -> dict:
+    """Every row of every table, each as its (column, value) pairs."""
     with db.engine.connect() as conn:
-        return legacy.dump(conn)
+        names = {t: [c["name"] for c in inspect(conn).get_columns(t)] for t in inspect(conn).get_table_names()}
+        return {t: sorted((tuple(zip(names[t], row, strict=True)) for row in rows), key=repr)
+                for t, rows in legacy.dump(conn).items()}
+
+
+def kept(rows: dict, like: dict) -> dict:
+    """`rows` (a dump) cut down to the tables and columns of `like` (a dump made at another revision,
+    which may have added or dropped columns): what the two have in common."""
+    out = {}
+    for name, like_rows in like.items():
+        columns = {c for row in like_rows for c, _ in row}
+        out[name] = sorted((tuple((c, v) for c, v in row if c in columns) for row in rows.get(name, [])), key=repr)
+    return out
 
 
 @pytest.fixture
@@ -123,7 +136,7 @@ def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
         assert main(["migrate"]) == 0
         said = capsys.readouterr().out
         after = dump(empty_db)
-        assert {name: after[name] for name in before} == before  # every row; new tables start empty
+        assert kept(after, before) == before  # every row; new tables start empty
         assert all(rows == [] for name, rows in after.items() if name not in before)
     assert main(["tick", "--at", "2026-01-19T10:00:00Z"]) == 0
     out, err = capsys.readouterr()
@@ -140,7 +153,7 @@ def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
 
     assert main(["tick", "--at", "2026-01-19T10:30:00Z"]) == 0
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
-    after = dump(empty_db)
+    after = kept(dump(empty_db), before)
     for name, rows in before.items():
         if name == "sendledger":
             assert all(row in after[name] for row in rows)  # old rows untouched; the new week's added
@@ -187,7 +200,7 @@ def test_downgrading_each_revision_above_the_baseline_loses_no_row(empty_db, fak
         command.downgrade(schema.alembic_config(connection=conn), target)
     assert schema.current(empty_db) == target
     after = dump(empty_db)
-    assert after == {name: rows for name, rows in before.items() if name in after}
+    assert after == kept(before, after)
     assert [r for r, _ in schema.upgrade(empty_db).applied] == revisions[revisions.index(revision):]
     assert differences(empty_db) == [] and dump(empty_db) == before
 
@@ -338,3 +351,18 @@ def test_three_bots_starting_together_all_come_up_after_one_migration(empty_db, 
     assert sum("had no schema: created it" in log for log in logs) == 1, logs
     assert not any("Traceback" in log for log in logs), logs
     assert differences(empty_db) == []
+
+
+def test_revision_0005_keeps_every_checkin_and_shares_none_of_their_blockers(empty_db, fake_slack):
+    """Check-ins answered before the "share with the program team" box existed were answered
+    under the promise that admins see totals only: after the upgrade none is shared."""
+    with empty_db.engine.begin() as conn:
+        command.upgrade(schema.alembic_config(connection=conn), "0004")
+    with empty_db.engine.begin() as conn:
+        legacy.fill(conn, group_dms(fake_slack))
+    before = dump(empty_db)
+    assert any(dict(row)["blockers"] for row in before["checkin"])
+    schema.upgrade(empty_db)
+    after = dump(empty_db)
+    assert kept(after, before) == before
+    assert [dict(row)["share_blocker"] for row in after["checkin"]] == [False] * len(before["checkin"])

@@ -666,6 +666,10 @@ class FakeSlack:
         self.conversations_opened: dict[tuple[str, ...], str] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
+        # Files upload (files_upload_v2): the URLs handed out, by file ID (filename, declared
+        # length, workspace), and the files shared with files.completeUploadExternal, in order.
+        self.upload_slots: dict[str, dict[str, Any]] = {}
+        self.files: list[dict[str, Any]] = []
         # Messages posted, per channel, newest last: what conversations.history answers.
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.rate_limited_count = 0
@@ -1222,10 +1226,76 @@ class FakeSlack:
             return max(1, math.ceil((1.0 - b.tokens) / rate))
 
     def _handle_upload(self, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        """The upload to a URL from files.getUploadURLExternal: only to a URL that was handed out,
+        once, with exactly the length declared for it."""
         file_id = path.rsplit("/", 1)[-1]
+        with self._lock:
+            slot = self.upload_slots.get(file_id)
+            known_upload = file_id in self.uploads
+        if slot is None:
+            self._add_violation(f"upload to {path}: no such upload URL (files.getUploadURLExternal gives them)")
+            return 404, {}, b"not found"
+        if known_upload:
+            self._add_violation(f"upload to {path}: this URL was already used")
+            return 400, {}, b"already uploaded"
+        if len(body) != slot["length"]:
+            self._add_violation(f"upload of {slot['filename']!r}: {len(body)} bytes sent, "
+                                f"{slot['length']} declared to files.getUploadURLExternal")
+            return 400, {}, b"length mismatch"
         with self._lock:
             self.uploads[file_id] = body
         return 200, {}, f"OK - {len(body)}".encode()
+
+    def _upload_url(self, call: Call) -> dict[str, Any]:
+        raw = call.params.get("length")
+        try:
+            length = int(str(raw))
+        except ValueError:
+            length = -1
+        if length <= 0 or str(raw).strip() != str(length):
+            self._add_violation(f"files.getUploadURLExternal: length {raw!r} is not a positive whole number of bytes")
+            return {"ok": False, "error": "invalid_arguments"}
+        fid = self._next_id("F")
+        with self._lock:
+            self.upload_slots[fid] = {"filename": str(call.params.get("filename")), "length": length,
+                                      "team": call.team_hint}
+        return {"ok": True, "upload_url": f"{self.root_url}/upload/{fid}", "file_id": fid}
+
+    def _complete_upload(self, call: Call) -> dict[str, Any]:
+        files = call.json("files")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
+            self._add_violation("files.completeUploadExternal: files must be a JSON array of {id, title}")
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = call.params.get("channel_id") or call.params.get("channels")
+        if channel and str(channel)[:1] in "CGD" and self._foreign(call, f"channel {channel}",
+                                                                   self.channel_team(str(channel))):
+            return {"ok": False, "error": "channel_not_found"}
+        done = []
+        for f in files:
+            fid = str(f.get("id"))
+            with self._lock:
+                slot = self.upload_slots.get(fid)
+                body = self.uploads.get(fid)
+                shared = any(x["id"] == fid for x in self.files)
+            if slot is None or body is None:
+                self._add_violation(f"files.completeUploadExternal: file {fid} was never uploaded")
+                return {"ok": False, "error": "file_not_found"}
+            if shared:
+                self._add_violation(f"files.completeUploadExternal: file {fid} was already completed")
+                return {"ok": False, "error": "file_not_found"}
+            done.append({"id": fid, "title": f.get("title") or slot["filename"], "name": slot["filename"],
+                         "size": len(body)})
+        with self._lock:
+            for d in done:
+                self.files.append({**d, "channel": channel, "content": self.uploads[d["id"]],
+                                   "initial_comment": call.params.get("initial_comment"), "team": call.team_hint})
+        return {"ok": True, "files": [{"id": d["id"], "title": d["title"], "name": d["name"], "size": d["size"]}
+                                      for d in done]}
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """Files shared in a channel: {id, title, name, size, content (bytes), initial_comment}."""
+        with self._lock:
+            return [dict(f) for f in self.files if f["channel"] == channel]
 
     def _handle_hook(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
         try:
@@ -1459,12 +1529,9 @@ class FakeSlack:
         if m in VIEW_METHODS:
             return self._view_response(call)
         if m == "files.getUploadURLExternal":
-            fid = self._next_id("F")
-            return {"ok": True, "upload_url": f"{self.root_url}/upload/{fid}", "file_id": fid}
+            return self._upload_url(call)
         if m == "files.completeUploadExternal":
-            files = call.json("files") or []
-            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title", "")}
-                                          for f in files if isinstance(f, dict)]}
+            return self._complete_upload(call)
         if m == "apps.connections.open":
             return {"ok": True, "url": "wss://wss-primary.slack.com/link/?ticket=fake"}
         if m == "team.info":

@@ -608,3 +608,42 @@ def test_a_call_into_another_workspaces_channel_or_user_is_refused_and_reported(
             call()
     assert len(fake.violations) == 4 and all("belongs to workspace" in v for v in fake.violations)
     fake.violations.clear()
+
+
+# --- files_upload_v2: the URL, the upload, the completion ----------------------------------
+
+
+def test_files_upload_v2_lands_in_the_channel_with_its_bytes(fake, client):
+    r = client.files_upload_v2(channel="C0GENERAL", initial_comment="Here you are",
+                               file_uploads=[{"content": "a,b\n1,2\n", "filename": "a.csv", "title": "A"},
+                                             {"content": b"\x89PNG", "filename": "c.png", "title": "Chart"}])
+    assert [f["id"] for f in r["files"]] == [f["id"] for f in fake.files_in("C0GENERAL")]
+    shared = fake.files_in("C0GENERAL")
+    assert [(f["name"], f["title"], f["content"]) for f in shared] == [
+        ("a.csv", "A", b"a,b\n1,2\n"), ("c.png", "Chart", b"\x89PNG")]
+    assert shared[0]["initial_comment"] == "Here you are"
+    fake.assert_clean()
+
+
+def test_an_upload_of_another_length_than_declared_is_refused(fake, client):
+    slot = client.files_getUploadURLExternal(filename="a.csv", length=10)
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(urllib.request.Request(slot["upload_url"], data=b"short", method="POST"))
+    assert any("5 bytes sent, 10 declared" in v for v in fake.violations)
+    with pytest.raises(SlackApiError) as e:
+        client.files_completeUploadExternal(files=[{"id": slot["file_id"], "title": "a"}], channel_id="C0GENERAL")
+    assert e.value.response["error"] == "file_not_found"
+    assert fake.files_in("C0GENERAL") == []
+
+
+def test_a_completion_needs_an_upload_and_happens_once(fake, client):
+    slot = client.files_getUploadURLExternal(filename="a.txt", length=2)
+    with pytest.raises(SlackApiError):
+        client.files_completeUploadExternal(files=[{"id": slot["file_id"]}], channel_id="C0GENERAL")
+    urllib.request.urlopen(urllib.request.Request(slot["upload_url"], data=b"hi", method="POST"))
+    client.files_completeUploadExternal(files=[{"id": slot["file_id"]}], channel_id="C0GENERAL")
+    with pytest.raises(SlackApiError):
+        client.files_completeUploadExternal(files=[{"id": slot["file_id"]}], channel_id="C0GENERAL")
+    assert [f["content"] for f in fake.files_in("C0GENERAL")] == [b"hi"]
+    assert sum("never uploaded" in v for v in fake.violations) == 1
+    assert sum("already completed" in v for v in fake.violations) == 1

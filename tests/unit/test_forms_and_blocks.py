@@ -115,9 +115,9 @@ def checkin_view(kind="checkin", goals=(), existing=None):
 
 def test_checkin_modal_has_one_progress_select_per_goal_and_prefills():
     goals = [goal(11, "Use AI"), goal(12, "Hiring", role="mentor")]
-    existing = SimpleNamespace(met=True, usefulness=4, learned="Prompts", will_try="", blockers="",
-                               goal_progress={"11": "on_track"}, overall_usefulness=None, recommend=None,
-                               keep_meeting=None)
+    existing = SimpleNamespace(met=True, usefulness=4, learned="Prompts", will_try="", blockers="No time",
+                               share_blocker=True, goal_progress={"11": "on_track"}, overall_usefulness=None,
+                               recommend=None, keep_meeting=None)
     view = checkin_view(goals=goals, existing=existing)
     assert check_view(view) == []
     assert view["private_metadata"] == "7:3:checkin" and view["title"]["text"] == "Check-in"
@@ -126,7 +126,21 @@ def test_checkin_modal_has_one_progress_select_per_goal_and_prefills():
     assert values[CheckinBlock.USEFULNESS][CheckinBlock.USEFULNESS]["selected_option"]["value"] == "4"
     assert values[CheckinBlock.progress(11)][CheckinBlock.progress(11)]["selected_option"]["value"] == "on_track"
     assert values[CheckinBlock.progress(12)][CheckinBlock.progress(12)]["selected_option"] is None
+    assert [o["value"] for o in values[CheckinBlock.SHARE_BLOCKER][CheckinBlock.SHARE_BLOCKER]
+            ["selected_options"]] == ["share"]
     assert CheckinBlock.OVERALL not in values
+
+
+def test_the_checkin_modal_says_truly_who_sees_what():
+    view = checkin_view(goals=[])
+    text = str(view["blocks"])
+    assert "admins only see totals" not in text
+    assert "never your words, unless you share a blocker with them" in text
+    blocks = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert blocks.index(CheckinBlock.SHARE_BLOCKER) == blocks.index(CheckinBlock.BLOCKERS) + 1
+    share = next(b for b in view["blocks"] if b.get("block_id") == CheckinBlock.SHARE_BLOCKER)
+    assert share["optional"] and share["element"]["type"] == "checkboxes"
+    assert share["element"]["options"][0]["text"]["text"] == "Share this with the program team"
 
 
 def test_checkin_validation():

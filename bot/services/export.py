@@ -1,0 +1,77 @@
+"""The program's data for a spreadsheet: pairs, people and check-ins as typed rows (numbers and
+choices only: nobody's free text), from the same reads and definitions as the health report
+(bot/services/report.py). bot/blocks/export.py writes them as CSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.services.report import PairHealth, Report, ReportData, compute, load
+from storage.db import Database
+from storage.models import PAIR_ACTIVE
+from storage.repositories.reporting import CheckinRow, PersonRow
+
+KINDS = ("pairs", "people", "checkins")
+
+
+@dataclass(frozen=True)
+class PersonExport:
+    person: PersonRow
+    active_pairs: int
+    pairs: int
+
+
+@dataclass(frozen=True)
+class CheckinExport:
+    checkin: CheckinRow
+    name: str
+    role: str  # "mentor" or "mentee" in that pair
+    goal_progress: dict[str, int]  # progress key -> goals reported on (mentee goals and learn-back items)
+
+
+@dataclass(frozen=True)
+class Export:
+    team_id: str
+    generated_at: datetime
+    pairs: list[PairHealth]  # by pair id
+    people: list[PersonExport]
+    checkins: list[CheckinExport]
+
+
+def build(db: Database, *, team_id: str, now: datetime) -> Export:
+    return from_data(load(db, team_id=team_id), now=now)
+
+
+def from_data(data: ReportData, *, now: datetime, report: Report | None = None) -> Export:
+    report = report or compute(data, now=now)
+    names = {p.user_id: p.name for p in data.people}
+    roles = {}
+    active: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for p in data.pairs:
+        roles[(p.id, p.mentor_id)] = "mentor"
+        roles[(p.id, p.mentee_id)] = "mentee"
+        for uid in (p.mentor_id, p.mentee_id):
+            total[uid] = total.get(uid, 0) + 1
+            if p.status == PAIR_ACTIVE:
+                active[uid] = active.get(uid, 0) + 1
+    goal_roles = {g.id: g.role for g in data.goals}
+    checkins = []
+    for c in data.checkins:
+        counts: dict[str, int] = {}
+        for goal_id, key in (c.goal_progress or {}).items():
+            try:
+                known = int(goal_id) in goal_roles
+            except ValueError:
+                known = False
+            if known:
+                counts[key] = counts.get(key, 0) + 1
+        checkins.append(CheckinExport(c, names.get(c.user_id, ""), roles.get((c.pair_id, c.user_id), ""), counts))
+    return Export(
+        team_id=data.team_id, generated_at=now,
+        pairs=sorted(report.pairs, key=lambda p: p.pair_id),
+        people=[PersonExport(p, active.get(p.user_id, 0), total.get(p.user_id, 0)) for p in data.people],
+        checkins=checkins,
+    )

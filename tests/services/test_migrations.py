@@ -41,9 +41,37 @@ def tables(db) -> set[str]:
         return set(inspect(conn).get_table_names())
 
 
-def dump(db) -> dict:
+def dump(db, like: dict | None = None) -> dict:
+    """Every row of every table (legacy.dump); with `like` (a `columns` answer), each table's rows
+    keep only the columns it had then, so a revision that adds a column still compares equal."""
     with db.engine.connect() as conn:
-        return legacy.dump(conn)
+        if like is None:
+            return legacy.dump(conn)
+        names = columns(db)
+        full = legacy.dump(conn)
+    out = {}
+    for table, rows in full.items():
+        keep = [names[table].index(c) for c in like.get(table, names[table]) if c in names[table]]
+        out[table] = sorted((tuple(row[i] for i in keep) for row in rows), key=repr)
+    return out
+
+
+def project(rows: dict, had: dict[str, list[str]], keep: dict[str, list[str]]) -> dict:
+    """`rows` (a dump of tables with the columns `had`), with only the tables and columns in `keep`."""
+    out = {}
+    for table, cols in keep.items():
+        if table == "alembic_version":
+            continue
+        idx = [had[table].index(c) for c in cols]
+        out[table] = sorted((tuple(r[i] for i in idx) for r in rows[table]), key=repr)
+    return out
+
+
+def columns(db) -> dict[str, list[str]]:
+    """Each table's columns, in their order."""
+    with db.engine.connect() as conn:
+        inspector = inspect(conn)
+        return {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()}
 
 
 @pytest.fixture
@@ -113,6 +141,7 @@ def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
         legacy.create_schema(conn)
         program = legacy.fill(conn, channels)
     before = dump(empty_db)
+    legacy_columns = columns(empty_db)
     assert "alembic_version" not in tables(empty_db)
     monkeypatch.setenv("DATABASE_URL", empty_db.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("MENTORING_ADMIN_CHANNEL", ADMIN_CHANNEL)
@@ -122,7 +151,7 @@ def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
     if entry == "migrate":
         assert main(["migrate"]) == 0
         said = capsys.readouterr().out
-        after = dump(empty_db)
+        after = dump(empty_db, like=legacy_columns)
         assert {name: after[name] for name in before} == before  # every row; new tables start empty
         assert all(rows == [] for name, rows in after.items() if name not in before)
     assert main(["tick", "--at", "2026-01-19T10:00:00Z"]) == 0
@@ -140,7 +169,7 @@ def test_a_pre_migration_database_is_adopted_without_losing_a_row_and_runs_on(
 
     assert main(["tick", "--at", "2026-01-19T10:30:00Z"]) == 0
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
-    after = dump(empty_db)
+    after = dump(empty_db, like=legacy_columns)
     for name, rows in before.items():
         if name == "sendledger":
             assert all(row in after[name] for row in rows)  # old rows untouched; the new week's added
@@ -182,12 +211,14 @@ def test_downgrading_each_revision_above_the_baseline_loses_no_row(empty_db, fak
     with empty_db.engine.begin() as conn:
         legacy.fill(conn, group_dms(fake_slack))
     before = dump(empty_db)
+    head_columns = columns(empty_db)
     target = revisions[revisions.index(revision) - 1]
     with empty_db.engine.begin() as conn:
         command.downgrade(schema.alembic_config(connection=conn), target)
     assert schema.current(empty_db) == target
+    # Each row of the tables that stay, with the columns that stay (a column the revision added goes).
     after = dump(empty_db)
-    assert after == {name: rows for name, rows in before.items() if name in after}
+    assert after == project(before, head_columns, columns(empty_db))
     assert [r for r, _ in schema.upgrade(empty_db).applied] == revisions[revisions.index(revision):]
     assert differences(empty_db) == [] and dump(empty_db) == before
 
@@ -338,3 +369,22 @@ def test_three_bots_starting_together_all_come_up_after_one_migration(empty_db, 
     assert sum("had no schema: created it" in log for log in logs) == 1, logs
     assert not any("Traceback" in log for log in logs), logs
     assert differences(empty_db) == []
+
+
+def test_revision_0006_keeps_every_pair_and_round_and_calls_the_old_rounds_rounds(empty_db, fake_slack):
+    """A program under way at 0004 upgrades to 0006: every row kept, no pair ended by an admin,
+    every round a matching round, and no workspace has changed the skill catalog."""
+    with empty_db.engine.begin() as conn:
+        command.upgrade(schema.alembic_config(connection=conn), "0004")
+        legacy.fill(conn, group_dms(fake_slack))
+    before, had = dump(empty_db), columns(empty_db)
+    with empty_db.engine.begin() as conn:
+        command.upgrade(schema.alembic_config(connection=conn), "0006")
+    after = dump(empty_db, like=had)
+    assert {name: after[name] for name in before} == before and after["skillentry"] == []
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT kind FROM matchround")).scalars().all() == ["round"]
+        assert conn.execute(text("SELECT count(*) FROM pair WHERE ended_by IS NOT NULL OR end_note IS NOT NULL")
+                            ).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM pair")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM skillentry")).scalar_one() == 0

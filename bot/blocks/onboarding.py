@@ -38,7 +38,10 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
     ]
     if is_admin_channel:
         lines += ["", f"*Admins:* `{COMMAND} {Sub.MATCH}` previews a matching round here; "
-                  f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there."]
+                  f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there.",
+                  f"• `{COMMAND} {Sub.END} @person`: end their pair (you'll be asked why), then find them a "
+                  "new partner",
+                  f"• `{COMMAND} {Sub.PAIR} @mentor @mentee`: pair two people by hand"]
     blocks = []
     if unknown:
         blocks.append(section(f"I don't know `{unknown[:50]}` yet, but here's what I can do."))

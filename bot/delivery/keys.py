@@ -66,3 +66,8 @@ def pair_ended_admins(pair_id: int) -> str:
 def app_problem(error: str, day: date) -> str:
     """The admins' note that Slack refuses the app itself: once a day per problem."""
     return f"app_problem:{error}:{day.isoformat()}"
+
+
+def pair_ended_by_admin(pair_id: int, user_id: str) -> str:
+    """The kind note to one of the two people of a pair an admin ended."""
+    return f"pair_ended:{pair_id}:{user_id}"

@@ -30,6 +30,7 @@ from storage.db import Database, is_unique_violation
 from storage.models import (
     ROUND_CANCELLED,
     ROUND_INTRODUCING,
+    ROUND_KIND_ROUND,
     ROUND_PROPOSED,
     ROUND_STALE,
     MatchRound,
@@ -84,11 +85,16 @@ def _fingerprint(pool: list, active_pairs: list[tuple[int, str, str]], rules: Ru
     return h.hexdigest()
 
 
+def snapshot_rules(session: Session, *, team_id: str, now: datetime) -> Rules:
+    """The workspace's matching rules, as of `now`."""
+    settings = settings_repo.get(session, team_id=team_id)
+    return Rules(max_tz_diff_hours=settings.max_tz_diff_hours,
+                 allow_same_department=settings.allow_same_department, reference_time=now)
+
+
 def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
     pool = people.matchable_rows(session, team_id=team_id, today=now.date())
-    settings = settings_repo.get(session, team_id=team_id)
-    rules = Rules(max_tz_diff_hours=settings.max_tz_diff_hours,
-                  allow_same_department=settings.allow_same_department, reference_time=now)
+    rules = snapshot_rules(session, team_id=team_id, now=now)
     active = pairs_repo.active_pair_keys(session, team_id=team_id)
     return Snapshot(pool=pool, history=pairs_repo.history(session, team_id=team_id), rules=rules,
                     fingerprint=_fingerprint(pool, active, rules))
@@ -249,11 +255,18 @@ def preview(deps: Deps, board: RoundBoard, *, team_id: str,
     data = proposal.to_json_dict()
     if not proposal.pairs:
         return NothingToMatch(pool_size=len(snap.pool), unmatched=data["unmatched"])
+    return post_proposal(deps, board, team_id=team_id, user_id=user_id, snap=snap, data=data, now=now)
+
+
+def post_proposal(deps: Deps, board: RoundBoard, *, team_id: str, user_id: str, snap: Snapshot, data: dict,
+                  now: datetime, kind: str = ROUND_KIND_ROUND) -> Previewed | OpenProposal | NotPosted:
+    """Store `data` (a proposal for `snap`'s pool) as the workspace's open proposal and post its
+    preview; a matching round's, or a one-person round's (bot/services/steering.py)."""
     try:
         with deps.db.session() as s:
             if _open_or_orphan(s, team_id=team_id, now=now) is None:
                 rnd = repo.insert_proposal(s, team_id=team_id, created_by=user_id, fingerprint=snap.fingerprint,
-                                           proposal=data, created_at=now)
+                                           proposal=data, created_at=now, kind=kind)
             else:
                 rnd = None
     except IntegrityError as e:
@@ -273,7 +286,7 @@ def preview(deps: Deps, board: RoundBoard, *, team_id: str,
         return NotPosted(rnd.id, e.error, board.channel)
     with deps.db.session() as s:
         repo.set_message(s, round_id=rnd.id, channel_id=channel, message_ts=ts)
-    log.info("Matching round %s proposed by %s: %d pairs", rnd.id, user_id, len(proposal.pairs))
+    log.info("Matching round %s (%s) proposed by %s: %d pairs", rnd.id, kind, user_id, len(data.get("pairs") or []))
     return Previewed(rnd.id)
 
 

@@ -20,11 +20,13 @@ class Sub:
     GOALS = "goals"
     # Admin-only, accepted in the admin channel.
     MATCH = "match"
+    END = "end"  # end a pair: /mentoring end @person
+    PAIR = "pair"  # pair two people by hand: /mentoring pair @a @b
     # Workspace admins (or the admin channel's members): make the channel it's run in the admin channel.
     ADMIN_CHANNEL = "admin-channel"
 
 
-ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH})
+ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH, Sub.END, Sub.PAIR})
 
 
 class View:
@@ -33,6 +35,7 @@ class View:
     JOIN = "mentoring_join"
     GOALS = "mentoring_goals"
     CHECKIN = "mentoring_checkin"
+    END_PAIR = "mentoring_end_pair"  # private_metadata: the pair's id
 
 
 class Action:
@@ -46,6 +49,10 @@ class Action:
     OPEN_GOALS = "open_goals"
     OPEN_CHECKIN = "open_checkin"  # value: checkin_button_value(...)
     HOME_JOIN = "home_join"
+    END_PAIR = "end_pair_open"  # value: the pair's id (str)
+    REMATCH = "rematch_open"  # value: the Slack user ID of the person to find a new partner for
+    HAND_PAIR_CONFIRM = "hand_pair_confirm"  # value: hand_pair_value(mentor, mentee)
+    HAND_PAIR_CANCEL = "hand_pair_cancel"
 
 
 class JoinBlock:
@@ -93,6 +100,13 @@ class CheckinBlock:
         return f"{cls.PROGRESS_PREFIX}{goal_id}"
 
 
+class EndBlock:
+    """block_ids of the end-a-pair modal (action_id = block_id)."""
+
+    REASON = "end_reason"
+    NOTE = "end_note"
+
+
 class Event:
     """Events API event types the app subscribes to (must match manifest.yml)."""
 
@@ -133,3 +147,17 @@ def parse_checkin_button_value(value: str) -> tuple[int, int, str] | None:
         return int(pair_id), int(cycle), kind
     except (AttributeError, ValueError):
         return None
+
+
+def hand_pair_value(mentor: str, mentee: str) -> str:
+    """The value of "Pair them anyway": who mentors whom."""
+    return f"{mentor}:{mentee}"
+
+
+def parse_hand_pair_value(value: str | None) -> tuple[str, str] | None:
+    if not isinstance(value, str):
+        return None
+    parts = value.split(":")
+    if len(parts) != 2 or not all(p.isascii() and p.isalnum() for p in parts):
+        return None
+    return parts[0], parts[1]

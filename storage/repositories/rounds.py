@@ -28,10 +28,10 @@ def open_proposal(session: Session, *, team_id: str) -> MatchRound | None:
 
 
 def insert_proposal(session: Session, *, team_id: str, created_by: str, fingerprint: str,
-                    proposal: dict, created_at: datetime) -> MatchRound:
+                    proposal: dict, created_at: datetime, kind: str = "round") -> MatchRound:
     """A new open proposal. Raises IntegrityError (unique `open_slot`) if one is already open."""
     row = MatchRound(team_id=team_id, open_slot=team_id, created_by=created_by, created_at=created_at,
-                     pool_fingerprint=fingerprint, proposal=proposal)
+                     pool_fingerprint=fingerprint, proposal=proposal, kind=kind)
     session.add(row)
     session.flush()
     return row

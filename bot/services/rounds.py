@@ -163,6 +163,11 @@ class RoundBoard(Protocol):
 
     def show_stale(self, rnd: MatchRound, *, change: PoolChange) -> None: ...
 
+    def show_preview(self, rnd: MatchRound, *, page: int) -> None:
+        """The open proposal's preview again, at `page` (after paging, or a pair dropped)."""
+
+    def show_emptied(self, rnd: MatchRound, *, dropped_by: str) -> None: ...
+
 
 # --- outcomes (bot/blocks/rounds.py words them) -------------------------------------------
 
@@ -219,6 +224,31 @@ class Confirmed:
 
 @dataclass(frozen=True)
 class Cancelled:
+    round_id: int
+
+
+@dataclass(frozen=True)
+class Dropped:
+    round_id: int
+    pairs_left: int
+
+
+@dataclass(frozen=True)
+class NotInProposal:
+    """The pair to drop isn't in the proposal (dropped already: a double click, another admin)."""
+
+    round_id: int
+
+
+@dataclass(frozen=True)
+class LastPairDropped:
+    """The proposal's last pair was dropped: the round is closed (cancelled)."""
+
+    round_id: int
+
+
+@dataclass(frozen=True)
+class Shown:
     round_id: int
 
 
@@ -306,7 +336,8 @@ def confirm(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, user_
     now = deps.now()
     outcome: Confirmed | Stale | None = None
     with deps.db.session() as s:
-        rnd = repo.get(s, team_id=team_id, round_id=round_id)
+        # Locked: a pair dropped at the same moment is either in the proposal read here or refused.
+        rnd = repo.get(s, team_id=team_id, round_id=round_id, for_update=True)
         if rnd is not None and rnd.status == ROUND_PROPOSED:
             snap = snapshot(s, team_id=team_id, now=now)
             pairs = rnd.proposal.get("pairs") or []
@@ -346,3 +377,73 @@ def cancel(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int,
     log.info("Matching round %s cancelled by %s", round_id, user_id)
     board.show_cancelled(rnd, cancelled_by=user_id)
     return Cancelled(round_id)
+
+
+# --- browsing a proposal and dropping pairs from it ---------------------------------------
+
+
+def show_page(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, page: int) -> Shown | Moved:
+    """Page through an open proposal's preview."""
+    with deps.db.session(read_only=True) as s:
+        rnd = repo.get(s, team_id=team_id, round_id=round_id)
+    if rnd is None or rnd.status != ROUND_PROPOSED:
+        return _moved(deps, team_id=team_id, round_id=round_id)
+    board.show_preview(rnd, page=page)
+    return Shown(round_id)
+
+
+def _without(proposal: dict, index: int, covered: bool) -> dict:
+    """The proposal with its pair at `index` taken out: both people join the unmatched, the
+    figures follow."""
+    pairs = list(proposal.get("pairs") or [])
+    gone = pairs.pop(index)
+    unmatched = list(proposal.get("unmatched") or [])
+    unmatched += [{"user": gone["mentor"], "reason": DROPPED_REASON}, {"user": gone["mentee"], "reason": DROPPED_REASON}]
+    stats = dict(proposal.get("stats") or {})
+    stats["pairs"] = len(pairs)
+    stats["unmatched"] = len(unmatched)
+    stats["mean_score"] = round(sum(int(p.get("score") or 0) for p in pairs) / len(pairs), 2) if pairs else 0
+    c = max(0, int(stats.get("mentees_with_wanted_skill_covered") or 0) - (1 if covered else 0))
+    stats["mentees_with_wanted_skill_covered"] = c
+    stats["mentees_with_wanted_skill_covered_share"] = round(c / len(pairs), 4) if pairs else 0.0
+    stats["dropped_by_admin"] = int(stats.get("dropped_by_admin") or 0) + 1
+    return {**proposal, "pairs": pairs, "unmatched": unmatched, "stats": stats}
+
+
+# Said to people left out of a round because an admin dropped their pair (bot/blocks/rounds.py
+# words every unmatched reason for them).
+DROPPED_REASON = "Taken out of this round by an admin"
+
+
+def drop_pair(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, mentor: str, mentee: str,
+              user_id: str, page: int = 0) -> Dropped | NotInProposal | LastPairDropped | Moved:
+    """Take one pair out of an open proposal before it is confirmed (the pool is unchanged, so
+    the proposal stays valid); both people stay in the pool. The last pair dropped closes it."""
+    now = deps.now()
+    with deps.db.session() as s:
+        rnd = repo.get(s, team_id=team_id, round_id=round_id, for_update=True)
+        if rnd is None or rnd.status != ROUND_PROPOSED:
+            outcome = None
+        else:
+            pairs = rnd.proposal.get("pairs") or []
+            index = next((i for i, p in enumerate(pairs) if (p["mentor"], p["mentee"]) == (mentor, mentee)), None)
+            if index is None:
+                return NotInProposal(round_id)
+            m, e = people.get(s, team_id=team_id, user_id=mentor), people.get(s, team_id=team_id, user_id=mentee)
+            covered = bool(m and e and set(m.skills_share or ()) & set(e.skills_learn or ()))
+            rnd.proposal = _without(rnd.proposal, index, covered)
+            s.add(rnd)
+            if not rnd.proposal["pairs"]:
+                repo.move(s, round_id=round_id, expected=ROUND_PROPOSED, to=ROUND_CANCELLED, open_slot=None,
+                          decided_by=user_id, decided_at=now)
+                outcome = LastPairDropped(round_id)
+            else:
+                outcome = Dropped(round_id, len(rnd.proposal["pairs"]))
+    if outcome is None:
+        return _moved(deps, team_id=team_id, round_id=round_id)
+    log.info("Matching round %s: %s dropped the pair %s → %s", round_id, user_id, mentor, mentee)
+    if isinstance(outcome, LastPairDropped):
+        board.show_emptied(rnd, dropped_by=user_id)
+    else:
+        board.show_preview(rnd, page=page)
+    return outcome

@@ -53,6 +53,9 @@ class Action:
     REMATCH = "rematch_open"  # value: the Slack user ID of the person to find a new partner for
     HAND_PAIR_CONFIRM = "hand_pair_confirm"  # value: hand_pair_value(mentor, mentee)
     HAND_PAIR_CANCEL = "hand_pair_cancel"
+    PROPOSAL_DROP = "proposal_drop"  # value: proposal_drop_value(...)
+    PROPOSAL_PAGE = "proposal_page"  # value: proposal_page_value(...) (Next)
+    PROPOSAL_PAGE_BACK = "proposal_page_back"  # the same (Previous)
 
 
 class JoinBlock:
@@ -161,3 +164,28 @@ def parse_hand_pair_value(value: str | None) -> tuple[str, str] | None:
     if len(parts) != 2 or not all(p.isascii() and p.isalnum() for p in parts):
         return None
     return parts[0], parts[1]
+
+
+def proposal_page_value(round_id: int, page: int) -> str:
+    """A preview's Next/Previous button: which round, which page (from 0)."""
+    return f"{round_id}:{page}"
+
+
+def parse_proposal_page_value(value: str | None) -> tuple[int, int] | None:
+    parts = value.split(":") if isinstance(value, str) else []
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def proposal_drop_value(round_id: int, page: int, mentor: str, mentee: str) -> str:
+    """A preview's Drop button: which round, the page it's on, and the pair."""
+    return f"{round_id}:{page}:{mentor}:{mentee}"
+
+
+def parse_proposal_drop_value(value: str | None) -> tuple[int, int, str, str] | None:
+    parts = value.split(":") if isinstance(value, str) else []
+    if len(parts) != 4 or not all(p.isascii() and p.isalnum() for p in parts) \
+            or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1]), parts[2], parts[3]

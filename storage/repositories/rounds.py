@@ -16,8 +16,9 @@ from storage.models import ROUND_INTRODUCING, MatchRound, Pair
 from storage.repositories.workspaces import not_uninstalled
 
 
-def get(session: Session, *, team_id: str, round_id: int) -> MatchRound | None:
-    row = session.get(MatchRound, round_id)
+def get(session: Session, *, team_id: str, round_id: int, for_update: bool = False) -> MatchRound | None:
+    """The round, if it belongs to the workspace; `for_update`: locked until the transaction ends."""
+    row = session.get(MatchRound, round_id, with_for_update=for_update)
     if row is None or row.team_id != team_id:
         return None
     return row

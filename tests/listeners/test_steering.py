@@ -278,3 +278,105 @@ def test_pairing_by_hand_names_every_broken_rule_and_pairs_them_anyway_when_the_
     assert "isn't in the program" in run(bot, ADMIN, "pair <@U0NEW> <@U0OK>")["text"]
     assert run(bot, NOBODY, "pair <@U0OK> <@U0FIN>")["text"].startswith("Only program admins")
     assert len(all_rows(bot, Pair)) == 2
+
+
+# --- a proposal: browse it page by page, drop pairs before confirming -------------------------
+
+
+def seed_pool(bot, n: int) -> None:
+    people = []
+    for i in range(n):
+        people.append(participant_create(slack_user_id=f"U0MR{i:02d}", name=f"Mentor {i}", timezone="Europe/London"))
+        people.append(mentee_create(slack_user_id=f"U0ME{i:02d}", name=f"Mentee {i}", timezone="Europe/London"))
+    seed_participants(bot.db, people)
+    for p in people:
+        bot.fake.add_user(p.slack_user_id)
+
+
+def preview_message(bot) -> tuple[object, dict]:
+    """Run `/mentoring match`; the preview's call and the message as a click would carry it."""
+    from tests.support.rounds import preview
+    _, call = preview(bot, ADMIN)
+    return call, {"blocks": call.json("blocks"), "text": call.params["text"], "ts": call.response["ts"]}
+
+
+def latest_preview(bot, call) -> dict:
+    updates = [c for c in bot.fake.calls_to("chat.update") if c.params["ts"] == call.response["ts"]]
+    return updates[-1].json("blocks") if updates else call.json("blocks")
+
+
+def drop_buttons(blocks) -> list[dict]:
+    return [b["accessory"] for b in blocks if b.get("accessory", {}).get("action_id") == Action.PROPOSAL_DROP]
+
+
+def test_an_admin_pages_through_a_big_proposal_and_drops_pairs_before_confirming(bot_on):
+    bot = bot_on
+    setup_admins(bot)
+    seed_pool(bot, 12)
+    call, message = preview_message(bot)
+    first = call.json("blocks")
+    assert len(drop_buttons(first)) == 10 and "Pairs 1–10 of 12 · page 1 of 2" in str(first)
+    assert "python" not in str(first).lower()
+
+    # Next: the same message shows the last two pairs.
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_PAGE, f"{all_rows(bot, MatchRound)[0].id}:1",
+                           channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: len(drop_buttons(latest_preview(bot, call))) == 2, what="page 2")
+    page2 = latest_preview(bot, call)
+    assert "Pairs 11–12 of 12 · page 2 of 2" in str(page2)
+    pairs_before = all_rows(bot, MatchRound)[0].proposal["pairs"]
+
+    # Drop the first pair on page 2: gone from the proposal, both people among the unmatched.
+    drop = drop_buttons(page2)[0]
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_DROP, drop["value"], channel_id=ADMIN_CHANNEL, message=message)
+    rnd = bot.wait_until(lambda: (r := all_rows(bot, MatchRound)[0]) and len(r.proposal["pairs"]) == 11 and r,
+                         what="the pair dropped")
+    gone = pairs_before[10]
+    assert (gone["mentor"], gone["mentee"]) not in [(p["mentor"], p["mentee"]) for p in rnd.proposal["pairs"]]
+    assert [u["user"] for u in rnd.proposal["unmatched"]][-2:] == [gone["mentor"], gone["mentee"]]
+    assert rnd.proposal["stats"]["pairs"] == 11
+    bot.wait_until(lambda: "Confirm 11 pairs" in str(latest_preview(bot, call)), what="the preview updated")
+
+    # The same Drop again (a double click): said plainly, nothing changes.
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_DROP, drop["value"], channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: any("isn't in this proposal any more" in c.params.get("text", "")
+                               for c in bot.fake.replies("actions")), what="the answer")
+    # Not an admin: refused.
+    other = drop_buttons(first)[0]["value"]
+    bot.slack.block_action(NOBODY, Action.PROPOSAL_DROP, other, channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: any(c.params.get("text", "").startswith("Only program admins")
+                               for c in bot.fake.replies("actions")), what="the refusal")
+    assert len(all_rows(bot, MatchRound)[0].proposal["pairs"]) == 11
+
+    click(bot, call, Action.MATCH_CONFIRM)
+    bot.wait_until(lambda: all_rows(bot, MatchRound)[0].status == ROUND_DONE, timeout=15, what="the round done")
+    made = {(p.mentor_user_id, p.mentee_user_id) for p in all_rows(bot, Pair)}
+    assert len(made) == 11 and (gone["mentor"], gone["mentee"]) not in made
+    told = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] in (gone["mentor"], gone["mentee"])]
+    assert len(told) == 2 and all("kept your match for a later round" in str(c.json("blocks")) for c in told)
+
+    # Too late to drop now.
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_DROP, other, channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: any("already confirmed" in c.params.get("text", "")
+                               for c in bot.fake.replies("actions")), what="the answer")
+    assert len(all_rows(bot, Pair)) == 11
+
+
+def test_dropping_the_last_pair_closes_the_preview(bot):
+    setup_admins(bot)
+    seed_pool(bot, 1)
+    call, message = preview_message(bot)
+    [drop] = drop_buttons(call.json("blocks"))
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_DROP, drop["value"], channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: any("That was the last pair" in c.params.get("text", "")
+                               for c in bot.fake.replies("actions")), what="the answer")
+    [rnd] = all_rows(bot, MatchRound)
+    assert rnd.status == "cancelled" and rnd.open_slot is None and rnd.proposal["pairs"] == []
+    assert "dropped the last pair" in str(latest_preview(bot, call))
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_PAGE, f"{rnd.id}:0", channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: any("This round was cancelled" in c.params.get("text", "")
+                               for c in bot.fake.replies("actions")), what="the answer")
+    bot.slack.block_action(ADMIN, Action.PROPOSAL_DROP, "nonsense", channel_id=ADMIN_CHANNEL, message=message)
+    bot.wait_until(lambda: any("doesn't belong to a matching round" in c.params.get("text", "")
+                               for c in bot.fake.replies("actions")), what="the answer")
+    assert all_rows(bot, Pair) == []

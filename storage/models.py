@@ -114,6 +114,13 @@ class MatchRound(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     pairs_total: int = 0
     pairs_introduced: int = 0
+    # ROUND_KIND_*: a matching round, a rematch of one person, or a pair made by hand.
+    kind: str = Field(default="round", max_length=16, sa_column_kwargs={"server_default": "round"})
+
+
+ROUND_KIND_ROUND = "round"
+ROUND_KIND_REMATCH = "rematch"
+ROUND_KIND_HAND = "hand"
 
 
 PAIR_ACTIVE = "active"
@@ -141,6 +148,10 @@ class Pair(SQLModel, table=True):
     introduced_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     end_reason: str | None = Field(default=None, max_length=200)
+    # Ended by an admin: who, and their note (admins only; never shown to the pair). The reason
+    # they chose is `end_reason` (bot.services.steering.END_REASONS keys).
+    ended_by: str | None = Field(default=None, max_length=32)
+    end_note: str | None = Field(default=None, max_length=500)
 
 
 # --- the send ledger ----------------------------------------------------------------------
@@ -280,6 +291,20 @@ class ErasureSalt(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     salt: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SkillEntry(SQLModel, table=True):
+    """A workspace's change to the skill catalog (bot/domain/catalog.py is the default): a skill
+    it added, or a built-in one it renamed or retired. Keys never change; a retired skill stays on
+    the profiles that have it and isn't offered to anyone new."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=80)
+    group: str = Field(default="digital", max_length=16)  # catalog.DIGITAL or catalog.LEADERSHIP
+    retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 # Bolt's OAuth installs: the tables of slack_sdk's SQLAlchemyInstallationStore and

@@ -39,7 +39,10 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
     ]
     if is_admin_channel:
         lines += ["", f"*Admins:* `{COMMAND} {Sub.MATCH}` previews a matching round here; "
-                  f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there."]
+                  f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there.",
+                  f"• `{COMMAND} {Sub.END} @person`: end their pair (you'll be asked why), then find them a "
+                  "new partner",
+                  f"• `{COMMAND} {Sub.PAIR} @mentor @mentee`: pair two people by hand"]
         lines += [f"`{COMMAND} {Sub.REPORT}` posts the program's health here; "
                   f"`{COMMAND} {Sub.EXPORT}` shares pairs, people and check-ins as CSV files."]
     blocks = []

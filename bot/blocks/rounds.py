@@ -21,14 +21,24 @@ from bot.blocks.common import (
     user,
 )
 from bot.domain import catalog
-from bot.services.rounds import Moved, NothingToMatch, NotPosted, OpenProposal, PoolChange, Stale
-from bot.slack.ids import COMMAND, Action, Sub
+from bot.services.rounds import (
+    LastPairDropped,
+    Moved,
+    NothingToMatch,
+    NotInProposal,
+    NotPosted,
+    OpenProposal,
+    PoolChange,
+    Stale,
+)
+from bot.slack.ids import COMMAND, Action, Sub, proposal_drop_value, proposal_page_value
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 PAIRS_SHOWN = 30
 UNMATCHED_SHOWN = 25
-DRY_RUN_HINT = "`python -m bot match --dry-run` prints the full list"
+PAIRS_PER_PAGE = 10  # the preview's pages: each pair with its Drop button
+UNMATCHED_PER_PAGE = 40
 
 PREVIEW_TITLE = "Matching round preview"
 
@@ -108,7 +118,7 @@ def _round_blocks(proposal: dict, *, status: list[dict], footer: list[dict]) -> 
     more = len(pairs) - len(shown) + cut
     blocks = top + pair_blocks
     if more:
-        blocks.append(context(f"…and {more} more pair{'s' if more != 1 else ''}: {DRY_RUN_HINT}."))
+        blocks.append(context(f"…and {more} more pair{'s' if more != 1 else ''}."))
     if unmatched:
         lines = [f"{user(u['user'])}: {esc(u.get('reason')) or 'no partner fits this round'}"
                  for u in unmatched[:UNMATCHED_SHOWN]]
@@ -120,7 +130,7 @@ def _round_blocks(proposal: dict, *, status: list[dict], footer: list[dict]) -> 
         blocks += un_blocks
         un_more = len(unmatched) - min(len(unmatched), UNMATCHED_SHOWN) + un_cut
         if un_more:
-            blocks.append(context(f"…and {un_more} more: {DRY_RUN_HINT}."))
+            blocks.append(context(f"…and {un_more} more."))
     return blocks + footer
 
 
@@ -132,8 +142,76 @@ def _text(proposal: dict, lead: str) -> str:
 # --- the admin channel --------------------------------------------------------------------
 
 
-def build_preview(*, round_id: int, proposal: dict, created_by: str) -> dict:
-    n_pairs = len(proposal.get("pairs") or [])
+def pages(proposal: dict) -> list[tuple[str, int, int]]:
+    """The preview's pages: ("pairs" | "unmatched" | "both", start, end) slices of the proposal's
+    lists. A small proposal is one page holding both lists."""
+    pairs = proposal.get("pairs") or []
+    unmatched = proposal.get("unmatched") or []
+    if len(pairs) <= PAIRS_PER_PAGE and len(unmatched) <= UNMATCHED_PER_PAGE:
+        return [("both", 0, len(pairs))]
+    out = [("pairs", i, min(i + PAIRS_PER_PAGE, len(pairs))) for i in range(0, len(pairs), PAIRS_PER_PAGE)]
+    out += [("unmatched", i, min(i + UNMATCHED_PER_PAGE, len(unmatched)))
+            for i in range(0, len(unmatched), UNMATCHED_PER_PAGE)]
+    return out or [("both", 0, 0)]
+
+
+def _drop_button(round_id: int, page: int, pair: dict) -> dict:
+    dialog = {
+        "title": {"type": "plain_text", "text": "Drop this pair?"},
+        "text": {"type": "mrkdwn", "text": (
+            f"{user(pair['mentor'])} and {user(pair['mentee'])} won't be paired in this round. They stay in the "
+            "pool, and each gets the usual kind note when the round is confirmed.")},
+        "confirm": {"type": "plain_text", "text": "Drop it"},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+    }
+    return button("Drop", Action.PROPOSAL_DROP, value=proposal_drop_value(round_id, page, pair["mentor"],
+                                                                           pair["mentee"]), confirm=dialog)
+
+
+def _unmatched_blocks(unmatched: list[dict], total: int) -> list[dict]:
+    """Everyone in `unmatched` with the reason, as few sections as hold them (one line each)."""
+    lines = [truncate(f"{user(u['user'])}: {u.get('reason') or 'no partner fits this round'}", 500)
+             for u in unmatched]
+    blocks, current = [], f"*Not matched this round ({total})*"
+    for line in lines:
+        if len(current) + 1 + len(line) > SECTION_LIMIT:
+            blocks.append(section(current))
+            current = line
+        else:
+            current = f"{current}\n{line}"
+    return [*blocks, section(current)]
+
+
+def build_preview(*, round_id: int, proposal: dict, created_by: str, page: int = 0) -> dict:
+    """The proposal's preview, one page at a time: every pair with its reasons and a Drop button,
+    then everyone not matched; Previous/Next page through all of it."""
+    pairs = proposal.get("pairs") or []
+    unmatched = proposal.get("unmatched") or []
+    n_pairs = len(pairs)
+    all_pages = pages(proposal)
+    page = max(0, min(page, len(all_pages) - 1))
+    kind, start, end = all_pages[page]
+    blocks = [header(PREVIEW_TITLE), section(summary_line(proposal)), divider()]
+    if kind in ("both", "pairs"):
+        for p in pairs[start:end]:
+            blocks.append(section(pair_line(p), accessory=_drop_button(round_id, page, p)))
+    if kind == "both" and unmatched:
+        blocks += [divider(), *_unmatched_blocks(unmatched, len(unmatched))]
+    if kind == "unmatched":
+        blocks += _unmatched_blocks(unmatched[start:end], len(unmatched))
+    if len(all_pages) > 1:
+        if kind == "pairs":
+            where = f"Pairs {start + 1}–{end} of {n_pairs}"
+            if unmatched:
+                where += f"; the {len(unmatched)} people not matched come after the pairs"
+        else:
+            where = f"Not matched: {start + 1}–{end} of {len(unmatched)}"
+        nav = []
+        if page > 0:
+            nav.append(button("◀ Previous", Action.PROPOSAL_PAGE_BACK, value=proposal_page_value(round_id, page - 1)))
+        if page < len(all_pages) - 1:
+            nav.append(button("Next ▶", Action.PROPOSAL_PAGE, value=proposal_page_value(round_id, page + 1)))
+        blocks += [context(f"{where} · page {page + 1} of {len(all_pages)}"), actions(*nav)]
     confirm_dialog = {
         "title": {"type": "plain_text", "text": "Introduce these pairs?"},
         "text": {"type": "mrkdwn", "text": (
@@ -142,17 +220,36 @@ def build_preview(*, round_id: int, proposal: dict, created_by: str) -> dict:
         "confirm": {"type": "plain_text", "text": "Introduce them"},
         "deny": {"type": "plain_text", "text": "Not yet"},
     }
-    footer = [
-        context(f"Proposed by {user(created_by)}. Confirm to introduce every pair in a group DM; "
-                "cancel to start again later. Nothing is sent until you confirm."),
+    blocks += [
+        context(f"Proposed by {user(created_by)}. Drop any pair you don't want; confirm to introduce every pair "
+                "in a group DM; cancel to start again later. Nothing is sent until you confirm."),
         actions(
             button(f"Confirm {n_pairs} pair{'s' if n_pairs != 1 else ''}", Action.MATCH_CONFIRM,
                    value=str(round_id), style="primary", confirm=confirm_dialog),
             button("Cancel", Action.MATCH_CANCEL, value=str(round_id)),
         ),
     ]
-    return {"text": _text(proposal, "Matching round preview:"),
-            "blocks": _round_blocks(proposal, status=[], footer=footer)}
+    return {"text": _text(proposal, "Matching round preview:"), "blocks": blocks}
+
+
+def drop_reply(outcome) -> dict | None:
+    """The admin's private answer to Drop (None: the preview shows it)."""
+    if isinstance(outcome, Moved):
+        return {"response_type": "ephemeral", "text": round_state_reply(outcome.status, decided_by=outcome.decided_by)}
+    if isinstance(outcome, NotInProposal):
+        return {"response_type": "ephemeral", "text": "That pair isn't in this proposal any more. Nothing was changed."}
+    if isinstance(outcome, LastPairDropped):
+        return {"response_type": "ephemeral",
+                "text": (f"That was the last pair, so there's nothing left to confirm: I've closed the preview. "
+                         f"Run `{COMMAND} {Sub.MATCH}` for a new one.")}
+    return None
+
+
+def build_emptied(*, proposal: dict, dropped_by: str) -> dict:
+    line = (f":no_entry_sign: {user(dropped_by)} dropped the last pair, so this preview is closed. Nobody was "
+            f"introduced; run `{COMMAND} {Sub.MATCH}` for a new preview.")
+    return {"text": "Every pair was dropped from this preview.",
+            "blocks": _round_blocks(proposal, status=[section(line)], footer=[])}
 
 
 def build_progress(*, proposal: dict, decided_by: str, introduced: int, total: int,
@@ -367,6 +464,8 @@ _PLAIN_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.I),
                           "in the pool had the right gap with you this time"),
     (r"manager|direct reports", "the only people who'd suit you are in your own reporting line"),
     (r"Nobody in the pool can be", "there was nobody on the other side of the program for you this round"),
+    (r"Taken out of this round", "the program team kept your match for a later round, so you weren't paired "
+                                 "this time"),
 ))
 
 

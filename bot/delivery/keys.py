@@ -87,3 +87,8 @@ def pair_note(pair_id: int, day: date) -> str:
 def export(team_id: str, request: str) -> str:
     """The CSV files of one export an admin asked for."""
     return f"export:{team_id}:{request}"
+
+
+def pair_ended_by_admin(pair_id: int, user_id: str) -> str:
+    """The kind note to one of the two people of a pair an admin ended."""
+    return f"pair_ended:{pair_id}:{user_id}"

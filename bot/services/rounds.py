@@ -30,6 +30,7 @@ from storage.db import Database, is_unique_violation
 from storage.models import (
     ROUND_CANCELLED,
     ROUND_INTRODUCING,
+    ROUND_KIND_ROUND,
     ROUND_PROPOSED,
     ROUND_STALE,
     MatchRound,
@@ -85,11 +86,16 @@ def _fingerprint(pool: list, active_pairs: list[tuple[int, str, str]], rules: Ru
     return h.hexdigest()
 
 
+def snapshot_rules(session: Session, *, team_id: str, now: datetime) -> Rules:
+    """The workspace's matching rules, as of `now`."""
+    settings = settings_repo.get(session, team_id=team_id)
+    return Rules(max_tz_diff_hours=settings.max_tz_diff_hours,
+                 allow_same_department=settings.allow_same_department, reference_time=now)
+
+
 def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
     pool = people.matchable_rows(session, team_id=team_id, today=now.date())
-    settings = settings_repo.get(session, team_id=team_id)
-    rules = Rules(max_tz_diff_hours=settings.max_tz_diff_hours,
-                  allow_same_department=settings.allow_same_department, reference_time=now)
+    rules = snapshot_rules(session, team_id=team_id, now=now)
     active = pairs_repo.active_pair_keys(session, team_id=team_id)
     history = pairs_repo.history(session, team_id=team_id)
     pool, history = _with_returners(session, team_id=team_id, pool=pool, history=history)
@@ -174,6 +180,11 @@ class RoundBoard(Protocol):
 
     def show_stale(self, rnd: MatchRound, *, change: PoolChange) -> None: ...
 
+    def show_preview(self, rnd: MatchRound, *, page: int) -> None:
+        """The open proposal's preview again, at `page` (after paging, or a pair dropped)."""
+
+    def show_emptied(self, rnd: MatchRound, *, dropped_by: str) -> None: ...
+
 
 # --- outcomes (bot/blocks/rounds.py words them) -------------------------------------------
 
@@ -233,6 +244,31 @@ class Cancelled:
     round_id: int
 
 
+@dataclass(frozen=True)
+class Dropped:
+    round_id: int
+    pairs_left: int
+
+
+@dataclass(frozen=True)
+class NotInProposal:
+    """The pair to drop isn't in the proposal (dropped already: a double click, another admin)."""
+
+    round_id: int
+
+
+@dataclass(frozen=True)
+class LastPairDropped:
+    """The proposal's last pair was dropped: the round is closed (cancelled)."""
+
+    round_id: int
+
+
+@dataclass(frozen=True)
+class Shown:
+    round_id: int
+
+
 # --- preview ------------------------------------------------------------------------------
 
 
@@ -266,11 +302,18 @@ def preview(deps: Deps, board: RoundBoard, *, team_id: str,
     data = proposal.to_json_dict()
     if not proposal.pairs:
         return NothingToMatch(pool_size=len(snap.pool), unmatched=data["unmatched"])
+    return post_proposal(deps, board, team_id=team_id, user_id=user_id, snap=snap, data=data, now=now)
+
+
+def post_proposal(deps: Deps, board: RoundBoard, *, team_id: str, user_id: str, snap: Snapshot, data: dict,
+                  now: datetime, kind: str = ROUND_KIND_ROUND) -> Previewed | OpenProposal | NotPosted:
+    """Store `data` (a proposal for `snap`'s pool) as the workspace's open proposal and post its
+    preview; a matching round's, or a one-person round's (bot/services/steering.py)."""
     try:
         with deps.db.session() as s:
             if _open_or_orphan(s, team_id=team_id, now=now) is None:
                 rnd = repo.insert_proposal(s, team_id=team_id, created_by=user_id, fingerprint=snap.fingerprint,
-                                           proposal=data, created_at=now)
+                                           proposal=data, created_at=now, kind=kind)
             else:
                 rnd = None
     except IntegrityError as e:
@@ -290,7 +333,7 @@ def preview(deps: Deps, board: RoundBoard, *, team_id: str,
         return NotPosted(rnd.id, e.error, board.channel)
     with deps.db.session() as s:
         repo.set_message(s, round_id=rnd.id, channel_id=channel, message_ts=ts)
-    log.info("Matching round %s proposed by %s: %d pairs", rnd.id, user_id, len(proposal.pairs))
+    log.info("Matching round %s (%s) proposed by %s: %d pairs", rnd.id, kind, user_id, len(data.get("pairs") or []))
     return Previewed(rnd.id)
 
 
@@ -310,7 +353,8 @@ def confirm(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, user_
     now = deps.now()
     outcome: Confirmed | Stale | None = None
     with deps.db.session() as s:
-        rnd = repo.get(s, team_id=team_id, round_id=round_id)
+        # Locked: a pair dropped at the same moment is either in the proposal read here or refused.
+        rnd = repo.get(s, team_id=team_id, round_id=round_id, for_update=True)
         if rnd is not None and rnd.status == ROUND_PROPOSED:
             snap = snapshot(s, team_id=team_id, now=now)
             pairs = rnd.proposal.get("pairs") or []
@@ -350,3 +394,73 @@ def cancel(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int,
     log.info("Matching round %s cancelled by %s", round_id, user_id)
     board.show_cancelled(rnd, cancelled_by=user_id)
     return Cancelled(round_id)
+
+
+# --- browsing a proposal and dropping pairs from it ---------------------------------------
+
+
+def show_page(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, page: int) -> Shown | Moved:
+    """Page through an open proposal's preview."""
+    with deps.db.session(read_only=True) as s:
+        rnd = repo.get(s, team_id=team_id, round_id=round_id)
+    if rnd is None or rnd.status != ROUND_PROPOSED:
+        return _moved(deps, team_id=team_id, round_id=round_id)
+    board.show_preview(rnd, page=page)
+    return Shown(round_id)
+
+
+def _without(proposal: dict, index: int, covered: bool) -> dict:
+    """The proposal with its pair at `index` taken out: both people join the unmatched, the
+    figures follow."""
+    pairs = list(proposal.get("pairs") or [])
+    gone = pairs.pop(index)
+    unmatched = list(proposal.get("unmatched") or [])
+    unmatched += [{"user": gone["mentor"], "reason": DROPPED_REASON}, {"user": gone["mentee"], "reason": DROPPED_REASON}]
+    stats = dict(proposal.get("stats") or {})
+    stats["pairs"] = len(pairs)
+    stats["unmatched"] = len(unmatched)
+    stats["mean_score"] = round(sum(int(p.get("score") or 0) for p in pairs) / len(pairs), 2) if pairs else 0
+    c = max(0, int(stats.get("mentees_with_wanted_skill_covered") or 0) - (1 if covered else 0))
+    stats["mentees_with_wanted_skill_covered"] = c
+    stats["mentees_with_wanted_skill_covered_share"] = round(c / len(pairs), 4) if pairs else 0.0
+    stats["dropped_by_admin"] = int(stats.get("dropped_by_admin") or 0) + 1
+    return {**proposal, "pairs": pairs, "unmatched": unmatched, "stats": stats}
+
+
+# Said to people left out of a round because an admin dropped their pair (bot/blocks/rounds.py
+# words every unmatched reason for them).
+DROPPED_REASON = "Taken out of this round by an admin"
+
+
+def drop_pair(deps: Deps, board: RoundBoard, *, team_id: str, round_id: int, mentor: str, mentee: str,
+              user_id: str, page: int = 0) -> Dropped | NotInProposal | LastPairDropped | Moved:
+    """Take one pair out of an open proposal before it is confirmed (the pool is unchanged, so
+    the proposal stays valid); both people stay in the pool. The last pair dropped closes it."""
+    now = deps.now()
+    with deps.db.session() as s:
+        rnd = repo.get(s, team_id=team_id, round_id=round_id, for_update=True)
+        if rnd is None or rnd.status != ROUND_PROPOSED:
+            outcome = None
+        else:
+            pairs = rnd.proposal.get("pairs") or []
+            index = next((i for i, p in enumerate(pairs) if (p["mentor"], p["mentee"]) == (mentor, mentee)), None)
+            if index is None:
+                return NotInProposal(round_id)
+            m, e = people.get(s, team_id=team_id, user_id=mentor), people.get(s, team_id=team_id, user_id=mentee)
+            covered = bool(m and e and set(m.skills_share or ()) & set(e.skills_learn or ()))
+            rnd.proposal = _without(rnd.proposal, index, covered)
+            s.add(rnd)
+            if not rnd.proposal["pairs"]:
+                repo.move(s, round_id=round_id, expected=ROUND_PROPOSED, to=ROUND_CANCELLED, open_slot=None,
+                          decided_by=user_id, decided_at=now)
+                outcome = LastPairDropped(round_id)
+            else:
+                outcome = Dropped(round_id, len(rnd.proposal["pairs"]))
+    if outcome is None:
+        return _moved(deps, team_id=team_id, round_id=round_id)
+    log.info("Matching round %s: %s dropped the pair %s → %s", round_id, user_id, mentor, mentee)
+    if isinstance(outcome, LastPairDropped):
+        board.show_emptied(rnd, dropped_by=user_id)
+    else:
+        board.show_preview(rnd, page=page)
+    return outcome

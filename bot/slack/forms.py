@@ -8,16 +8,19 @@ Services only ever see what comes out of here, never a Slack payload. Each `pars
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 
 from bot.blocks.checkins import KEEP_MEETING, PROGRESS, RECOMMEND, SHARE, USEFULNESS, YES
+from bot.blocks.steering import END_NO_REASON, END_NOTE_TOO_LONG
 from bot.domain import catalog
 from bot.domain.schedule import add_months
 from bot.services.checkins import CheckinAnswers, CheckinTarget
 from bot.services.onboarding import ProfileInput
 from bot.slack.ids import (
     CheckinBlock,
+    EndBlock,
     GoalBlock,
     JoinBlock,
     parse_checkin_button_value,
@@ -292,3 +295,34 @@ def parse_checkin_submission(values: dict, *, kind: str,
         answers.update(overall_usefulness=int(overall) if overall in USEFULNESS else None,
                        recommend=recommend, keep_meeting=keep)
     return (CheckinAnswers() if errors else answers), errors
+
+
+# --- admin commands and the end-a-pair modal ----------------------------------------------
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,30})(?:\|[^>]*)?>$")
+
+
+def mentioned_user(word: str | None) -> str | None:
+    """The Slack user ID in a command's `<@U123|name>` (Slack escapes @mentions that way), or None."""
+    m = _MENTION.match(word or "")
+    return m.group(1) if m else None
+
+
+def slack_user_id(value: str | None) -> str | None:
+    """A button's value naming a person (a Slack user ID), or None."""
+    if isinstance(value, str) and value[:1] in ("U", "W") and value.isascii() and value.isalnum() \
+            and len(value) <= 32:
+        return value
+    return None
+
+
+def parse_end_submission(values: dict, *, reasons, max_note: int) -> tuple[tuple[str, str] | None, dict[str, str]]:
+    """(reason key, note) from the end-a-pair modal, or field errors."""
+    errors: dict[str, str] = {}
+    reason = _selected(values, EndBlock.REASON)
+    if reason not in reasons:
+        errors[EndBlock.REASON] = END_NO_REASON
+    note = _raw_text(values, EndBlock.NOTE).strip()
+    if len(note) > max_note:
+        errors[EndBlock.NOTE] = END_NOTE_TOO_LONG
+    return (None, errors) if errors else ((reason, note), {})

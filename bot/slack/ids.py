@@ -20,14 +20,15 @@ class Sub:
     GOALS = "goals"
     # Admin-only, accepted in the admin channel.
     MATCH = "match"
+    END = "end"  # end a pair: /mentoring end @person
+    PAIR = "pair"  # pair two people by hand: /mentoring pair @a @b
     # Workspace admins (or the admin channel's members): make the channel it's run in the admin channel.
     ADMIN_CHANNEL = "admin-channel"
     REPORT = "report"  # admin-only: the program health report
     EXPORT = "export"  # admin-only: pairs.csv, people.csv, checkins.csv
 
 
-ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH})
-ADMIN_SUBCOMMANDS = ADMIN_SUBCOMMANDS | {Sub.REPORT, Sub.EXPORT}
+ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH, Sub.END, Sub.PAIR, Sub.REPORT, Sub.EXPORT})
 
 
 class View:
@@ -36,6 +37,7 @@ class View:
     JOIN = "mentoring_join"
     GOALS = "mentoring_goals"
     CHECKIN = "mentoring_checkin"
+    END_PAIR = "mentoring_end_pair"  # private_metadata: the pair's id
 
 
 class Action:
@@ -56,6 +58,12 @@ class Action:
     HOME_EXPORT = "home_export"  # App Home: export the program's data to the admin channel
     HOME_PAUSE = "home_pause"  # App Home: a static_select of break lengths (the value: `/mentoring pause` text)
     HOME_RESUME = "home_resume"  # App Home: back from a break
+    REMATCH = "rematch_open"  # value: the Slack user ID of the person to find a new partner for
+    HAND_PAIR_CONFIRM = "hand_pair_confirm"  # value: hand_pair_value(mentor, mentee)
+    HAND_PAIR_CANCEL = "hand_pair_cancel"
+    PROPOSAL_DROP = "proposal_drop"  # value: proposal_drop_value(...)
+    PROPOSAL_PAGE = "proposal_page"  # value: proposal_page_value(...) (Next)
+    PROPOSAL_PAGE_BACK = "proposal_page_back"  # the same (Previous)
 
 
 class JoinBlock:
@@ -104,6 +112,13 @@ class CheckinBlock:
         return f"{cls.PROGRESS_PREFIX}{goal_id}"
 
 
+class EndBlock:
+    """block_ids of the end-a-pair modal (action_id = block_id)."""
+
+    REASON = "end_reason"
+    NOTE = "end_note"
+
+
 class Event:
     """Events API event types the app subscribes to (must match manifest.yml)."""
 
@@ -144,3 +159,42 @@ def parse_checkin_button_value(value: str) -> tuple[int, int, str] | None:
         return int(pair_id), int(cycle), kind
     except (AttributeError, ValueError):
         return None
+
+
+def hand_pair_value(mentor: str, mentee: str) -> str:
+    """The value of "Pair them anyway": who mentors whom."""
+    return f"{mentor}:{mentee}"
+
+
+def parse_hand_pair_value(value: str | None) -> tuple[str, str] | None:
+    if not isinstance(value, str):
+        return None
+    parts = value.split(":")
+    if len(parts) != 2 or not all(p.isascii() and p.isalnum() for p in parts):
+        return None
+    return parts[0], parts[1]
+
+
+def proposal_page_value(round_id: int, page: int) -> str:
+    """A preview's Next/Previous button: which round, which page (from 0)."""
+    return f"{round_id}:{page}"
+
+
+def parse_proposal_page_value(value: str | None) -> tuple[int, int] | None:
+    parts = value.split(":") if isinstance(value, str) else []
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def proposal_drop_value(round_id: int, page: int, mentor: str, mentee: str) -> str:
+    """A preview's Drop button: which round, the page it's on, and the pair."""
+    return f"{round_id}:{page}:{mentor}:{mentee}"
+
+
+def parse_proposal_drop_value(value: str | None) -> tuple[int, int, str, str] | None:
+    parts = value.split(":") if isinstance(value, str) else []
+    if len(parts) != 4 or not all(p.isascii() and p.isalnum() for p in parts) \
+            or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1]), parts[2], parts[3]

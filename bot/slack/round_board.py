@@ -66,3 +66,10 @@ class SlackRoundBoard:
 
     def show_stale(self, rnd: MatchRound, *, change: PoolChange) -> None:
         self._update(rnd, words.build_stale(proposal=rnd.proposal, what_changed=words.what_changed(change)))
+
+    def show_preview(self, rnd: MatchRound, *, page: int) -> None:
+        self._update(rnd, words.build_preview(round_id=rnd.id, proposal=rnd.proposal, created_by=rnd.created_by,
+                                              page=page))
+
+    def show_emptied(self, rnd: MatchRound, *, dropped_by: str) -> None:
+        self._update(rnd, words.build_emptied(proposal=rnd.proposal, dropped_by=dropped_by))

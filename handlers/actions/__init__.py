@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers.actions import admin, onboarding, pairs, rounds
+from handlers.actions import admin, onboarding, pairs, rounds, steering
 
 
 def register(app: App, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: App, deps: Deps) -> None:
     pairs.register(app, deps)
     rounds.register(app, deps)
     admin.register(app, deps)
+    steering.register(app, deps)

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import SEND_CLAIMED, SEND_QUEUED, SendLedger
+from storage.models import SEND_CLAIMED, SEND_QUEUED, SEND_STALE, SendLedger
 from storage.repositories.workspaces import not_uninstalled
 
 
@@ -115,3 +115,12 @@ def teams_with_queued(session: Session) -> list[str]:
     a reinstall, until its data goes)."""
     return sorted(session.exec(select(SendLedger.team_id).distinct().where(
         col(SendLedger.status) == SEND_QUEUED, not_uninstalled(SendLedger.team_id))))
+
+
+def drop_queued_of_pair(session: Session, *, team_id: str, pair_id: int, reason: str) -> int:
+    """The pair's prompts still waiting in the queue will never go out: recorded as stale."""
+    result = session.execute(
+        update(SendLedger)
+        .where(SendLedger.team_id == team_id, SendLedger.pair_id == pair_id, SendLedger.status == SEND_QUEUED)
+        .values(status=SEND_STALE, error=reason[:300]))
+    return result.rowcount or 0

@@ -186,3 +186,19 @@ def end_completed_pairs(session: Session, *, team_id: str, pair_ids: Iterable[in
         n += result.rowcount or 0
     return n
 
+
+
+def end_by_admin(session: Session, *, team_id: str, pair_id: int, when: datetime, by: str, reason: str,
+                 note: str | None) -> bool:
+    """End an active pair at an admin's request (a compare-and-set: a second click ends nothing)."""
+    result = session.execute(
+        update(Pair)
+        .where(col(Pair.id) == pair_id, Pair.team_id == team_id, col(Pair.status) == PAIR_ACTIVE)
+        .values(status=PAIR_ENDED, ended_at=when, end_reason=reason[:200], ended_by=by,
+                end_note=(note or None) and note[:500]))
+    return result.rowcount == 1
+
+
+def active_count_of(session: Session, *, team_id: str, user_id: str) -> int:
+    """How many active pairs the person is in (either side)."""
+    return len(active_pairs_of(session, team_id=team_id, user_id=user_id))

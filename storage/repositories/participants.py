@@ -32,6 +32,14 @@ def get(session: Session, *, team_id: str, user_id: str) -> Participant | None:
     ).first()
 
 
+def get_for_update(session: Session, *, team_id: str, user_id: str) -> Participant | None:
+    """The person's row, locked until the transaction ends (PostgreSQL; SQLite's writers queue)."""
+    return session.exec(
+        select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
+        .with_for_update()
+    ).first()
+
+
 def upsert(session: Session, *, data: ParticipantCreate, rejoin: bool = True) -> tuple[Participant, bool]:
     """Insert or update the participant; returns (row, created).
 

@@ -16,8 +16,9 @@ from storage.models import ROUND_INTRODUCING, MatchRound, Pair
 from storage.repositories.workspaces import not_uninstalled
 
 
-def get(session: Session, *, team_id: str, round_id: int) -> MatchRound | None:
-    row = session.get(MatchRound, round_id)
+def get(session: Session, *, team_id: str, round_id: int, for_update: bool = False) -> MatchRound | None:
+    """The round, if it belongs to the workspace; `for_update`: locked until the transaction ends."""
+    row = session.get(MatchRound, round_id, with_for_update=for_update)
     if row is None or row.team_id != team_id:
         return None
     return row
@@ -28,10 +29,10 @@ def open_proposal(session: Session, *, team_id: str) -> MatchRound | None:
 
 
 def insert_proposal(session: Session, *, team_id: str, created_by: str, fingerprint: str,
-                    proposal: dict, created_at: datetime) -> MatchRound:
+                    proposal: dict, created_at: datetime, kind: str = "round") -> MatchRound:
     """A new open proposal. Raises IntegrityError (unique `open_slot`) if one is already open."""
     row = MatchRound(team_id=team_id, open_slot=team_id, created_by=created_by, created_at=created_at,
-                     pool_fingerprint=fingerprint, proposal=proposal)
+                     pool_fingerprint=fingerprint, proposal=proposal, kind=kind)
     session.add(row)
     session.flush()
     return row

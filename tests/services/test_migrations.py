@@ -199,6 +199,7 @@ def test_downgrading_each_revision_above_the_baseline_loses_no_row(empty_db, fak
     with empty_db.engine.begin() as conn:
         command.downgrade(schema.alembic_config(connection=conn), target)
     assert schema.current(empty_db) == target
+    # Each row of the tables that stay, with the columns that stay (a column the revision added goes).
     after = dump(empty_db)
     assert after == kept(before, after)
     assert [r for r, _ in schema.upgrade(empty_db).applied] == revisions[revisions.index(revision):]
@@ -366,3 +367,22 @@ def test_revision_0005_keeps_every_checkin_and_shares_none_of_their_blockers(emp
     after = dump(empty_db)
     assert kept(after, before) == before
     assert [dict(row)["share_blocker"] for row in after["checkin"]] == [False] * len(before["checkin"])
+
+
+def test_revision_0006_keeps_every_pair_and_round_and_calls_the_old_rounds_rounds(empty_db, fake_slack):
+    """A program under way at 0004 upgrades to 0006: every row kept, no pair ended by an admin,
+    every round a matching round, and no workspace has changed the skill catalog."""
+    with empty_db.engine.begin() as conn:
+        command.upgrade(schema.alembic_config(connection=conn), "0004")
+        legacy.fill(conn, group_dms(fake_slack))
+    before = dump(empty_db)
+    with empty_db.engine.begin() as conn:
+        command.upgrade(schema.alembic_config(connection=conn), "0006")
+    after = dump(empty_db)
+    assert kept(after, before) == before and after["skillentry"] == []
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT kind FROM matchround")).scalars().all() == ["round"]
+        assert conn.execute(text("SELECT count(*) FROM pair WHERE ended_by IS NOT NULL OR end_note IS NOT NULL")
+                            ).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM pair")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM skillentry")).scalar_one() == 0

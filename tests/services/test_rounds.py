@@ -3,6 +3,7 @@ and the builders' Block Kit limits (SQLite and PostgreSQL where a database is in
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ from bot.deps import build_deps
 from bot.services import rounds
 from bot.slack.admin import AdminDirectory
 from bot.slack.forms import positive_int
-from bot.slack.ids import Action
+from bot.slack.ids import Action, parse_proposal_drop_value, parse_proposal_page_value
 from bot.slack.round_board import SlackRoundBoard
 from storage.models import ROUND_INTRODUCING, ROUND_STALE, MatchRound, Pair, ProgramSettings
 from storage.repositories import participants as participants_repo
@@ -193,9 +194,37 @@ def test_every_state_of_the_round_message_fits_block_kit(n_pairs, n_unmatched):
         assert len(message["blocks"]) <= 50
     preview = messages[0]["blocks"]
     text = "\n".join(str(b) for b in preview)
-    if n_pairs > 30:
-        assert f"…and {n_pairs - 30} more pairs: `python -m bot match --dry-run` prints the full list." in text
+    if n_pairs > 10:
+        assert f"Pairs 1–10 of {n_pairs}" in text and "Next ▶" in text
     assert preview[-1]["elements"][0]["action_id"] == Action.MATCH_CONFIRM
+    assert not any("python" in str(m).lower() for m in messages)  # never "run Python"
+
+
+@pytest.mark.parametrize("n_pairs, n_unmatched", [(3, 1), (10, 40), (11, 0), (400, 120), (2, 90)])
+def test_the_preview_pages_through_every_pair_and_everyone_unmatched_once(n_pairs, n_unmatched):
+    proposal = big_proposal(n_pairs, n_unmatched)
+    shown_pairs, shown_unmatched = [], []
+    n_pages = len(views.pages(proposal))
+    for page in range(n_pages):
+        message = views.build_preview(round_id=9, proposal=proposal, created_by="U0ADM", page=page)
+        errors, warnings = check_message(message)
+        assert errors == [] and warnings == [], errors + warnings
+        for b in message["blocks"]:
+            if b.get("accessory", {}).get("action_id") == Action.PROPOSAL_DROP:
+                round_id, on_page, mentor, mentee = parse_proposal_drop_value(b["accessory"]["value"])
+                assert (round_id, on_page) == (9, page)
+                shown_pairs.append((mentor, mentee))
+            elif b["type"] == "section" and "text" in b:
+                shown_unmatched += re.findall(r"<@(UU\d+)>", b["text"]["text"])
+        nav = {el["action_id"]: parse_proposal_page_value(el["value"]) for b in message["blocks"]
+               if b["type"] == "actions" for el in b["elements"] if el["action_id"].startswith("proposal_page")}
+        assert nav.get(Action.PROPOSAL_PAGE) == ((9, page + 1) if page < n_pages - 1 else None)
+        assert nav.get(Action.PROPOSAL_PAGE_BACK) == ((9, page - 1) if page > 0 else None)
+    assert shown_pairs == [(p["mentor"], p["mentee"]) for p in proposal["pairs"]]
+    assert shown_unmatched == [u["user"] for u in proposal["unmatched"]]
+    # A page past the end (a stale button) shows the last one.
+    last = views.build_preview(round_id=9, proposal=proposal, created_by="U0ADM", page=n_pages + 5)
+    assert last == views.build_preview(round_id=9, proposal=proposal, created_by="U0ADM", page=n_pages - 1)
 
 
 def test_the_intro_and_the_unmatched_dm_fit_block_kit():

@@ -26,6 +26,7 @@ from storage.models import (
     ProgramSettings,
     SendLedger,
     SendPace,
+    SkillEntry,
     Workspace,
 )
 from storage.repositories import ledger, pairs, rounds
@@ -45,6 +46,7 @@ def fill(db, team_id: str) -> None:
         rnd = MatchRound(team_id=team_id, created_by="U1", pool_fingerprint="f", status=ROUND_INTRODUCING)
         s.add(rnd)
         s.add(ProgramSettings(team_id=team_id))
+        s.add(SkillEntry(team_id=team_id, key="podcasting", label="Podcasting"))
         s.add(SendLedger(team_id=team_id, key=f"nudge:{pair.id}:1", kind="nudge", claimed_at=NOW - timedelta(hours=1)))
         s.add(SendPace(team_id=team_id, lane="post", rate=1.0, tokens=1.0, refilled_at=NOW))
         s.add(Goal(team_id=team_id, pair_id=pair.id, role="mentee", author_user_id="U1", what="Learn"))
@@ -66,7 +68,7 @@ def rows_of(db, team_id: str) -> dict[str, int]:
 def test_every_table_with_a_team_id_is_known_to_the_deletion():
     names = {t.name for t in repo.team_tables()}
     assert names == {"participant", "programsettings", "matchround", "pair", "sendledger", "sendpace", "goal",
-                     "checkin", "workspace", "slack_bots", "slack_installations", "erasuresalt"}
+                     "checkin", "workspace", "slack_bots", "slack_installations", "erasuresalt", "skillentry"}
     order = [t.name for t in repo.team_tables()]
     assert order.index("goal") < order.index("pair") < order.index("matchround")  # dependents first
 

@@ -1,7 +1,7 @@
 """A secret per workspace for the one-way codes that replace the Slack ID of someone whose data was deleted.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-26
 
 "Leave and delete my data" (and `python -m bot forget`) delete a person's profile, goals and
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -143,6 +143,18 @@ class Pair(SQLModel, table=True):
     end_reason: str | None = Field(default=None, max_length=200)
 
 
+class PairSchedule(SQLModel, table=True):
+    """A pair's own rhythm. No row: the program's cadence and no finished break."""
+
+    pair_id: int = Field(primary_key=True, foreign_key="pair.id")
+    team_id: str = Field(max_length=32)
+    # The pair's cadence in weeks, fixed when it is introduced; None: the program's.
+    cadence_weeks: int | None = None
+    # The pair's finished breaks, [[start, end], ...] as ISO UTC instants: the cycles they
+    # covered are not spent (bot/domain/schedule.py). A break under way is the participant's.
+    pauses: list = _json(list)
+
+
 # --- the send ledger ----------------------------------------------------------------------
 
 SEND_QUEUED = "queued"  # recorded, waiting for a sender to take it (the dispatcher's prompts)

@@ -70,7 +70,9 @@ class ProgramSettings(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True, max_length=32)
     length_weeks: int = 12
-    cadence_weeks: int = 1  # 1 = weekly, 2 = every two weeks
+    # 1 = weekly, 2 = every two weeks for every pair; 0 = each pair's own: the slower of the two
+    # people's "How often?" choices (fixed on the pair when it is introduced).
+    cadence_weeks: int = 0
     nudge_weekday: int = 0  # Monday
     nudge_time: str = "10:00"
     feedback_weekday: int = 4  # Friday

@@ -538,7 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
     settings_p.add_argument("--team", metavar="T0123ABCD", help="the Slack workspace; defaults to $SLACK_TEAM_ID")
     for flag, metavar, text in (
         ("--length-weeks", "N", "how long each pair's program runs, 4 to 52 weeks (default 12)"),
-        ("--cadence", "weekly|biweekly", "how often pairs are nudged to meet (default weekly)"),
+        ("--cadence", "weekly|biweekly|per-pair",
+         "how often pairs are nudged to meet (default per-pair: the slower of the two people's choices)"),
         ("--nudge", '"Mon 10:00"', "when the nudge to meet goes out, pair's local time (default Mon 10:00)"),
         ("--feedback", '"Fri 15:00"', "when the how-did-it-go prompt goes out (default Fri 15:00)"),
         ("--reminder-after-days", "N", "remind who hasn't answered N days later, 0 (never) to 6 (default 2)"),

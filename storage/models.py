@@ -70,7 +70,9 @@ class ProgramSettings(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True, max_length=32)
     length_weeks: int = 12
-    cadence_weeks: int = 1  # 1 = weekly, 2 = every two weeks
+    # 1 = weekly, 2 = every two weeks for every pair; 0 = each pair's own: the slower of the two
+    # people's "How often?" choices (fixed on the pair when it is introduced).
+    cadence_weeks: int = 0
     nudge_weekday: int = 0  # Monday
     nudge_time: str = "10:00"
     feedback_weekday: int = 4  # Friday
@@ -152,6 +154,18 @@ class Pair(SQLModel, table=True):
     # they chose is `end_reason` (bot.services.steering.END_REASONS keys).
     ended_by: str | None = Field(default=None, max_length=32)
     end_note: str | None = Field(default=None, max_length=500)
+
+
+class PairSchedule(SQLModel, table=True):
+    """A pair's own rhythm. No row: the program's cadence and no finished break."""
+
+    pair_id: int = Field(primary_key=True, foreign_key="pair.id")
+    team_id: str = Field(max_length=32)
+    # The pair's cadence in weeks, fixed when it is introduced; None: the program's.
+    cadence_weeks: int | None = None
+    # The pair's finished breaks, [[start, end], ...] as ISO UTC instants: the cycles they
+    # covered are not spent (bot/domain/schedule.py). A break under way is the participant's.
+    pauses: list = _json(list)
 
 
 # --- the send ledger ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.blocks.common import esc, fmt_day, people, user
 from bot.services.errors import NotPaused, NotSignedUp, Refusal, UnreadablePause
-from bot.services.pauses import Paused, Resumed
+from bot.services.pauses import PartnerToTell, Paused, Resumed
 from bot.slack.ids import COMMAND, Sub
 
 NOT_SIGNED_UP_PAUSE = (f"You're not signed up, so there's nothing to pause. `{COMMAND} {Sub.JOIN}` "
@@ -85,3 +85,23 @@ def pair_ended_admin_note(*, leaver_id: str | None, partner_id: str) -> str:
                 f"with {user(partner_id)}. {user(partner_id)} is back in the pool for the next round.")
     return (f"{user(leaver_id)} left the program, which ends their pair with "
             f"{user(partner_id)}. {user(partner_id)} is back in the pool for the next round.")
+
+
+def pause_admin_note(result: Paused, pair: PartnerToTell) -> str:
+    """To the admin channel when someone in a pair pauses: that the pair paused, until when, and
+    how far its program moves (figures and dates, never anything anyone wrote)."""
+    who = f"{user(pair.mentor_id)} and {user(pair.mentee_id)}"
+    until = f"until {fmt_day(result.until)}" if result.until else "until they're back"
+    if pair.ends_on is None:  # an open-ended break, or a pair not introduced yet
+        so_far = f"{_sessions(pair.sessions_moved)} moved out so far; " if pair.sessions_moved else ""
+        return (f"Pair paused: {who}, {until}. {so_far}Their program runs longer by every session the "
+                "break takes, so none is lost.")
+    if not pair.sessions_moved:
+        return (f"Pair paused: {who}, {until}. No session falls in the break, so their program still "
+                f"ends on {fmt_day(pair.ends_on)}.")
+    return (f"Pair paused: {who}, {until}. {_sessions(pair.sessions_moved)} moved out rather than "
+            f"missed, so their program now ends on {fmt_day(pair.ends_on)}.")
+
+
+def _sessions(n: int) -> str:
+    return f"{n} session{'' if n == 1 else 's'}"

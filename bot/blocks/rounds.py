@@ -416,8 +416,10 @@ AGENDA = (
 
 
 def build_intro(*, pair_id: int, mentor: str, mentee: str, reasons: list[str], length_weeks: int = 12,
-                cadence_weeks: int = 1, profiles: dict[str, tuple[str, str]] | None = None) -> dict:
-    """`profiles`: {user_id: (their short intro, their preferred meeting mode key)}."""
+                cadence_weeks: int = 1, profiles: dict[str, tuple[str, str]] | None = None,
+                meeting: list[dict] | None = None) -> dict:
+    """`profiles`: {user_id: (their short intro, their preferred meeting mode key)}. `meeting`:
+    how often and when to meet (bot/blocks/meeting.py), shown before the goals button."""
     rhythm = "every week" if cadence_weeks == 1 else f"every {cadence_weeks} weeks"
     why = "\n".join(f"• {esc(r)}" for r in reasons[:8]) or "• You complement each other well."
     own_words = []
@@ -441,6 +443,7 @@ def build_intro(*, pair_id: int, mentor: str, mentee: str, reasons: list[str], l
         section("*How to make it work*\n" + "\n".join(f"• {g}" for g in GUIDELINES)),
         section("*Your first session (about 45 minutes)*\n"
                 + "\n".join(f"{n}. {a}" for n, a in enumerate(AGENDA, 1))),
+        *(meeting or []),
         actions(button("Set our goals", Action.OPEN_GOALS, value=str(pair_id), style="primary")),
         context(f"{user(mentee)}, the goals are yours to set; {user(mentor)}, add what you'd like to learn "
                 f"back. I'll check in {rhythm} with a topic for your next session."),

@@ -18,7 +18,8 @@ Per workspace, each tick:
 
 Ledger keys (unique per workspace; bot/delivery/keys.py)
     "{kind}:{pair_id}:{cycle}" for every pair prompt: nudge, feedback, reminder, final_survey,
-    survey_reminder, closing. "digest:{team_id}:{ISO year}-W{ISO week}" for the admins' digest.
+    survey_reminder, closing; "{kind}:{pair_id}:{cycle}@{slot}" once a pause has moved the
+    session to a later slot. "digest:{team_id}:{ISO year}-W{ISO week}" for the admins' digest.
 
 Rules
     - Only active pairs with a group DM and an introduction time; the pair's clock is the
@@ -26,10 +27,14 @@ Rules
     - Late runs send what is still inside its window once and record the rest as `stale`
       (logged at INFO with the why). Stale or skipped prompts older than RECORD_WINDOW are not
       recorded any more (they can never be due again either).
-    - Pauses: while either person is paused (status "paused"; `paused_until` is the first
-      active day, in that person's time zone, or open-ended), occurrences are recorded as
-      skipped ("stale" with reason "paused: ...") and never go out; the pair picks up with
-      the next occurrence once the pause ends.
+    - Pauses extend the program: a cycle whose nudge falls while either person is paused
+      (status "paused"; `paused_until` is the first active day, in that person's time zone, or
+      open-ended), or in one of the pair's finished breaks (PairSchedule.pauses), is missed, not
+      spent: the pair's sessions move out by it (bot/domain/schedule.py), so topics go on in
+      order and "Session N of M" stays true. Other occurrences that fall in a pause are recorded
+      as skipped ("stale" with reason "paused: ...") and never go out.
+    - Each pair runs at its own cadence (PairSchedule.cadence_weeks, fixed at its introduction;
+      none: the program's).
     - Reminders (one per pair and cycle, in the group DM) mention only the people who have not
       checked in for that cycle; when both have, the reminder is recorded as skipped. The same
       holds for feedback prompts and the final survey (both already checked in: skipped) and
@@ -54,7 +59,6 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -166,21 +170,18 @@ def _topic(cycle: int, n: int, mentee_wants: tuple[str, ...], mentor_wants: tupl
     return topic_for(cycle, n, mentee_wants=mentee_wants, mentor_wants=mentor_wants)
 
 
-def _pause_predicate(pair: StartedPair, pair_tz: str) -> Callable[[datetime], bool] | None:
-    """'Was the pair paused at t', from each person's current pause: from when it began (what was
-    due before still goes out) until the first day back, midnight in that person's zone."""
-    spans: list[tuple[datetime | None, datetime | None]] = []
+def _pauses(pair: StartedPair, pair_tz: str) -> tuple[schedule.Pause, ...]:
+    """The pair's breaks: those it finished, and each person's current pause, from when it began
+    (what was due before still goes out) until the first day back, midnight in that person's zone."""
+    spans = list(pair.breaks)
     for m in pair.members:
-        if not m.paused:
-            continue
-        end = None
-        if m.paused_until is not None:
-            z = ZoneInfo(valid_zone(m.timezone) or pair_tz)
-            end = datetime.combine(m.paused_until, time(0), tzinfo=z).astimezone(UTC)
-        spans.append((m.paused_at, end))
-    if not spans:
-        return None
-    return lambda t: any((start is None or t >= start) and (end is None or t < end) for start, end in spans)
+        if m.paused:
+            spans.append(schedule.current_pause(m.paused_at, m.paused_until, valid_zone(m.timezone) or pair_tz))
+    return tuple(spans)
+
+
+def _rhythm_of(rhythm: Rhythm, pair: StartedPair) -> Rhythm:
+    return rhythm.for_pair(pair.cadence_weeks)
 
 
 def _pause_reason(pair: StartedPair) -> str:
@@ -246,41 +247,41 @@ class Dispatcher:
             rhythm = Rhythm.from_settings(settings)
             pairs = pairs_repo.started_pairs(s, team_id=team_id)
             known = ledger.recent_keys(s, team_id=team_id, since=now - KEY_WINDOW)
-        n = schedule.n_cycles(rhythm)
         record_after = now - RECORD_WINDOW
 
         # Pass 1: what is due, stale or skipped for each pair.
         due_occ: list[tuple[StartedPair, str, Occurrence]] = []
         for pair in pairs:
             tz = pair_zone(pair.mentee.timezone, pair.mentor.timezone)
-            paused = _pause_predicate(pair, tz)
-            due_now, stale = schedule.due(rhythm, anchor=pair.introduced_at, tz=tz, now=now, paused=paused)
+            spans = _pauses(pair, tz)
+            r = _rhythm_of(rhythm, pair)
+            due_now, stale = schedule.due(r, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans)
             for occ in due_now:
-                key = keys.prompt(occ.kind, pair.id, occ.cycle)
+                key = keys.prompt(occ.kind, pair.id, occ.cycle, occ.slot)
                 if key in known:
                     tp.already += 1
-                elif paused is not None and occ.kind in (REMINDER, SURVEY_REMINDER) and paused(
-                        _ask_of(rhythm, pair, tz, occ).at):
+                elif spans and occ.kind in (REMINDER, SURVEY_REMINDER) and schedule.is_paused(
+                        schedule.normalise_pauses(spans), _ask_of(r, pair, tz, occ, spans).at):
                     # Never remind people of a check-in they were not asked for.
                     tp.skipped.append((self._placeholder(key, occ, pair),
                                        "its check-in prompt fell in a pause"))
                 else:
                     due_occ.append((pair, tz, occ))
             for occ in stale:
-                key = keys.prompt(occ.kind, pair.id, occ.cycle)
+                key = keys.prompt(occ.kind, pair.id, occ.cycle, occ.slot)
                 if occ.stale_at > record_after and key not in known:
                     why = (f"Skipped the {occ.local:%A} {_KIND_NAMES[occ.kind]} for pair {pair.id} "
                            f"(cycle {occ.cycle}): it was due {_local_label(occ.at, tz)} and it's now "
                            f"{_local_label(now, tz, zone_name=False)} (it was worth sending until "
                            f"{_local_label(occ.stale_at, tz, zone_name=False)})")
                     tp.stale.append((self._placeholder(key, occ, pair), why))
-            if paused is not None:
+            if spans:
                 reason = _pause_reason(pair)
-                for occ in schedule.skipped(rhythm, anchor=pair.introduced_at, tz=tz, now=now, paused=paused):
-                    key = keys.prompt(occ.kind, pair.id, occ.cycle)
+                for occ in schedule.skipped(r, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans):
+                    key = keys.prompt(occ.kind, pair.id, occ.cycle, occ.slot)
                     if occ.stale_at > record_after and key not in known:
                         tp.skipped.append((self._placeholder(key, occ, pair), reason))
-            end = schedule.bounds(rhythm, anchor=pair.introduced_at, tz=tz)[1]
+            end = schedule.bounds(r, anchor=pair.introduced_at, tz=tz, pauses=spans)[1]
             if end <= now:
                 tp.completed_pairs.append(pair.id)
 
@@ -290,6 +291,7 @@ class Dispatcher:
             checkins = checkins_repo.checked_in(s, team_id=team_id, pair_ids=asking) if asking else {}
 
         for pair, _tz, occ in sorted(due_occ, key=lambda x: (x[2].at, x[0].id)):
+            n = schedule.n_cycles(_rhythm_of(rhythm, pair))
             item, skip_reason = self._build(pair, occ, n, checkins)
             if skip_reason:
                 tp.skipped.append((item, skip_reason))
@@ -327,7 +329,7 @@ class Dispatcher:
             msg = prompts.closing(pair_id=pair.id, mentor=mentor, mentee=mentee, cycle=k, survey_pending=waiting)
         if occ.kind != NUDGE and occ.kind != CLOSING and not waiting:
             skip = "both have already checked in" if not final else "both have already answered the final survey"
-        item = Item(key=keys.prompt(occ.kind, pair.id, k), kind=occ.kind, channel=pair.channel_id,
+        item = Item(key=keys.prompt(occ.kind, pair.id, k, occ.slot), kind=occ.kind, channel=pair.channel_id,
                     text=msg["text"], blocks=msg["blocks"], pair_id=pair.id, cycle=k)
         return item, skip
 
@@ -369,11 +371,10 @@ class Dispatcher:
             if pair.id in finished:
                 continue
             pair_tz = pair_zone(pair.mentee.timezone, pair.mentor.timezone)
-            if any(m.paused for m in pair.members):
-                pred = _pause_predicate(pair, pair_tz)
-                if pred is not None and pred(now):
-                    continue
-            if _completed_cycles(rhythm, pair, pair_tz, now) >= quiet_cycles:
+            spans = _pauses(pair, pair_tz)
+            if any(m.paused for m in pair.members) and schedule.is_paused(schedule.normalise_pauses(spans), now):
+                continue
+            if _completed_cycles(_rhythm_of(rhythm, pair), pair, pair_tz, now, spans) >= quiet_cycles:
                 counted += 1
                 break
         if counted == 0:
@@ -505,18 +506,18 @@ def _subject(item: Item) -> str:
     return f"for pair {item.pair_id} (cycle {item.cycle})"
 
 
-def _ask_of(rhythm: Rhythm, pair: StartedPair, tz: str, reminder: Occurrence) -> Occurrence:
+def _ask_of(rhythm: Rhythm, pair: StartedPair, tz: str, reminder: Occurrence, spans=()) -> Occurrence:
     """The feedback prompt (or final survey) a reminder follows up."""
     kind = FINAL_SURVEY if reminder.kind == SURVEY_REMINDER else FEEDBACK
-    return next(o for o in schedule.occurrences(rhythm, anchor=pair.introduced_at, tz=tz)
+    return next(o for o in schedule.occurrences(rhythm, anchor=pair.introduced_at, tz=tz, pauses=spans)
                 if o.kind == kind and o.cycle == reminder.cycle)
 
 
-def _completed_cycles(rhythm: Rhythm, pair: StartedPair, tz: str, now: datetime) -> int:
-    """How many of the pair's cycles have ended by `now` (a cycle ends at the next one's nudge,
+def _completed_cycles(rhythm: Rhythm, pair: StartedPair, tz: str, now: datetime, spans=()) -> int:
+    """How many of the pair's sessions have ended by `now` (a session ends at the next one's nudge,
     the last one at the closing message)."""
     started = 0
-    for occ in schedule.occurrences(rhythm, anchor=pair.introduced_at, tz=tz):
+    for occ in schedule.occurrences(rhythm, anchor=pair.introduced_at, tz=tz, pauses=spans):
         if occ.at > now:
             break
         if occ.kind == NUDGE:

@@ -38,11 +38,13 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks import meeting as meeting_words
 from bot.blocks import rounds as words
 from bot.delivery import keys
 from bot.delivery.outbox import APP_ERRORS, Item, Outcome
 from bot.delivery.sender import Stopped
 from bot.deps import Deps
+from bot.domain.schedule import pair_cadence
 from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
     END_REASON_LEFT,
@@ -58,6 +60,7 @@ from storage.models import (
     Pair,
     SendLedger,
 )
+from storage.repositories import pair_schedules
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
 from storage.repositories import rounds as repo
@@ -81,6 +84,18 @@ def _profiles(deps: Deps, pair: Pair) -> dict[str, tuple[str, str]]:
     with deps.db.session(read_only=True) as s:
         rows = [people.get(s, team_id=pair.team_id, user_id=u) for u in (pair.mentor_user_id, pair.mentee_user_id)]
     return {p.slack_user_id: (p.intro, p.meeting_mode) for p in rows if p is not None}
+
+
+def _meeting(deps: Deps, pair: Pair, settings) -> tuple[int, list[dict]]:
+    """The pair's cadence, fixed on the pair now (the program's, or the slower of the two
+    people's choices), and the intro's blocks about meeting."""
+    with deps.db.session() as s:
+        choices = tuple(p.meeting_frequency if p else None for p in (
+            people.get(s, team_id=pair.team_id, user_id=u) for u in (pair.mentor_user_id, pair.mentee_user_id)))
+        wanted = pair_cadence(settings.cadence_weeks, *choices)
+        cadence = pair_schedules.fix_cadence(s, team_id=pair.team_id, pair_id=pair.id, cadence_weeks=wanted)
+    fixed = bool(settings.cadence_weeks)
+    return cadence, [meeting_words.cadence_section(cadence_weeks=cadence, program_fixed=fixed, choices=choices)]
 
 
 @dataclass
@@ -209,10 +224,10 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
         if not _still_active(deps, pair.id):  # someone left while the round was being introduced
             log.info("Not introducing pair %s: it has ended since the round was confirmed", pair.id)
             return "ended"
+        cadence, meeting = _meeting(deps, pair, settings)
         message = words.build_intro(pair_id=pair.id, mentor=pair.mentor_user_id, mentee=pair.mentee_user_id,
                                     reasons=list(pair.reasons or []), length_weeks=settings.length_weeks,
-                                    cadence_weeks=settings.cadence_weeks,
-                                    profiles=_profiles(deps, pair))
+                                    cadence_weeks=cadence, profiles=_profiles(deps, pair), meeting=meeting)
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
         outcome = deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)

@@ -12,9 +12,15 @@ from datetime import date, datetime
 DIGEST = "digest"
 
 
-def prompt(kind: str, pair_id: int, cycle: int) -> str:
-    """A pair's scheduled prompt: nudge, feedback, reminder, final_survey, survey_reminder, closing."""
-    return f"{kind}:{pair_id}:{cycle}"
+def prompt(kind: str, pair_id: int, cycle: int, slot: int | None = None) -> str:
+    """A pair's scheduled prompt: nudge, feedback, reminder, final_survey, survey_reminder, closing.
+
+    `cycle` is the session; `slot` the calendar cycle it sits in, which a pause moves it to
+    (bot/domain/schedule.py). Unmoved, the key is the one it always was ("nudge:7:3"); moved, it
+    names both ("nudge:7:3@5"), so it can never be a key recorded before the move."""
+    if slot is None or slot == cycle:
+        return f"{kind}:{pair_id}:{cycle}"
+    return f"{kind}:{pair_id}:{cycle}@{slot}"
 
 
 def digest(team_id: str, slot_local: datetime) -> str:
@@ -49,6 +55,11 @@ def goals(pair_id: int, role: str, view_id: str, channel: str) -> str:
 def pause_note(pair_id: int, user_id: str, until: date | None, today: date) -> str:
     """The note to a partner that someone paused: until a date, or open-ended from today."""
     return f"pause:{pair_id}:{user_id}:{until.isoformat() if until else f'open-{today.isoformat()}'}"
+
+
+def pause_admin_note(pair_id: int, user_id: str, until: date | None, today: date) -> str:
+    """The admins' line that a pair paused (and how far its program moves), once per pause."""
+    return f"pause_admins:{pair_id}:{user_id}:{until.isoformat() if until else f'open-{today.isoformat()}'}"
 
 
 def resume_note(pair_id: int, user_id: str, today: date) -> str:

@@ -11,11 +11,17 @@ from bot.delivery.outbox import Item
 from bot.services.pauses import Paused, Resumed
 
 
-def pause_notes(result: Paused) -> list[Item]:
+def pause_notes(result: Paused, *, admin_channel: str | None = None) -> list[Item]:
     text = words.pause_note(result)
-    return [Item(key=keys.pause_note(p.pair_id, result.user_id, result.until, result.today), kind="pause_note",
-                 channel=p.channel, text=text, pair_id=p.pair_id, user_id=p.partner_id)
-            for p in result.partners]
+    items = [Item(key=keys.pause_note(p.pair_id, result.user_id, result.until, result.today), kind="pause_note",
+                  channel=p.channel, text=text, pair_id=p.pair_id, user_id=p.partner_id)
+             for p in result.partners]
+    if admin_channel:  # the admins see that the pair paused and how far its program moves: figures only
+        items += [Item(key=keys.pause_admin_note(p.pair_id, result.user_id, result.until, result.today),
+                       kind="pause_admin", channel=admin_channel, pair_id=p.pair_id,
+                       text=words.pause_admin_note(result, p))
+                  for p in result.partners]
+    return items
 
 
 def resume_notes(result: Resumed) -> list[Item]:

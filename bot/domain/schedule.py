@@ -51,13 +51,22 @@ pair at any instant, and a dispatcher that was down for a weekend never bursts a
 into a group DM: a prompt that was missed goes stale and the next message carries the ask
 (a reminder or the closing message should therefore include the check-in / survey button).
 
-Pauses
-    `due(..., paused=pred)`: an occurrence whose `at` satisfies `pred(at)` is skipped: it is
-    neither due nor stale, it simply does not happen (`skipped()` lists those, for a ledger).
-    The pair resumes with whatever comes next after the pause; the program is not extended.
-    `pred(t)` should answer "was the pair paused at instant t". A caller that only knows the
-    current pause state will see a just-resumed occurrence become due again if it is still
-    within its window; the ledger (which recorded it as skipped) prevents a resend.
+Pauses extend the program
+    `pauses` is the pair's breaks, as [start, end) UTC spans (start None: since always; end None:
+    until resumed by hand). Cycles are counted in *sessions*, laid out on calendar *slots*
+    (slot s starts `(s-1) * cadence_weeks` weeks after slot 1): a slot whose nudge instant falls
+    in a pause is missed, not spent. It has no occurrence at all, and session k moves to the next
+    slot that isn't paused. So a pair that paused over two weekly nudges gets "Session 3 of 12"
+    with the third topic after its break, and its program ends two weeks later. A pause that
+    begins after a session's nudge doesn't give the session back (its nudge went out); the
+    occurrences of a session that fall in a pause are skipped: neither due nor stale, listed by
+    `skipped()` for the ledger. The extension is capped at MAX_EXTENSION (a pair away for longer
+    has its remaining sessions laid out regardless, each skipped while paused, so that its
+    program ends). A pause whose start is unknown (None: recorded before pauses had one) skips
+    what falls in it but moves nothing, since it can't tell which sessions it covered.
+    Spans in the past never change (a pause starts now and ends now or later), so where each
+    session sits is settled once its nudge is due: an occurrence's (kind, session, slot) is a
+    stable ledger key.
 
 `parse_pause()` turns "2w", "10 days", "until 2026-12-31" and similar into the date the pause
 ends: the first day the pair is active again.
@@ -67,8 +76,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -86,6 +94,10 @@ KINDS = (NUDGE, FEEDBACK, REMINDER, FINAL_SURVEY, SURVEY_REMINDER, CLOSING)
 NUDGE_GRACE = timedelta(days=2)  # a Monday nudge is still worth sending on Tuesday, not Wednesday
 CLOSING_GRACE = timedelta(days=7)
 MAX_PAUSE = timedelta(weeks=26)
+MAX_EXTENSION = timedelta(weeks=52)  # the most a program's end moves out for pauses
+
+# A break: [start, end) as aware UTC instants; start None: since always; end None: open-ended.
+Pause = tuple[datetime | None, datetime | None]
 
 _WEEK = timedelta(weeks=1)
 
@@ -152,16 +164,36 @@ class Rhythm:
                 "reminder_after_days",
             )
         }
+        if values["cadence_weeks"] == 0:  # each pair's own: the program's rhythm is weekly
+            values["cadence_weeks"] = 1
         return cls(**values)
+
+    def for_pair(self, cadence_weeks: int | None) -> Rhythm:
+        """The same rhythm at the pair's own cadence (None: the program's)."""
+        if not cadence_weeks or cadence_weeks == self.cadence_weeks:
+            return self
+        return replace(self, cadence_weeks=cadence_weeks)
+
+
+FREQUENCY_WEEKS = {"weekly": 1, "biweekly": 2}  # a person's "How often?" choice, in weeks
+
+
+def pair_cadence(program_cadence: int | None, *frequencies: str | None) -> int:
+    """A pair's cadence in weeks: the program's when it fixes one (1 to 4), otherwise the slower
+    of the two people's choices (weekly for a choice we don't know)."""
+    if program_cadence and 1 <= program_cadence <= 4:
+        return program_cadence
+    return max([FREQUENCY_WEEKS.get(f or "", 1) for f in frequencies] or [1])
 
 
 @dataclass(frozen=True)
 class Occurrence:
     kind: str  # one of KINDS
-    cycle: int  # 1..n_cycles; final_survey, survey_reminder and closing carry n_cycles
+    cycle: int  # the session, 1..n_cycles; final_survey, survey_reminder and closing carry n_cycles
     at: datetime  # aware UTC instant when it is due
     stale_at: datetime  # aware UTC instant from which it is no longer worth sending
     local: datetime  # `at` in the pair's zone
+    slot: int = 0  # the calendar slot the session sits in (== cycle when no pause moved it)
 
     @property
     def key(self) -> str:
@@ -194,22 +226,46 @@ def _next_slot(after: datetime, weekday: int, at: time) -> datetime:
     return candidate
 
 
+def is_paused(pauses: tuple[Pause, ...], t: datetime) -> bool:
+    """Whether instant `t` falls in one of the spans."""
+    return any((start is None or t >= start) and (end is None or t < end) for start, end in pauses)
+
+
+def normalise_pauses(pauses) -> tuple[Pause, ...]:
+    out = []
+    for start, end in pauses or ():
+        start = None if start is None else _aware(start, "a pause's start")
+        end = None if end is None else _aware(end, "a pause's end")
+        if start is not None and end is not None and end <= start:
+            continue
+        out.append((start, end))
+    return tuple(sorted(set(out), key=lambda p: (p[0] or datetime.min.replace(tzinfo=UTC), p[1] is None,
+                                                 p[1] or datetime.min.replace(tzinfo=UTC))))
+
+
 @lru_cache(maxsize=8192)
-def _program(r: Rhythm, anchor: datetime, tz: str) -> tuple[Occurrence, ...]:
+def _program(r: Rhythm, anchor: datetime, tz: str, pauses: tuple[Pause, ...] = ()) -> tuple[Occurrence, ...]:
     z = zone(tz)
     anchor_wall = anchor.astimezone(z).replace(tzinfo=None)
     first = _next_slot(anchor_wall, r.nudge_weekday, r.nudge_time)
     n = n_cycles(r)
     cadence = timedelta(weeks=r.cadence_weeks)
+    max_slot = n + math.ceil(MAX_EXTENSION / cadence)
+    movers = tuple(p for p in pauses if p[0] is not None)  # an unknown start can't say what it covered
     out: list[Occurrence] = []
 
-    def add(kind: str, cycle: int, wall: datetime, stale_at: datetime) -> datetime:
+    def add(kind: str, cycle: int, slot: int, wall: datetime, stale_at: datetime) -> datetime:
         at = _to_utc(wall, z)
-        out.append(Occurrence(kind, cycle, at, stale_at, at.astimezone(z)))
+        out.append(Occurrence(kind, cycle, at, stale_at, at.astimezone(z), slot))
         return at
 
-    for k in range(1, n + 1):
-        nudge_wall = first + (k - 1) * cadence
+    k = slot = 0
+    while k < n:
+        slot += 1
+        nudge_wall = first + (slot - 1) * cadence
+        if slot <= max_slot and movers and is_paused(movers, _to_utc(nudge_wall, z)):
+            continue  # missed while paused: not spent
+        k += 1
         next_wall = nudge_wall + cadence
         next_at = _to_utc(next_wall, z)
         # The last feedback slot strictly before the next cycle's nudge: the first one after
@@ -221,25 +277,34 @@ def _program(r: Rhythm, anchor: datetime, tz: str) -> tuple[Occurrence, ...]:
         has_reminder = r.reminder_after_days >= 1 and _to_utc(reminder_wall, z) < next_at
         last = k == n
 
-        add(NUDGE, k, nudge_wall, min(_to_utc(nudge_wall + NUDGE_GRACE, z), feedback_at))
+        add(NUDGE, k, slot, nudge_wall, min(_to_utc(nudge_wall + NUDGE_GRACE, z), feedback_at))
         end_of_feedback = _to_utc(reminder_wall, z) if has_reminder else next_at
-        add(FINAL_SURVEY if last else FEEDBACK, k, feedback_wall, end_of_feedback)
+        add(FINAL_SURVEY if last else FEEDBACK, k, slot, feedback_wall, end_of_feedback)
         if has_reminder:
-            add(SURVEY_REMINDER if last else REMINDER, k, reminder_wall, next_at)
+            add(SURVEY_REMINDER if last else REMINDER, k, slot, reminder_wall, next_at)
         if last:
-            add(CLOSING, k, next_wall, _to_utc(next_wall + CLOSING_GRACE, z))
+            add(CLOSING, k, slot, next_wall, _to_utc(next_wall + CLOSING_GRACE, z))
     return tuple(out)
 
 
-def occurrences(r: Rhythm, *, anchor: datetime, tz: str) -> list[Occurrence]:
-    """The whole program for a pair, in time order."""
-    return list(_program(r, _aware(anchor, "anchor"), tz))
+def _prog(r: Rhythm, anchor: datetime, tz: str, pauses) -> tuple[Occurrence, ...]:
+    return _program(r, _aware(anchor, "anchor"), tz, normalise_pauses(pauses))
 
 
-def bounds(r: Rhythm, *, anchor: datetime, tz: str) -> tuple[datetime, datetime]:
-    """(start, end) as UTC instants: cycle 1's nudge and the closing message."""
-    program = _program(r, _aware(anchor, "anchor"), tz)
+def occurrences(r: Rhythm, *, anchor: datetime, tz: str, pauses=()) -> list[Occurrence]:
+    """The whole program for a pair, in time order (sessions moved out by `pauses`)."""
+    return list(_prog(r, anchor, tz, pauses))
+
+
+def bounds(r: Rhythm, *, anchor: datetime, tz: str, pauses=()) -> tuple[datetime, datetime]:
+    """(start, end) as UTC instants: session 1's nudge and the closing message."""
+    program = _prog(r, anchor, tz, pauses)
     return program[0].at, program[-1].at
+
+
+def missed_slots(r: Rhythm, *, anchor: datetime, tz: str, pauses=()) -> int:
+    """How many slots pauses took out of the pair's program: the cycles its end moved out by."""
+    return _prog(r, anchor, tz, pauses)[-1].slot - n_cycles(r)
 
 
 def due(
@@ -248,52 +313,45 @@ def due(
     anchor: datetime,
     tz: str,
     now: datetime,
-    paused: Callable[[datetime], bool] | None = None,
+    pauses=(),
 ) -> tuple[list[Occurrence], list[Occurrence]]:
     """(due_now, stale) at `now`: due when at <= now < stale_at, stale when now >= stale_at.
 
     Future occurrences are left out, as are past ones whose `at` falls in a pause."""
     now = _aware(now, "now")
+    spans = normalise_pauses(pauses)
     due_now: list[Occurrence] = []
     stale: list[Occurrence] = []
-    for occ in _program(r, _aware(anchor, "anchor"), tz):
+    for occ in _program(r, _aware(anchor, "anchor"), tz, spans):
         if occ.at > now:
             break
-        if paused is not None and paused(occ.at):
+        if spans and is_paused(spans, occ.at):
             continue
         (due_now if now < occ.stale_at else stale).append(occ)
     return due_now, stale
 
 
-def skipped(
-    r: Rhythm,
-    *,
-    anchor: datetime,
-    tz: str,
-    now: datetime,
-    paused: Callable[[datetime], bool],
-) -> list[Occurrence]:
+def skipped(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> list[Occurrence]:
     """Past occurrences (at <= now) that a pause swallowed, for the ledger."""
     now = _aware(now, "now")
-    return [
-        occ for occ in _program(r, _aware(anchor, "anchor"), tz) if occ.at <= now and paused(occ.at)
-    ]
+    spans = normalise_pauses(pauses)
+    return [occ for occ in _program(r, _aware(anchor, "anchor"), tz, spans)
+            if occ.at <= now and is_paused(spans, occ.at)]
 
 
-def cycles_started(r: Rhythm, *, anchor: datetime, tz: str, now: datetime) -> int:
-    """How many of the program's cycles have begun by `now` (their nudge is due): 0 before the
+def cycles_started(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> int:
+    """How many of the program's sessions have begun by `now` (their nudge is due): 0 before the
     first nudge, n_cycles once the last one has begun, and after the program ends."""
     now = _aware(now, "now")
-    return sum(1 for occ in _program(r, _aware(anchor, "anchor"), tz) if occ.kind == NUDGE and occ.at <= now)
+    return sum(1 for occ in _prog(r, anchor, tz, pauses) if occ.kind == NUDGE and occ.at <= now)
 
 
-def cycle_at(r: Rhythm, *, anchor: datetime, tz: str, now: datetime) -> int | None:
-    """The cycle `now` falls in: k when nudge(k) <= now < nudge(k+1); None before cycle 1's
+def cycle_at(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> int | None:
+    """The session `now` falls in: k when nudge(k) <= now < nudge(k+1); None before session 1's
     nudge and from the end of the program (the closing message) on."""
     now = _aware(now, "now")
-    program = _program(r, _aware(anchor, "anchor"), tz)
     current = None
-    for occ in program:
+    for occ in _prog(r, anchor, tz, pauses):
         if occ.at > now:
             break
         if occ.kind == NUDGE:
@@ -301,6 +359,15 @@ def cycle_at(r: Rhythm, *, anchor: datetime, tz: str, now: datetime) -> int | No
         elif occ.kind == CLOSING:
             return None
     return current
+
+
+def current_pause(paused_at: datetime | None, paused_until: date | None, tz: str) -> Pause:
+    """A person's pause as a span: from when it began until midnight of the first day back in
+    their zone `tz` (or open-ended)."""
+    end = None
+    if paused_until is not None:
+        end = datetime.combine(paused_until, time(0), tzinfo=zone(tz)).astimezone(UTC)
+    return (paused_at, end)
 
 
 # --- pauses -------------------------------------------------------------------------------

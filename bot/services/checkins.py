@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
-from bot.domain.schedule import Rhythm, cycles_started, n_cycles
-from bot.domain.timezones import pair_zone
+from bot.domain.schedule import Rhythm, current_pause, cycles_started, n_cycles
+from bot.domain.timezones import pair_zone, valid_zone
 from bot.services.errors import Garbled, NotInPair, NotSignedUp, NotStarted, PairEnded, PairNotFound
 from storage.db import Database
 from storage.models import (
@@ -21,12 +21,13 @@ from storage.models import (
     END_REASON_LEFT,
     PAIR_ENDED,
     PARTICIPANT_LEFT,
+    PARTICIPANT_PAUSED,
     CheckIn,
     Goal,
     Pair,
 )
 from storage.repositories import checkins as checkins_repo
-from storage.repositories import erasure
+from storage.repositories import erasure, pair_schedules
 from storage.repositories import goals as goals_repo
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
@@ -77,6 +78,11 @@ def _rhythm(s, team_id: str) -> Rhythm:
         return Rhythm()
 
 
+def _pair_rhythm(s, team_id: str, pair_id: int) -> Rhythm:
+    own = pair_schedules.get(s, pair_id=pair_id)
+    return _rhythm(s, team_id).for_pair(own.cadence_weeks if own else None)
+
+
 def _period(r: Rhythm) -> str:
     return "this week" if r.cadence_weeks == 1 else f"in the last {r.cadence_weeks} weeks"
 
@@ -94,7 +100,8 @@ def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now:
     if user_id not in (pair.mentor_user_id, pair.mentee_user_id):
         # Someone whose data was deleted is a code in the pair now: no longer in the program.
         raise NotSignedUp() if erasure.was_in(s, team_id=team_id, user_id=user_id, pair=pair) else NotInPair()
-    rhythm = _rhythm(s, team_id)
+    own = pair_schedules.get(s, pair_id=pair.id)
+    rhythm = _rhythm(s, team_id).for_pair(own.cadence_weeks if own else None)
     if target.cycle > n_cycles(rhythm) or pair.introduced_at is None:
         raise Garbled()
     person = people.get(s, team_id=team_id, user_id=user_id)
@@ -105,7 +112,11 @@ def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now:
     mentee = people.get(s, team_id=team_id, user_id=pair.mentee_user_id)
     mentor = people.get(s, team_id=team_id, user_id=pair.mentor_user_id)
     tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)
-    if target.cycle > cycles_started(rhythm, anchor=pair.introduced_at, tz=tz, now=now):
+    spans = list(pair_schedules.parse_spans(own.pauses if own else None))
+    for m in (mentee, mentor):
+        if m is not None and m.status == PARTICIPANT_PAUSED:
+            spans.append(current_pause(m.paused_at, m.paused_until, valid_zone(m.timezone) or tz))
+    if target.cycle > cycles_started(rhythm, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans):
         raise NotStarted()
     return pair
 
@@ -122,7 +133,7 @@ def open_checkin(db: Database, *, team_id: str, user_id: str, target: CheckinTar
             goals=goals_repo.list_for_pair(s, team_id=team_id, pair_id=pair.id),
             existing=checkins_repo.get(s, team_id=team_id, pair_id=pair.id, user_id=user_id,
                                        cycle=target.cycle, kind=target.kind),
-            period=_period(_rhythm(s, team_id)),
+            period=_period(_pair_rhythm(s, team_id, pair.id)),
         )
 
 
@@ -154,4 +165,4 @@ def submit_checkin(db: Database, *, team_id: str, user_id: str, target: CheckinT
         profile = people.get(s, team_id=team_id, user_id=user_id)
         return CheckinResult(row=row, created=created, pair=pair,
                              name=profile.name if profile and profile.name else None,
-                             weekly=_rhythm(s, team_id).cadence_weeks == 1)
+                             weekly=_pair_rhythm(s, team_id, pair.id).cadence_weeks == 1)

@@ -29,7 +29,7 @@ from storage.repositories import settings as settings_repo
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CADENCES = {"weekly": 1, "biweekly": 2}
+CADENCES = {"weekly": 1, "biweekly": 2, "per-pair": 0}  # per-pair: the slower of the two people's choices
 
 MIN_LENGTH_WEEKS, MAX_LENGTH_WEEKS = 4, 52
 MAX_REMINDER_AFTER_DAYS = 6
@@ -126,7 +126,7 @@ def parse_options(options: Mapping[str, str | None]) -> tuple[dict[str, Any], li
         elif option == "cadence":
             cadence = CADENCES.get(raw.strip().casefold())
             if cadence is None:
-                problems.append(f"{flag(option)} must be weekly or biweekly (got '{raw.strip()}')")
+                problems.append(f"{flag(option)} must be weekly, biweekly or per-pair (got '{raw.strip()}')")
             else:
                 values["cadence_weeks"] = cadence
         elif option in ("nudge", "feedback", "digest"):
@@ -260,7 +260,8 @@ def value_label(row: ProgramSettings, option: str) -> str:
     if option == "length_weeks":
         return _plural(row.length_weeks, "week")
     if option == "cadence":
-        return {1: "weekly", 2: "biweekly"}.get(row.cadence_weeks, f"every {row.cadence_weeks} weeks")
+        return {0: "per-pair (the slower of the two people's choices)", 1: "weekly", 2: "biweekly"}.get(
+            row.cadence_weeks, f"every {row.cadence_weeks} weeks")
     if option in ("nudge", "feedback", "digest"):
         return slot_label(getattr(row, f"{option}_weekday"), getattr(row, f"{option}_time"))
     if option == "reminder_after_days":

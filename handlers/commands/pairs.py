@@ -36,7 +36,8 @@ def pause(req: CommandRequest) -> None:
         req.respond(text=pause_words.pause_refusal(e), response_type="ephemeral")
         return
     req.respond(text=pause_words.paused_reply(result), response_type="ephemeral")
-    req.deps.outbox.send_all(req.client, team_id=req.team_id, items=notes.pause_notes(result))
+    req.deps.outbox.send_all(req.client, team_id=req.team_id, items=notes.pause_notes(
+        result, admin_channel=req.deps.admins.channel(req.team_id)))
 
 
 def resume(req: CommandRequest) -> None:

@@ -15,7 +15,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import PAIR_ACTIVE, PAIR_ENDED, PARTICIPANT_PAUSED, Pair, Participant
+from storage.models import (
+    PAIR_ACTIVE,
+    PAIR_ENDED,
+    PARTICIPANT_PAUSED,
+    Pair,
+    PairSchedule,
+    Participant,
+)
+from storage.repositories.pair_schedules import parse_spans
 from storage.repositories.workspaces import not_uninstalled
 
 _CHUNK = 500
@@ -128,6 +136,8 @@ class StartedPair:
     mentor: Member
     mentee: Member
     members: tuple[Member, ...] = field(init=False, repr=False, compare=False)
+    cadence_weeks: int | None = None  # the pair's own cadence; None: the program's
+    breaks: tuple[tuple[datetime, datetime], ...] = ()  # finished pauses (storage/repositories/pair_schedules.py)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "members", (self.mentor, self.mentee))
@@ -152,21 +162,24 @@ def started_pairs(session: Session, *, team_id: str) -> list[StartedPair]:
             Pair.id, Pair.channel_id, Pair.introduced_at, Pair.mentor_user_id, Pair.mentee_user_id,
             mentor.timezone, mentor.status, mentor.paused_until, mentor.skills_learn, mentor.paused_at,
             mentee.timezone, mentee.status, mentee.paused_until, mentee.skills_learn, mentee.paused_at,
+            PairSchedule.cadence_weeks, PairSchedule.pauses,
         )
         .select_from(Pair)
         .outerjoin(mentor, (mentor.team_id == Pair.team_id) & (mentor.slack_user_id == Pair.mentor_user_id))
         .outerjoin(mentee, (mentee.team_id == Pair.team_id) & (mentee.slack_user_id == Pair.mentee_user_id))
+        .outerjoin(PairSchedule, PairSchedule.pair_id == Pair.id)
         .where(Pair.team_id == team_id, Pair.status == PAIR_ACTIVE,
                col(Pair.channel_id).is_not(None), col(Pair.introduced_at).is_not(None))
         .order_by(Pair.id)
     )
     out = []
     for (pid, channel, introduced, mentor_id, mentee_id, r_tz, r_status, r_until, r_wants, r_since,
-         e_tz, e_status, e_until, e_wants, e_since) in session.exec(q):
+         e_tz, e_status, e_until, e_wants, e_since, cadence, breaks) in session.exec(q):
         out.append(StartedPair(
             id=pid, team_id=team_id, channel_id=channel, introduced_at=introduced,
             mentor=Member(mentor_id, r_tz, r_status, r_until, tuple(r_wants or ()), r_since),
             mentee=Member(mentee_id, e_tz, e_status, e_until, tuple(e_wants or ()), e_since),
+            cadence_weeks=cadence, breaks=parse_spans(breaks),
         ))
     return out
 

@@ -124,8 +124,9 @@ def test_pause_and_resume_tell_every_partner(bot_on, two_pairs):
     time.sleep(0.2)
     assert [r.key for r in ledger(bot)] == [
         f"pause:{first.id}:{BEN}:2026-03-16", f"pause:{second.id}:{BEN}:2026-03-16",
+        f"pause_admins:{first.id}:{BEN}:2026-03-16", f"pause_admins:{second.id}:{BEN}:2026-03-16",
         f"resume:{first.id}:{BEN}:2026-03-02", f"resume:{second.id}:{BEN}:2026-03-02"]
-    assert len(bot.fake.calls_to("chat.postMessage")) == 4
+    assert len(bot.fake.calls_to("chat.postMessage")) == 6  # a note to each pair and a line each for the admins
 
 
 def test_standing_lists_every_partner_and_keeps_the_single_partner_wording(bot_on, two_pairs):

@@ -60,7 +60,14 @@ def test_pause_for_two_weeks_then_resume(bot_on, pair):
     command(bot, ANA, "pause 2 weeks")  # said twice: stored again, told once
     time.sleep(0.2)
     assert len(posts_to(bot, "G0PAIR")) == 1
-    assert [r.key for r in ledger(bot)] == [f"pause:{pair.id}:{ANA}:2026-03-16"]
+    assert [r.key for r in ledger(bot)] == [f"pause:{pair.id}:{ANA}:2026-03-16",
+                                            f"pause_admins:{pair.id}:{ANA}:2026-03-16"]
+    # The admins see that the pair paused and how far its program moves (figures, no words of theirs):
+    # the 12-week program began Monday 5 January; the break takes the 9 March session.
+    admin = posts_to(bot, ADMIN_CHANNEL)
+    assert [c.params["text"] for c in admin] == [
+        "Pair paused: <@U0BEN> and <@U0ANA>, until Monday 16 March. 1 session moved out rather than missed, "
+        "so their program now ends on Monday 6 April."]
     with bot.db.session() as s:  # a pause keeps Ana, and so the pair, out of the pool
         assert repo.matchable_rows(s, team_id="T0001", today=date(2026, 3, 2)) == []
 

@@ -21,6 +21,8 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outbox import Item, Outbox
 from bot.delivery.sender import Pacer
 from bot.deps import build_deps
+from bot.domain import topics
+from bot.services import pauses
 from bot.slack.ids import Action, checkin_button_value
 from storage import schema
 from storage.models import (
@@ -32,6 +34,7 @@ from storage.models import (
     SEND_STALE,
     CheckIn,
     Pair,
+    PairSchedule,
     Participant,
     SendLedger,
 )
@@ -184,29 +187,79 @@ def test_a_late_run_sends_what_is_still_relevant_and_records_the_stale_rest(env,
     assert keys(fake_slack) == [f"nudge:{pair.id}:1", f"feedback:{pair.id}:2"]
 
 
-def test_a_pause_swallows_prompts_and_the_pair_resumes_on_its_own(env, fake_slack):
+def nudge_titles(fake) -> list[str]:
+    return [c["text"].split(":")[0] for c in posts(fake) if key_of(c).startswith("nudge:")]
+
+
+def test_a_pause_moves_the_sessions_it_covers_and_the_pair_resumes_on_its_own(env, fake_slack):
     pair = started_pair(env.db, fake_slack)
-    d = dispatcher(env)
+    d = dispatcher(env, pacer=Pacer(rate=1000, burst=1000, channel_interval=0))
     d.tick(MON_C1)
-    # The mentor pauses until Saturday 24 Jan (first active day), over cycle 2's nudge and feedback.
-    set_pause(env.db, pair.mentor_user_id, status=PARTICIPANT_PAUSED, until=date(2026, 1, 24))
+    # The mentor pauses on Monday at 11:00 until Saturday 24 Jan (first active day), over
+    # session 1's feedback and the next Monday's nudge.
+    set_pause(env.db, pair.mentor_user_id, status=PARTICIPANT_PAUSED, until=date(2026, 1, 24),
+              since=MON_C1 + timedelta(hours=1))
     for at in (FRI_C1, SUN_C1, MON_C2, utc(2026, 1, 23, 15, 0), utc(2026, 1, 25, 15, 0)):
         d.tick(at)
     assert keys(fake_slack) == [f"nudge:{pair.id}:1"]
     rows = ledger(env.db)
-    for kind, cycle in (("feedback", 1), ("reminder", 1), ("nudge", 2), ("feedback", 2)):
-        assert rows[f"{kind}:{pair.id}:{cycle}"].status == SEND_STALE
-        assert rows[f"{kind}:{pair.id}:{cycle}"].error.startswith(f"skipped: paused: <@{pair.mentor_user_id}>")
-    # Sunday's reminder is after the pause, but it follows up a prompt they never got.
-    assert rows[f"reminder:{pair.id}:2"].error == "skipped: its check-in prompt fell in a pause"
+    for kind in ("feedback", "reminder"):
+        assert rows[f"{kind}:{pair.id}:1"].status == SEND_STALE
+        assert rows[f"{kind}:{pair.id}:1"].error.startswith(f"skipped: paused: <@{pair.mentor_user_id}>")
+    # 19 Jan was missed, not spent: nothing is recorded for it, and session 2 waits.
+    assert not any(k.startswith((f"nudge:{pair.id}:2", f"feedback:{pair.id}:2")) for k in rows)
 
-    d.tick(utc(2026, 1, 26, 10, 0))  # resumes by itself with cycle 3 (status is still "paused")
-    assert keys(fake_slack) == [f"nudge:{pair.id}:1", f"nudge:{pair.id}:3"]
+    d.tick(utc(2026, 1, 26, 10, 0))  # back on its own (status is still "paused"), with session 2
+    assert keys(fake_slack) == [f"nudge:{pair.id}:1", f"nudge:{pair.id}:2@3"]
+    assert nudge_titles(fake_slack) == ["Session 1 of 12", "Session 2 of 12"]
+    second = posts(fake_slack)[-1]["text"]
+    assert topics.topic_for(2, 12, mentee_wants=("ai_tools",), mentor_wants=()).title in second
 
-    # The pause record is cleared later (e.g. by /mentoring resume): nothing skipped comes back.
-    set_pause(env.db, pair.mentor_user_id, status=PARTICIPANT_ACTIVE, until=None)
+    # /mentoring resume later records the break on the pair: nothing moves back, nothing goes twice.
+    env.clock.set(utc(2026, 1, 26, 10, 5))
+    pauses.resume(env, team_id=TEAM, user_id=pair.mentor_user_id)
     d.tick(utc(2026, 1, 26, 10, 5))
-    assert keys(fake_slack) == [f"nudge:{pair.id}:1", f"nudge:{pair.id}:3"]
+    d.tick(utc(2026, 1, 30, 15, 0))
+    assert keys(fake_slack) == [f"nudge:{pair.id}:1", f"nudge:{pair.id}:2@3", f"feedback:{pair.id}:2@3"]
+    assert "How did session 2 of 12 go" in str(posts(fake_slack)[-1].json("blocks"))
+    assert button_value(posts(fake_slack)[-1]) == checkin_button_value(pair.id, 2, "checkin")
+    with env.db.session() as s:
+        assert s.get(PairSchedule, pair.id).pauses == [
+            [(MON_C1 + timedelta(hours=1)).isoformat(), utc(2026, 1, 24).isoformat()]]  # London = UTC in January
+
+    # The program ends a week later than planned: session 12 on 6 April, the closing on 13 April.
+    for week in range(1, 12):  # each Monday's nudge (or closing) and Friday's prompt
+        d.tick(utc(2026, 1, 26, 10, 30) + timedelta(weeks=week))
+        d.tick(utc(2026, 1, 30, 15, 30) + timedelta(weeks=week))
+    nudges = [k for k in keys(fake_slack) if k.startswith("nudge:")]
+    assert nudge_titles(fake_slack) == [f"Session {k} of 12" for k in range(1, 13)]
+    assert nudges[-1] == f"nudge:{pair.id}:12@13"
+    closing = [c for c in posts(fake_slack) if key_of(c).startswith("closing:")]
+    assert [key_of(c) for c in closing] == [f"closing:{pair.id}:12@13"]
+    assert len(set(keys(fake_slack))) == len(keys(fake_slack))
+    with env.db.session() as s:
+        row = s.get(Pair, pair.id)
+        assert (row.status, row.ended_at) == (PAIR_ENDED, utc(2026, 4, 13, 10, 30))
+
+
+def test_a_program_under_way_when_the_upgrade_lands_resends_nothing(env, fake_slack):
+    """The release before spent paused cycles: a pair paused over cycle 2 had its cycle 2 prompts
+    recorded as skipped under the old keys. After the upgrade the rest of its program moves out
+    instead: the old keys are never sent, session 2 goes out once under a new one."""
+    pair = started_pair(env.db, fake_slack)
+    d = dispatcher(env)
+    d.tick(MON_C1)
+    set_pause(env.db, pair.mentor_user_id, status=PARTICIPANT_PAUSED, until=date(2026, 1, 24),
+              since=MON_C1 + timedelta(hours=1))
+    outbox = Outbox(env.db, clock=lambda: MON_C2)
+    old = [Item(key=f"{k}:{pair.id}:{c}", kind=k, channel=pair.channel_id, text="", pair_id=pair.id, cycle=c)
+           for k, c in (("feedback", 1), ("reminder", 1), ("nudge", 2))]
+    outbox.record_stale(team_id=TEAM, items=old, reason="skipped: paused: (the release before)")
+    for at in (MON_C2, utc(2026, 1, 23, 15, 0), utc(2026, 1, 26, 10, 0), utc(2026, 1, 26, 10, 1)):
+        d.tick(at)
+    assert keys(fake_slack) == [f"nudge:{pair.id}:1", f"nudge:{pair.id}:2@3"]
+    assert nudge_titles(fake_slack) == ["Session 1 of 12", "Session 2 of 12"]
+    assert ledger(env.db)[f"nudge:{pair.id}:2"].status == SEND_STALE
 
 
 def test_what_was_due_before_a_pause_began_still_goes_out(env, fake_slack):

@@ -386,3 +386,44 @@ def test_revision_0006_keeps_every_pair_and_round_and_calls_the_old_rounds_round
                             ).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM pair")).scalar_one() == 3
         assert conn.execute(text("SELECT count(*) FROM skillentry")).scalar_one() == 0
+
+
+def test_revision_0008_moves_a_paused_pair_under_way_on_and_resends_nothing(
+        empty_db, cli_slack_env, fake_slack, monkeypatch, capsys):
+    """A program in its second week at revision 0004: Dee (pair 2) has been paused since Saturday
+    17 January until the 24th, and the release before recorded her pair's 19 January nudge as
+    skipped (it spent paused cycles). After 0008 every row is still there, the new table is empty,
+    and the program moves on: pair 1 gets its nudges as before; pair 2 gets "Session 2 of 12" on
+    26 January under a key never used before, once; nothing already sent or skipped goes out."""
+    channels = group_dms(fake_slack)
+    with empty_db.engine.begin() as conn:
+        command.upgrade(schema.alembic_config(connection=conn), "0004")
+    with empty_db.engine.begin() as conn:
+        program = legacy.fill(conn, channels)
+        conn.execute(text("UPDATE participant SET status = 'paused', paused_until = :until, paused_at = :at "
+                          "WHERE slack_user_id = 'UMENTEE2'"),
+                     {"until": "2026-01-24", "at": datetime(2026, 1, 17, 8, 0)})
+    p1, p2, _ended = program.pair_ids
+    with empty_db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO sendledger (team_id, key, kind, pair_id, cycle, status, attempts, in_doubt, claimed_at, "
+            "channel_id, payload, error) VALUES ('T0001', :key, 'nudge', :pair, 2, 'stale', 0, :no, :at, :ch, "
+            "'{}', 'skipped: paused: <@UMENTEE2> paused until 2026-01-24')"),
+            {"key": f"nudge:{p2}:2", "pair": p2, "no": False, "at": datetime(2026, 1, 19, 10, 0), "ch": channels[1]})
+    before = dump(empty_db)
+    schema.upgrade(empty_db)
+    assert schema.current(empty_db) == HEAD and differences(empty_db) == []
+    after = dump(empty_db)
+    assert kept(after, before) == before and after["pairschedule"] == []
+
+    monkeypatch.setenv("DATABASE_URL", empty_db.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MENTORING_ADMIN_CHANNEL", ADMIN_CHANNEL)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    fake_slack.add_channel(ADMIN_CHANNEL, name="mentoring-admins", members=[])
+    for at in ("2026-01-19T10:00:00Z", "2026-01-19T10:30:00Z", "2026-01-26T10:00:00Z", "2026-01-26T10:30:00Z"):
+        assert main(["tick", "--at", at]) == 0
+    capsys.readouterr()
+    posted = [(c.json("metadata")["event_payload"]["key"], c["text"].split(":")[0])
+              for c in fake_slack.calls_to("chat.postMessage") if c.params.get("channel") != ADMIN_CHANNEL]
+    assert posted == [(f"nudge:{p1}:2", "Session 2 of 12"), (f"nudge:{p1}:3", "Session 3 of 12"),
+                      (f"nudge:{p2}:2@3", "Session 2 of 12")]

@@ -68,7 +68,7 @@ def test_a_second_change_keeps_the_other_values_and_reports_only_what_changed(db
         ({"length_weeks": "53"}, "--length-weeks must be a whole number from 4 to 52 (got '53')"),
         ({"length_weeks": "twelve"}, "--length-weeks must be a whole number from 4 to 52 (got 'twelve')"),
         ({"length_weeks": ""}, "--length-weeks must be a whole number from 4 to 52 (it is empty)"),
-        ({"cadence": "monthly"}, "--cadence must be weekly or biweekly (got 'monthly')"),
+        ({"cadence": "monthly"}, "--cadence must be weekly, biweekly or per-pair (got 'monthly')"),
         ({"nudge": "Mon"}, "--nudge 'Mon' should be a weekday and a 24-hour time, like \"Mon 10:00\""),
         ({"nudge": "Mo 10:00"}, "--nudge 'Mo 10:00': 'Mo' isn't a weekday (use Mon, Tue, Wed, Thu, Fri, "
                                 "Sat or Sun); for example \"Mon 10:00\""),
@@ -126,7 +126,7 @@ def test_every_problem_is_listed_and_the_valid_values_are_not_saved_either(db):
     result = update(db, length_weeks="20", cadence="daily", nudge="Tue 11:00", quiet_cycles="9",
                     allow_same_department="yes")
     assert result.problems == [
-        "--cadence must be weekly or biweekly (got 'daily')",
+        "--cadence must be weekly, biweekly or per-pair (got 'daily')",
         "--quiet-cycles must be a whole number from 1 to 6 (got '9')",
     ]
     assert rows(db) == before
@@ -194,7 +194,8 @@ def test_defaults_are_marked_and_changes_are_marked():
     assert list(lines) == [ps.flag(o) for o in ps.OPTION_NAMES]
     assert "8 weeks" in lines["--length-weeks"] and "(default)" not in lines["--length-weeks"]
     assert "0 (no reminder)" in lines["--reminder-after-days"] and "(changed)" in lines["--reminder-after-days"]
-    assert "weekly" in lines["--cadence"] and "(default)" in lines["--cadence"]
+    assert "per-pair (the slower of the two people's choices)" in lines["--cadence"]
+    assert "(default)" in lines["--cadence"]
     assert "Fri 15:00" in lines["--feedback"] and "(default)" in lines["--feedback"]
 
 

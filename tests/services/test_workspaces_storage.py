@@ -23,6 +23,7 @@ from storage.models import (
     ErasureSalt,
     Goal,
     MatchRound,
+    PairSchedule,
     ProgramSettings,
     SendLedger,
     SendPace,
@@ -51,6 +52,7 @@ def fill(db, team_id: str) -> None:
         s.add(SendPace(team_id=team_id, lane="post", rate=1.0, tokens=1.0, refilled_at=NOW))
         s.add(Goal(team_id=team_id, pair_id=pair.id, role="mentee", author_user_id="U1", what="Learn"))
         s.add(CheckIn(team_id=team_id, pair_id=pair.id, user_id="U1", cycle=1, met=True))
+        s.add(PairSchedule(team_id=team_id, pair_id=pair.id, cadence_weeks=2))
         s.add(Workspace(team_id=team_id, admin_channel=f"C{team_id}", installed_at=NOW - timedelta(days=40)))
         s.add(ErasureSalt(team_id=team_id, salt="s" * 64))
         bot = dict(client_id="1.2", app_id="A1", team_id=team_id, bot_token=f"xoxb-{team_id}", bot_id="B1",
@@ -68,9 +70,10 @@ def rows_of(db, team_id: str) -> dict[str, int]:
 def test_every_table_with_a_team_id_is_known_to_the_deletion():
     names = {t.name for t in repo.team_tables()}
     assert names == {"participant", "programsettings", "matchround", "pair", "sendledger", "sendpace", "goal",
-                     "checkin", "workspace", "slack_bots", "slack_installations", "erasuresalt", "skillentry"}
+                     "checkin", "workspace", "slack_bots", "slack_installations", "erasuresalt", "skillentry", "pairschedule"}
     order = [t.name for t in repo.team_tables()]
     assert order.index("goal") < order.index("pair") < order.index("matchround")  # dependents first
+    assert order.index("pairschedule") < order.index("pair")
 
 
 def test_deleting_an_uninstalled_workspace_takes_all_its_rows_and_nobody_elses(db):

@@ -279,28 +279,59 @@ def test_due_requires_aware_datetimes_and_known_zone():
         occurrences(Rhythm(), anchor=LONDON_ANCHOR, tz="Mars/Olympus")
 
 
-def test_pause_skips_occurrences():
-    start, end = utc(2026, 3, 28), utc(2026, 4, 9)
+PAUSE = ((utc(2026, 3, 28), utc(2026, 4, 9)),)  # over slots 2 and 3 (30 Mar, 6 Apr) and the 29 Mar DST change
 
-    def paused(t):
-        return start <= t < end
 
-    now = utc(2026, 4, 10, 14, 0)  # cycle 3's feedback
-    now_due, stale = _due(now, paused=paused)
-    assert keys(now_due) == [("feedback", 3)]
+def test_a_pause_moves_the_sessions_it_covers_instead_of_spending_them():
+    now = utc(2026, 4, 10, 14, 0)
+    now_due, stale = _due(now, pauses=PAUSE)
+    assert now_due == []  # slot 3's feedback would be due now: slot 3 is missed, not spent
     assert keys(stale) == [("nudge", 1), ("feedback", 1)]
-    gone = skipped(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", now=now, paused=paused)
-    assert keys(gone) == [
-        ("reminder", 1),
-        ("nudge", 2),
-        ("feedback", 2),
-        ("reminder", 2),
-        ("nudge", 3),
-    ]
-    # during the pause nothing is due
-    assert _due(utc(2026, 3, 30, 9, 0), paused=paused)[0] == []
-    # without the predicate the same instant gives the same due list (pause doesn't shift the program)
-    assert keys(_due(now)[0]) == [("feedback", 3)]
+    gone = skipped(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", now=now, pauses=PAUSE)
+    assert keys(gone) == [("reminder", 1)]  # session 1's reminder fell in the pause
+    assert _due(utc(2026, 3, 30, 9, 0), pauses=PAUSE)[0] == []
+
+    # Session 2 comes in slot 4, at 10:00 London time (BST by then), then 3, 4, ... in order.
+    now_due, _ = _due(utc(2026, 4, 13, 9, 0), pauses=PAUSE)
+    assert [(o.kind, o.cycle, o.slot) for o in now_due] == [("nudge", 2, 4)]
+    assert now_due[0].local.time() == time(10, 0)
+    occs = occurrences(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", pauses=PAUSE)
+    nudges = of_kind(occs, "nudge")
+    assert [o.cycle for o in nudges] == list(range(1, 13))
+    assert [o.slot for o in nudges] == [1, *range(4, 15)]
+    # The program ends two weeks later, with the same 37 messages.
+    assert len(occs) == 37
+    plain = schedule.bounds(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London")
+    moved = schedule.bounds(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", pauses=PAUSE)
+    assert moved[0] == plain[0] and moved[1] - plain[1] == timedelta(weeks=2)
+    assert schedule.missed_slots(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", pauses=PAUSE) == 2
+    assert schedule.cycles_started(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London",
+                                   now=utc(2026, 4, 13, 9, 0), pauses=PAUSE) == 2
+
+
+def test_a_pause_that_begins_after_a_nudge_does_not_give_its_session_back():
+    pause = ((utc(2026, 3, 24), utc(2026, 3, 28)),)  # Tue to Sat of session 1: its feedback is skipped
+    occs = occurrences(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", pauses=pause)
+    assert occs == occurrences(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London")
+    gone = skipped(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", now=utc(2026, 4, 1), pauses=pause)
+    assert keys(gone) == [("feedback", 1)]
+
+
+def test_an_open_ended_pause_holds_the_program_and_ends_it_eventually():
+    pause = ((utc(2026, 3, 28), None),)
+    occs = occurrences(Rhythm(), anchor=LONDON_ANCHOR, tz="Europe/London", pauses=pause)
+    nudges = of_kind(occs, "nudge")
+    assert len(nudges) == 12 and nudges[1].at - nudges[0].at > schedule.MAX_EXTENSION
+    now_due, stale = _due(utc(2026, 9, 1), pauses=pause)
+    assert now_due == [] and keys(stale) == [("nudge", 1), ("feedback", 1)]
+
+
+def test_biweekly_sessions_move_by_whole_cycles():
+    r = Rhythm(cadence_weeks=2)
+    pause = ((utc(2026, 4, 5), utc(2026, 4, 8)),)  # over slot 2's nudge (Mon 6 Apr)
+    nudges = of_kind(occurrences(r, anchor=LONDON_ANCHOR, tz="Europe/London", pauses=pause), "nudge")
+    assert [(o.cycle, o.slot) for o in nudges] == [(1, 1), *((k, k + 1) for k in range(2, 7))]
+    assert nudges[1].at == utc(2026, 4, 20, 9, 0)
 
 
 def test_cycle_at():

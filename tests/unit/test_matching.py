@@ -434,3 +434,29 @@ def test_tiny_time_budget_returns_a_valid_flagged_proposal():
             if best["pairs"] == s["pairs"] and s["optimality_gap_pairs"] == 0:
                 assert best["total_score"] <= s["total_score"] + s["optimality_gap"]
     assert flagged > 0
+
+
+# --------------------------------------------------------------------------- regressions
+
+
+def test_violations_never_return_switched_off_rows_or_columns():
+    """Issue 13: the int32 "switched-off" markers of a row and a column (2**30 each) summed to
+    2**31, wrapped to a negative threshold, and every eligible edge between a switched-off
+    mentor and a switched-off mentee came back as a violation (then joined the subgraph with
+    no slot, which crashed or misattributed the pair)."""
+    rng = np.random.default_rng(453554077)
+    K = rng.integers(-1, 16 * 40, size=(40, 30)).astype(np.int16)
+    big = 40 * 30 + 1
+    rows_ok = rng.random(40) < 0.5
+    cols_ok = rng.random(30) < 0.5
+    u = np.where(rows_ok, big + 5, np.int64(1) << 40).astype(np.int64)  # as _column_duals
+    v = rng.integers(0, 30, size=30).astype(np.int64)
+    for margin in (0, 3):
+        vl, vr = M._violations(K, big, u, v, rows_ok, cols_ok, margin)
+        assert rows_ok[vl].all() and cols_ok[vr].all()
+        # and exactly the violating edges of the switched-on part, in row-major order
+        want = [(a, b) for a in range(40) for b in range(30)
+                if rows_ok[a] and cols_ok[b] and K[a, b] >= 0
+                and (int(K[a, b]) >> 4) > u[a] + v[b] - big - margin]
+        assert list(zip(vl.tolist(), vr.tolist(), strict=True)) == want
+        assert want  # the check has something to find

@@ -333,27 +333,33 @@ def _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er):
 
 def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
     """Eligible edges with score(l, r) > u[l] + v[r] - big - margin (margin 0: the edges
-    where the dual certificate fails). Small row blocks keep the temporaries in cache."""
+    where the dual certificate fails), on switched-on rows and columns only. Small row blocks
+    keep the temporaries in cache.
+
+    The thresholds are int64 and switched-off rows and columns are left out by their masks:
+    adding two int32 "switched-off" markers (2**30 each) overflowed and let in edges of
+    people whose role was turned off (issue 13)."""
     nl, nr = K.shape
-    lim = 2**26
-    a32 = (np.clip(u - big, -lim, lim) * 16).astype(np.int32)
-    a32[~rows_ok] = 2**30
-    v32 = (np.clip(v - margin, -lim, lim) * 16 + 15).astype(np.int32)
-    v32[~cols_ok] = 2**30
+    a64 = (np.asarray(u, np.int64) - big) * 16
+    v64 = (np.asarray(v, np.int64) - margin) * 16 + 15
+    rows = np.flatnonzero(rows_ok)
+    cols_ok = np.asarray(cols_ok, bool)
     out = [np.zeros(0, np.int64)]
     ch = max(1, _VCHUNK)
-    thr = np.empty((ch, nr), np.int32)
+    thr = np.empty((ch, nr), np.int64)
     sel = np.empty((ch, nr), bool)
-    for a in range(0, nl, ch):
-        b = min(nl, a + ch)
-        t = thr[: b - a]
-        np.add(a32[a:b, None], v32[None, :], out=t)
+    for a in range(0, len(rows), ch):
+        rb = rows[a : a + ch]
+        k = len(rb)
+        t = thr[:k]
+        np.add(a64[rb, None], v64[None, :], out=t)
         np.maximum(t, -1, out=t)
-        s = sel[: b - a]
-        np.greater(K[a:b], t, out=s)
-        f = np.flatnonzero(s)
-        if len(f):
-            out.append(f + a * nr)
+        s = sel[:k]
+        np.greater(K[rb], t, out=s)
+        s &= cols_ok[None, :]
+        r, c = np.nonzero(s)
+        if len(r):
+            out.append(rb[r] * nr + c)
     flat = np.concatenate(out)
     return flat // max(1, nr), flat % max(1, nr)
 

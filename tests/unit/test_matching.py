@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -434,3 +435,87 @@ def test_tiny_time_budget_returns_a_valid_flagged_proposal():
             if best["pairs"] == s["pairs"] and s["optimality_gap_pairs"] == 0:
                 assert best["total_score"] <= s["total_score"] + s["optimality_gap"]
     assert flagged > 0
+
+
+# --------------------------------------------------------------------------- regressions
+
+
+def test_violations_never_return_switched_off_rows_or_columns():
+    """Issue 13: the int32 "switched-off" markers of a row and a column (2**30 each) summed to
+    2**31, wrapped to a negative threshold, and every eligible edge between a switched-off
+    mentor and a switched-off mentee came back as a violation (then joined the subgraph with
+    no slot, which crashed or misattributed the pair)."""
+    rng = np.random.default_rng(453554077)
+    K = rng.integers(-1, 16 * 40, size=(40, 30)).astype(np.int16)
+    big = 40 * 30 + 1
+    rows_ok = rng.random(40) < 0.5
+    cols_ok = rng.random(30) < 0.5
+    u = np.where(rows_ok, big + 5, np.int64(1) << 40).astype(np.int64)  # as _column_duals
+    v = rng.integers(0, 30, size=30).astype(np.int64)
+    for margin in (0, 3):
+        vl, vr = M._violations(K, big, u, v, rows_ok, cols_ok, margin)
+        assert rows_ok[vl].all() and cols_ok[vr].all()
+        # and exactly the violating edges of the switched-on part, in row-major order
+        want = [(a, b) for a in range(40) for b in range(30)
+                if rows_ok[a] and cols_ok[b] and K[a, b] >= 0
+                and (int(K[a, b]) >> 4) > u[a] + v[b] - big - margin]
+        assert list(zip(vl.tolist(), vr.tolist(), strict=True)) == want
+        assert want  # the check has something to find
+
+
+# --------------------------------------------------------------------------- against networkx
+
+
+def networkx_best(pool, history, rules):
+    """Best (pairs, total score) by networkx's blossom algorithm on every eligible pair: one
+    node per person, a mentor who only mentors with capacity c as c nodes. Exact when every
+    "either" person has capacity 1 (independent of the engine: scalar rules, pure Python)."""
+    assert all(c.capacity <= 1 for c in pool if c.side == "either")
+    big = 10**6
+    g = nx.Graph()
+    for m in pool:
+        copies = m.capacity if m.side == "mentor" else 1
+        for e in pool:
+            if eligible(m, e, rules, history) is None:
+                s = score(m, e, rules)[0]
+                for k in range(copies):
+                    g.add_edge((m.user_id, k), (e.user_id, 0), weight=big + s)
+    best = nx.max_weight_matching(g)
+    weights = [g.edges[a, b]["weight"] for a, b in best]
+    return len(weights), sum(w - big for w in weights)
+
+
+def mixed_pool(rng: random.Random, n: int, either: float, either_cap_one: bool):
+    pool, history, rules = random_pool(rng, n)
+    out = []
+    for c in pool:
+        side = "either" if rng.random() < either else rng.choice(["mentor", "mentee"])
+        cap = rng.randint(1, 3)
+        if side == "either" and either_cap_one:
+            cap = 1
+        out.append(Candidate(**{**c.__dict__, "side": side, "capacity": cap}))
+    return out, history, rules
+
+
+def test_engine_against_networkx_and_milp_on_random_pools():
+    """0-50 % "either", capacities 1-3, managers and history: never a rule broken, never
+    fewer pairs or a lower score than the exact reference where the engine claims optimality
+    (networkx when every "either" person has capacity 1, else the one-role MILP)."""
+    rng = random.Random(1313)
+    solvers = set()
+    for k in range(80):
+        cap_one = k % 4 != 3
+        pool, history, rules = mixed_pool(rng, rng.randint(4, 36), rng.uniform(0, 0.5), cap_one)
+        prop = propose(pool, history, rules)
+        check_valid(prop, pool, history, rules)
+        if cap_one:
+            ref = networkx_best(pool, history, rules)
+        else:
+            r = M._propose(pool, history, rules, None, "milp").stats
+            assert r["proven_optimal"]
+            ref = (r["pairs"], r["total_score"])
+        got = (prop.stats["pairs"], prop.stats["total_score"])
+        assert prop.stats["proven_optimal"], (k, prop.stats["solver"])
+        assert got == ref, (k, prop.stats["solver"])
+        solvers.add(prop.stats["solver"])
+    assert {"general", "bipartite"} <= solvers

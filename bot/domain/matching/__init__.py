@@ -1,6 +1,6 @@
 """Matching engine for reverse-mentoring rounds.
 
-Pure package: standard library + numpy + scipy only (no Slack, no database); the sides come
+Pure package: standard library + numpy + scipy + rustworkx only (no Slack, no database); the sides come
 from :mod:`bot.domain.catalog`.
 
 - :mod:`~bot.domain.matching.model`: the types and constants (sides, score weights, limits,
@@ -8,6 +8,8 @@ from :mod:`bot.domain.catalog`.
 - :mod:`~bot.domain.matching.rules`: the hard rules, the scores and the reasons in people's
   words (`eligible`, `score`, why a pair was made, why someone was left unmatched).
 - :mod:`~bot.domain.matching.solver`: the pool as numpy arrays, the solver below and `propose`.
+- :mod:`~bot.domain.matching.general`: maximum-weight matching on a general graph (blossom,
+  rustworkx) and its LP certificate (node and odd-set duals, HiGHS), for "either" rounds.
 
 Everything other modules use is re-exported here. Greedy and random baselines, for the
 benchmarks only, live in bench/baselines.py.
@@ -40,6 +42,11 @@ How it is solved (see bench/MATCHING.md for figures):
    rc, so only edges with rc <= relaxation - incumbent can improve on the incumbent: an exact
    MILP (HiGHS, one role variable per either person, gap 0) runs on those edges only (at most
    _EITHER_MAX_EDGES of them, smallest rc first, with the excluded edges' bound kept).
+   (c) when every "either" person has capacity 1, the round is a matching of a general
+   graph (a mentor who only mentors with capacity c = c nodes): it is solved exactly by
+   the blossom algorithm on the sparse candidate graph and certified for every eligible pair
+   by the matching LP's node and odd-set duals (see solver._solve_general); where the LP's
+   cuts do not close the gap in time, that matching is the incumbent of (b).
    Everything runs within ``Rules.time_budget_s``: when it runs out, the best valid proposal
    found is returned with ``stats["proven_optimal"] = False`` and the proven gap.
 """

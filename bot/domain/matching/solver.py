@@ -11,6 +11,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from bot.domain.matching.general import Q as _Q
+from bot.domain.matching.general import certificate as _certificate
+from bot.domain.matching.general import max_weight_matching as _blossom
+from bot.domain.matching.general import set_sums as _set_sums
 from bot.domain.matching.model import (
     EITHER,
     MENTEE,
@@ -48,6 +52,9 @@ _MILP_TIME_LIMIT = 60.0
 # Largest edge set handed to the one-role MILP (edges of smallest reduced cost first).
 _EITHER_MAX_EDGES = 100_000
 _CHUNK = 512
+# rustworkx's blossom (O(n^3)) takes about this many seconds per node squared on the 2-core
+# bench machine (10,000 nodes: 10-23 s): the general method runs only where it fits the budget.
+_BLOSSOM_S_PER_NODE2 = 2.5e-7
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
 _TRACE: list | None = None  # set to a list to record solver iterations (benchmarks)
 
@@ -333,27 +340,33 @@ def _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er):
 
 def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
     """Eligible edges with score(l, r) > u[l] + v[r] - big - margin (margin 0: the edges
-    where the dual certificate fails). Small row blocks keep the temporaries in cache."""
+    where the dual certificate fails), on switched-on rows and columns only. Small row blocks
+    keep the temporaries in cache.
+
+    The thresholds are int64 and switched-off rows and columns are left out by their masks:
+    adding two int32 "switched-off" markers (2**30 each) overflowed and let in edges of
+    people whose role was turned off (issue 13)."""
     nl, nr = K.shape
-    lim = 2**26
-    a32 = (np.clip(u - big, -lim, lim) * 16).astype(np.int32)
-    a32[~rows_ok] = 2**30
-    v32 = (np.clip(v - margin, -lim, lim) * 16 + 15).astype(np.int32)
-    v32[~cols_ok] = 2**30
+    a64 = (np.asarray(u, np.int64) - big) * 16
+    v64 = (np.asarray(v, np.int64) - margin) * 16 + 15
+    rows = np.flatnonzero(rows_ok)
+    cols_ok = np.asarray(cols_ok, bool)
     out = [np.zeros(0, np.int64)]
     ch = max(1, _VCHUNK)
-    thr = np.empty((ch, nr), np.int32)
+    thr = np.empty((ch, nr), np.int64)
     sel = np.empty((ch, nr), bool)
-    for a in range(0, nl, ch):
-        b = min(nl, a + ch)
-        t = thr[: b - a]
-        np.add(a32[a:b, None], v32[None, :], out=t)
+    for a in range(0, len(rows), ch):
+        rb = rows[a : a + ch]
+        k = len(rb)
+        t = thr[:k]
+        np.add(a64[rb, None], v64[None, :], out=t)
         np.maximum(t, -1, out=t)
-        s = sel[: b - a]
-        np.greater(K[a:b], t, out=s)
-        f = np.flatnonzero(s)
-        if len(f):
-            out.append(f + a * nr)
+        s = sel[:k]
+        np.greater(K[rb], t, out=s)
+        s &= cols_ok[None, :]
+        r, c = np.nonzero(s)
+        if len(r):
+            out.append(rb[r] * nr + c)
     flat = np.concatenate(out)
     return flat // max(1, nr), flat % max(1, nr)
 
@@ -574,7 +587,7 @@ def _solve_milp(P: _Pool, active_rows, active_cols, big: int):
     return pairs, val, proven
 
 
-def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float):
+def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, start=None):
     """Exact one-role solve after a relaxation optimum that uses someone in both roles.
 
     The relaxation (bipartite, either people on both sides) gives the upper bound `val` and
@@ -588,7 +601,10 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float):
     u, v, _, _ = duals
     rows_ok = P.capL >= 1
     cols_ok = np.ones(P.K.shape[1], bool)
-    best, best_val = _incumbent(P, big, pairs, deadline)
+    if start is not None:  # a valid proposal found by another method
+        best, best_val = start, _pairs_weight(P, start, big)
+    else:
+        best, best_val = _incumbent(P, big, pairs, deadline)
     bound = val
     solver = "either_incumbent"
     delta = val - best_val
@@ -605,7 +621,7 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float):
             keep = rc <= delta
             el, er = el[keep], er[keep]
         # HiGHS checks its clock between phases and overshoots on big models: keep a margin
-        limit = 0.75 * (deadline - time.perf_counter()) - 0.1
+        limit = 0.5 * (deadline - time.perf_counter()) - 0.1
         if limit <= 0.05:
             break
         mp, mval, proven, mbound = _milp_edges(P, el, er, big, limit)
@@ -626,6 +642,115 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float):
     return best, solver, max(bound, best_val)
 
 
+# --------------------------------------------------------------------------- general matching
+
+
+class _Graph:
+    """The round as a general graph: one node per person, plus capL - 1 extra nodes for a
+    mentor who only mentors; an edge per (mentor node, mentee) couple of the (l, r) edges."""
+
+    def __init__(self, P: _Pool):
+        extra = np.where(P.can_mentee[P.L], 0, np.maximum(P.capL - 1, 0))
+        self.n_nodes = P.n + int(extra.sum())
+        self.owner = np.concatenate([np.arange(P.n), np.repeat(P.L, extra)])
+        # nodes of each L row: the person, then its extra nodes
+        self.row_nodes_ptr = np.concatenate([[0], np.cumsum(extra + 1)])
+        first = P.n + np.concatenate([[0], np.cumsum(extra)])[:-1]
+        nodes = []
+        for li in range(len(P.L)):
+            nodes.append(int(P.L[li]))
+            nodes.extend(range(int(first[li]), int(first[li] + extra[li])))
+        self.row_nodes = np.array(nodes, dtype=np.int64)
+        self.P = P
+
+    def expand(self, el, er):
+        """General edges (node a, node b, index into el) of the (l, r) edges."""
+        reps = self.row_nodes_ptr[el + 1] - self.row_nodes_ptr[el]
+        k = np.repeat(np.arange(len(el)), reps)
+        off = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        a = self.row_nodes[self.row_nodes_ptr[el][k] + off]
+        b = self.P.R[er][k]
+        return a, b, k
+
+
+def _general_applies(P: _Pool) -> bool:
+    """Exact as a general matching: every "either" person can mentor at most one person."""
+    both = P.can_mentor[P.L] & P.can_mentee[P.L]
+    return not (P.capL[both] > 1).any()
+
+
+def _solve_general(P: _Pool, big: int, deadline: float):
+    """Maximum-weight matching of the round's general graph, certified for every eligible
+    pair.
+
+    The blossom algorithm runs on a sparse candidate graph (the best edges of each person,
+    as for bipartite rounds); the matching LP with odd-set cuts on that graph gives node and
+    odd-set duals whose value bounds every matching there; every eligible pair of the full
+    matrix is then checked against those duals (exact integer arithmetic) and the pairs that
+    fail join the candidate graph, which is solved again. When no pair fails, the duals'
+    value bounds every proposal of the round: equal to the matching's weight (below it + 1)
+    = proven optimal.
+
+    Returns (pairs, upper bound on the weight of any proposal or None)."""
+    nl, nr = P.K.shape
+    rows_ok = P.capL >= 1
+    cols_ok = np.ones(nr, bool)
+    G = _Graph(P)
+    el, er = _top_edges(P.K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, rows_ok, cols_ok)
+    in_sub = np.zeros((nl, nr), dtype=bool)
+    in_sub[el, er] = True
+    best: list = []
+    for _ in range(50):
+        ga, gb, gk = G.expand(el, er)
+        w = big + (P.K[el, er].astype(np.int64) >> 4)
+        gw = w[gk]
+        t0 = time.perf_counter()
+        pick = _blossom(G.n_nodes, ga, gb, gw.tolist())
+        t1 = time.perf_counter()
+        best = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
+        W = int(gw[pick].sum())
+        # the LP gets part of the time left: the one-role MILP can still prove it after
+        now = time.perf_counter()
+        cert = _certificate(G.n_nodes, ga, gb, gw, W, now + 0.4 * (deadline - now))
+        t2 = time.perf_counter()
+        if _TRACE is not None:
+            _TRACE.append({"general_edges": len(ga), "blossom": round(t1 - t0, 3),
+                           "lp": round(t2 - t1, 3), "dual": cert is not None})
+        if cert is None:
+            return best, None
+        # every eligible pair: node duals alone first (rounded down: a superset of the
+        # failures), then the exact check with the odd sets on the flagged pairs
+        ymin = np.full(P.n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(ymin, G.owner, cert.y)
+        u = ymin[P.L] // _Q
+        v = cert.y[P.R] // _Q
+        vl, vr = _violations(P.K, big, u, v, rows_ok, cols_ok, 0)
+        fresh = ~in_sub[vl, vr]
+        vl, vr = vl[fresh], vr[fresh]
+        if len(vl):
+            fa, fb, fk = G.expand(vl, vr)
+            fw = big + (P.K[vl, vr].astype(np.int64) >> 4)
+            lhs = cert.y[fa] + cert.y[fb] + _set_sums(G.n_nodes, cert.sets, cert.z, fa, fb)
+            bad = np.zeros(len(vl), bool)
+            bad[fk[lhs < fw[fk] * _Q]] = True
+            vl, vr = vl[bad], vr[bad]
+        if _TRACE is not None:
+            _TRACE.append({"general_violations": len(vl)})
+        if not len(vl):
+            return best, cert.value // _Q  # valid for every eligible pair
+        if time.perf_counter() > deadline:
+            return best, None
+        in_sub[vl, vr] = True
+        el = np.concatenate([el, vl])
+        er = np.concatenate([er, vr])
+    return best, None  # pragma: no cover
+
+
+def _general_affordable(P: _Pool, deadline: float) -> bool:
+    n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
+    return _BLOSSOM_S_PER_NODE2 * n_nodes**2 < 0.5 * (deadline - time.perf_counter())
+
+
 def _big(P: _Pool) -> int:
     """Weight of one pair above any total score, so the number of pairs comes first."""
     return P.max_score * max(1, min(int(P.capL.sum()), P.K.shape[1])) + 1
@@ -644,6 +769,20 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
     conf = _conflicts(P, pairs)
     if not conf:
         return pairs, "bipartite", None
+    if method == "auto" and _general_applies(P) and _general_affordable(P, deadline):
+        best, bound = _solve_general(P, big, deadline)
+        found = _pairs_weight(P, best, big)
+        bound = val if bound is None else min(bound, val)
+        if bound <= found:
+            return best, "general", None
+        # the blossom's matching is the incumbent of the exact one-role MILP, which runs on
+        # the edges that could still improve it (see _solve_either)
+        best2, solver, bound2 = _solve_either(P, big, pairs, val, duals, deadline, start=best)
+        found2 = _pairs_weight(P, best2, big)
+        bound = min(bound, bound2)
+        if bound <= found2:
+            return best2, "general", None
+        return best2, "general_unproven", bound
     if method == "auto":
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
         found = _pairs_weight(P, best, big)

@@ -177,7 +177,7 @@ def test_revision_0007_upgrades_a_database_holding_a_program_and_keeps_its_secre
     with empty_db.engine.begin() as conn:
         legacy.fill(conn, channels)
     applied = schema.upgrade(empty_db).applied
-    assert [r for r, _ in applied] == ["0007"]
+    assert "0007" in [r for r, _ in applied]
 
     bea = ["UMENTEE1", "Bea", "Use AI tools to draft my board updates", "Prompt templates", "Save an hour"]
     assert find_in_dump(empty_db, bea)

@@ -39,10 +39,14 @@ def command_reply(bot, user, channel=ADMIN_CHANNEL, *, slack=None) -> dict:
     """Run `/mentoring match`: Slack gets a bare ack at once; the answer comes through the
     command's response URL. Returns that answer's parameters. `slack`: another workspace's
     requests (default: the harness's)."""
-    before = len(bot.fake.calls_to("response_url"))
-    status, _, body = (slack or bot.slack).command(user, "match", channel_id=channel)
+    slack = slack or bot.slack
+    url = slack.new_response_url("commands")
+    path = url.split("/hooks/", 1)[-1]
+    status, _, body = slack.command(user, "match", channel_id=channel, response_url=url)
     assert status == 200 and not body
-    return bot.fake.wait_for("response_url", count=before + 1)[-1].params
+    # This command's own answer: another command's late answer must not be taken for it.
+    return bot.wait_until(lambda: [c for c in bot.fake.calls_to("response_url") if c.path.endswith(path)],
+                          what="the command's answer")[0].params
 
 
 def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL, *, slack=None):

@@ -71,7 +71,6 @@ PAUSED = Paused(user_id="U0ANA", until=date(2026, 3, 16), today=TODAY,
 RESUMED = Resumed(user_id="U0ANA", today=TODAY, ended_on=None,
                   partners=(PartnerToTell(pair_id=1, partner_id="U0BEN", channel="G0PAIR"),))
 ERASED = Erased(profile=True, goals=2, checkins=3, pairs=1, rounds=1, messages=9, other=1)
-QUIET = prompts.QuietPair(mentor="U0BEN", mentee="U0ANA", cycles=2, last_met=None)
 
 # Each builder with hostile input wherever a person's words (or their name, or a team's name)
 # can reach it. Several calls where a builder has several shapes.
@@ -157,12 +156,10 @@ CALLS: dict[str, list] = {
     "pauses.resumed_reply": [lambda: pauses.resumed_reply(RESUMED)],
     "prompts.closing": [lambda: prompts.closing(pair_id=1, mentor="U0BEN", mentee="U0ANA", cycle=12,
                                                 survey_pending=["U0ANA"])],
-    "prompts.digest": [lambda: prompts.digest(quiet=[QUIET], counted=3, paused=1, quiet_cycles=2)],
     "prompts.feedback_prompt": [lambda: prompts.feedback_prompt(pair_id=1, mentor="U0BEN", mentee="U0ANA",
                                                                 cycle=2, n_cycles=12)],
     "prompts.final_survey": [lambda: prompts.final_survey(pair_id=1, mentor="U0BEN", mentee="U0ANA", cycle=12)],
     "prompts.nudge": [lambda: prompts.nudge(mentor="U0BEN", mentee="U0ANA", cycle=1, n_cycles=12, topic=KICKOFF)],
-    "prompts.quiet_line": [lambda: prompts.quiet_line(QUIET)],
     "prompts.reminder": [lambda: prompts.reminder(pair_id=1, cycle=2, waiting_for=["U0ANA"])],
     "prompts.survey_reminder": [lambda: prompts.survey_reminder(pair_id=1, cycle=12, waiting_for=["U0ANA"])],
     "rounds.app_problem_note": [lambda: rounds.app_problem_note(error=HOSTILE, round_id=1)],

@@ -22,7 +22,7 @@ from bot.deps import build_deps
 from bot.domain.catalog import SKILLS
 from bot.domain.matching import Proposal
 from bot.services import export as export_service
-from bot.services import onboarding, people_import, rounds, workspace_settings
+from bot.services import onboarding, people_import, rounds, skills, workspace_settings
 from bot.services import report as report_service
 from bot.services.people_import import valid_team_id, valid_user_id
 from bot.services.rounds import Snapshot
@@ -161,6 +161,21 @@ def _team_or_none(args: argparse.Namespace, *, question: str = "Which workspace?
     return team_id
 
 
+def _skill_catalog(settings: Settings, team_id: str):
+    """The workspace's skill catalog as the database holds it now, read without migrating or
+    creating anything (a database with no catalog yet, or none at all: the built-in one)."""
+    url = settings.database_url
+    if url.startswith("sqlite") and not os.path.exists(url.split("///", 1)[-1]):
+        return None
+    db = Database(url)
+    try:
+        return skills.catalog_for(db, team_id=team_id)
+    except SQLAlchemyError:
+        return None
+    finally:
+        db.dispose()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_slack=False)
     team_id = _team_or_none(args, question="Which workspace are these people in?")
@@ -185,7 +200,8 @@ def cmd_import(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
 
-    rows, problems = people_import.parse_csv(text)
+    # The workspace's own skill catalog: its skills by key or name, case-insensitively.
+    rows, problems = people_import.parse_csv(text, skills=_skill_catalog(settings, team_id))
     if problems:
         print(f"Nothing was imported from {args.file}; please fix the following and run it again:",
               file=sys.stderr)

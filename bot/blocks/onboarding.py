@@ -20,6 +20,7 @@ from bot.blocks.common import (
     user,
 )
 from bot.domain import catalog
+from bot.domain.skills import SkillCatalog
 from bot.slack.ids import COMMAND, Action, JoinBlock, Sub, View
 
 HELP_TEXT = "Reverse mentoring: here's what you can do."
@@ -42,7 +43,10 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
                   f"`{COMMAND} {Sub.ADMIN_CHANNEL}` in another channel moves the program there.",
                   f"• `{COMMAND} {Sub.END} @person`: end their pair (you'll be asked why), then find them a "
                   "new partner",
-                  f"• `{COMMAND} {Sub.PAIR} @mentor @mentee`: pair two people by hand"]
+                  f"• `{COMMAND} {Sub.PAIR} @mentor @mentee`: pair two people by hand",
+                  f"• `{COMMAND} {Sub.ADD} alice@example.com bob@example.com`: invite people to join",
+                  f"• `{COMMAND} {Sub.SETTINGS}`: the program's length, rhythm and matching rules",
+                  f"• `{COMMAND} {Sub.SKILLS}`: the skills people pick from; add, rename or retire them"]
         lines += [f"`{COMMAND} {Sub.REPORT}` posts the program's health here; "
                   f"`{COMMAND} {Sub.EXPORT}` shares pairs, people and check-ins as CSV files."]
     blocks = []
@@ -52,28 +56,33 @@ def build_help_message(*, unknown: str | None = None, is_admin_channel: bool = F
     return {"response_type": "ephemeral", "text": HELP_TEXT, "blocks": blocks}
 
 
-def _skill_groups() -> list[dict]:
+def _skill_groups(skills: SkillCatalog, kept=()) -> list[dict]:
+    """The workspace's offered skills by group, plus retired ones the person already has."""
+    kept = set(kept)
     groups = []
     for group, label in catalog.GROUP_LABELS.items():
-        groups.append({
-            "label": plain(label),
-            "options": [option(s.label, s.key) for s in catalog.SKILLS if s.group == group],
-        })
+        options = [option(s.label, s.key) for s in skills.skills
+                   if s.group == group and (not s.retired or s.key in kept)]
+        if options:
+            groups.append({"label": plain(label), "options": options})
     return groups
 
 
-def _skill_options(keys) -> list[dict]:
-    return [option(catalog.skill_label(k), k) for k in keys if k in catalog.SKILL_BY_KEY]
+def _skill_options(skills: SkillCatalog, keys) -> list[dict]:
+    return [option(skills.label(k), k) for k in keys if k in skills]
 
 
-def build_join_modal(profile=None) -> dict:
-    """The sign-up modal; prefilled from `profile` (a Participant) when editing."""
+def build_join_modal(profile=None, skills: SkillCatalog | None = None) -> dict:
+    """The sign-up modal; prefilled from `profile` (a Participant) when editing. `skills`: the
+    workspace's catalog (default: the built-in one)."""
+    skills = skills or SkillCatalog.builtin()
+    kept = [*(profile.skills_share or ()), *(profile.skills_learn or ())] if profile is not None else []
     side_options = [option(catalog.SIDE_LABELS[s], s) for s in catalog.SIDES]
     side_el: dict = {"type": "radio_buttons", "options": side_options}
     share_el: dict = {"type": "multi_static_select", "placeholder": plain("Pick skills"),
-                      "option_groups": _skill_groups()}
+                      "option_groups": _skill_groups(skills, kept)}
     learn_el: dict = {"type": "multi_static_select", "placeholder": plain("Pick skills"),
-                      "option_groups": _skill_groups()}
+                      "option_groups": _skill_groups(skills, kept)}
     years_el: dict = {"type": "number_input", "is_decimal_allowed": False, "min_value": "0",
                       "max_value": str(catalog.MAX_SENIORITY_YEARS)}
     dept_el: dict = {"type": "plain_text_input", "max_length": catalog.MAX_DEPARTMENT_LEN,
@@ -90,9 +99,9 @@ def build_join_modal(profile=None) -> dict:
 
     if profile is not None:
         side_el["initial_option"] = side_options[catalog.SIDES.index(profile.side)]
-        if share := _skill_options(profile.skills_share):
+        if share := _skill_options(skills, profile.skills_share):
             share_el["initial_options"] = share
-        if learn := _skill_options(profile.skills_learn):
+        if learn := _skill_options(skills, profile.skills_learn):
             learn_el["initial_options"] = learn
         years_el["initial_value"] = str(profile.seniority_years)
         dept_el["initial_value"] = profile.department
@@ -127,11 +136,13 @@ def build_join_modal(profile=None) -> dict:
                  submit="Save" if editing else "Join")
 
 
-def profile_lines(profile) -> list[str]:
+def profile_lines(profile, skills: SkillCatalog | None = None) -> list[str]:
+    """`skills`: the workspace's catalog, for the skills' names (default: the built-in one)."""
+    names = (skills or SkillCatalog.builtin()).label_list
     return [
         f"*Taking part:* {catalog.SIDE_SHORT.get(profile.side, profile.side)}",
-        f"*Can share:* {esc(catalog.skill_list(profile.skills_share))}",
-        f"*Wants to learn:* {esc(catalog.skill_list(profile.skills_learn))}",
+        f"*Can share:* {esc(names(profile.skills_share))}",
+        f"*Wants to learn:* {esc(names(profile.skills_learn))}",
         f"*Experience:* {profile.seniority_years} year{'' if profile.seniority_years == 1 else 's'} · "
         f"*Department:* {esc(profile.department)}",
         f"*Meets:* {catalog.MEETING_MODES.get(profile.meeting_mode, profile.meeting_mode)}, "
@@ -173,9 +184,9 @@ def _member_profile(st):
     return st.profile if st.profile is not None and st.profile.status != "left" else None
 
 
-def build_status(st, *, today: date) -> dict:
+def build_status(st, *, today: date, skills: SkillCatalog | None = None) -> dict:
     """`/mentoring status` for a `Standing`."""
-    return build_status_message(_member_profile(st), standing=standing_text(st, today=today))
+    return build_status_message(_member_profile(st), standing=standing_text(st, today=today), skills=skills)
 
 
 def build_home(st, *, today: date) -> dict:
@@ -183,12 +194,12 @@ def build_home(st, *, today: date) -> dict:
     return build_home_view(_member_profile(st), standing=standing_text(st, today=today))
 
 
-def build_status_message(profile, *, standing: str) -> dict:
+def build_status_message(profile, *, standing: str, skills: SkillCatalog | None = None) -> dict:
     if profile is None:
         return {"response_type": "ephemeral", "text": standing, "blocks": [section(standing)]}
     blocks = [
         section(f"*Your reverse-mentoring profile*\n{standing}"),
-        section("\n".join(profile_lines(profile))),
+        section("\n".join(profile_lines(profile, skills))),
     ]
     if profile.intro:
         blocks.append(context(f"Your intro: {esc(profile.intro)}"))
@@ -300,14 +311,14 @@ def build_not_a_member_message() -> str:
     return f"You're not signed up, so there's nothing to leave. `{COMMAND} {Sub.JOIN}` to join."
 
 
-def build_joined_dm(profile, *, created: bool) -> dict:
+def build_joined_dm(profile, *, created: bool, skills: SkillCatalog | None = None) -> dict:
     if created:
         text = "Welcome to reverse mentoring! You're in the pool for the next matching round."
     else:
         text = "Your reverse-mentoring profile is updated."
     blocks = [
         section(f"*{text}*"),
-        section("\n".join(profile_lines(profile))),
+        section("\n".join(profile_lines(profile, skills))),
         context(f"`{COMMAND} {Sub.STATUS}` shows where you stand · `{COMMAND} {Sub.JOIN}` edits your profile"),
     ]
     return {"text": text, "blocks": blocks}

@@ -282,7 +282,8 @@ def _dm_intro_failed(deps: Deps, client: WebClient, rnd: MatchRound) -> int:
     Run on every pass, so a crash after `_end_pair` loses no DM."""
     with deps.db.session(read_only=True) as s:
         failed = [p for p in pairs_repo.pairs_of_round(s, round_id=rnd.id)
-                  if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != END_REASON_LEFT]
+                  if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != END_REASON_LEFT
+                  and p.ended_by is None]  # an admin who ended it had both told already
     pending = 0
     for pair in failed:
         for uid in (pair.mentor_user_id, pair.mentee_user_id):
@@ -336,7 +337,8 @@ def _finish(deps: Deps, board: SlackRoundBoard, rnd: MatchRound) -> bool:
     if not moved:
         return False
     failed = [(p.mentor_user_id, p.mentee_user_id, p.end_reason or "unknown") for p in pairs
-              if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != END_REASON_LEFT]
+              if p.status == PAIR_ENDED and p.introduced_at is None and p.end_reason != END_REASON_LEFT
+              and p.ended_by is None]
     unmatched = len(rnd.proposal.get("unmatched") or [])
     log.info("Matching round %s done: %d of %d pairs introduced, %d unmatched told", rnd.id, introduced,
              rnd.pairs_total, unmatched)

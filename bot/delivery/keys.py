@@ -103,3 +103,13 @@ def export(team_id: str, request: str) -> str:
 def pair_ended_by_admin(pair_id: int, user_id: str) -> str:
     """The kind note to one of the two people of a pair an admin ended."""
     return f"pair_ended:{pair_id}:{user_id}"
+
+
+def invitation(user_id: str, day: date) -> str:
+    """An admin's invitation to join (`/mentoring add`): at most one a day per person."""
+    return f"invite:{user_id}:{day.isoformat()}"
+
+
+def settings_changed(view_id: str) -> str:
+    """The admin channel's note that the settings modal changed the settings (one per modal)."""
+    return f"settings:{view_id}"

@@ -21,6 +21,7 @@ from functools import cache
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import catalog
+from bot.domain.skills import SkillCatalog
 from bot.domain.timezones import iana_name, unknown_zone_problem
 from storage.db import Database
 from storage.models import PARTICIPANT_ACTIVE, PARTICIPANT_LEFT
@@ -112,16 +113,22 @@ def _closest_skill(value: str) -> str | None:
     return hints[match[0]] if match else None
 
 
-def _parse_skills(raw: str, column: str, problems: list[str]) -> tuple[list[str], bool]:
-    """(sorted skill keys, True if every value was a known skill)."""
+def _parse_skills(raw: str, column: str, problems: list[str],
+                  skills: SkillCatalog | None = None) -> tuple[list[str], bool]:
+    """(sorted skill keys, True if every value was a known skill). `skills`: the workspace's
+    catalog (keys and names, case-insensitively), by default the built-in one."""
     keys: list[str] = []
     ok = True
     for part in raw.split(";"):
         value = " ".join(part.split())
         if not value:
             continue
-        key = _skill_lookup().get(_fold(value))
-        if key is None:
+        found = skills.find(value) if skills is not None else None
+        key = found.key if found is not None else (_skill_lookup().get(_fold(value)) if skills is None else None)
+        if found is not None and found.retired:
+            ok = False
+            problems.append(f"the skill '{found.label}' in {column} is retired: it isn't offered any more")
+        elif key is None:
             ok = False
             hint = _closest_skill(value)
             problems.append(
@@ -169,8 +176,9 @@ def _quoted(names) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
-def parse_csv(text: str) -> tuple[list[ParticipantRow], list[str]]:
-    """Check every line; returns (rows, []) when the whole file is good, else ([], problems)."""
+def parse_csv(text: str, *, skills: SkillCatalog | None = None) -> tuple[list[ParticipantRow], list[str]]:
+    """Check every line; returns (rows, []) when the whole file is good, else ([], problems).
+    `skills`: the workspace's catalog (default: the built-in one)."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
         return [], [
@@ -198,7 +206,7 @@ def parse_csv(text: str) -> tuple[list[ParticipantRow], list[str]]:
                 if header_problems:
                     return [], header_problems
                 continue
-            row, row_problems = _parse_row(cells, header, line, seen)
+            row, row_problems = _parse_row(cells, header, line, seen, skills)
             if row_problems:
                 problems.append(f"line {line}: " + "; ".join(row_problems))
             elif row is not None:
@@ -248,7 +256,7 @@ def _check_header(cells: list[str], line: int) -> tuple[list[str], list[str]]:
 
 
 def _parse_row(cells: list[str], header: list[str], line: int,
-               seen: dict[str, int]) -> tuple[ParticipantRow | None, list[str]]:
+               seen: dict[str, int], skills: SkillCatalog | None = None) -> tuple[ParticipantRow | None, list[str]]:
     problems: list[str] = []
     if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
         problems.append(f"this line has {len(cells)} values but the header has {len(header)} columns")
@@ -273,8 +281,8 @@ def _parse_row(cells: list[str], header: list[str], line: int,
         shown = f"got '{values['side'].strip()}'" if side else "it is empty"
         problems.append(f"side must be mentor, mentee or either ({shown})")
 
-    share, share_ok = _parse_skills(values["skills_share"], "skills_share", problems)
-    learn, learn_ok = _parse_skills(values["skills_learn"], "skills_learn", problems)
+    share, share_ok = _parse_skills(values["skills_share"], "skills_share", problems, skills)
+    learn, learn_ok = _parse_skills(values["skills_learn"], "skills_learn", problems, skills)
     if side in (catalog.MENTOR, catalog.EITHER) and not share and share_ok:
         problems.append(f"{_who(side)} needs at least one skill in skills_share")
     if side in (catalog.MENTEE, catalog.EITHER) and not learn and learn_ok:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.domain import catalog
 from bot.domain.matching import Candidate, Proposal, Rules, propose
+from bot.domain.skills import Entry, SkillCatalog
 from storage.db import Database, is_unique_violation
 from storage.models import (
     ROUND_CANCELLED,
@@ -40,6 +41,7 @@ from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
 from storage.repositories import rounds as repo
 from storage.repositories import settings as settings_repo
+from storage.repositories import skills as skills_repo
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ class Snapshot:
     history: list[tuple[str, str]]
     rules: Rules
     fingerprint: str
+    skill_labels: dict = field(default_factory=lambda: dict(catalog.SKILL_LABELS))  # the workspace's
 
     @property
     def user_ids(self) -> frozenset[str]:
@@ -97,9 +100,12 @@ def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
     pool = people.matchable_rows(session, team_id=team_id, today=now.date())
     rules = snapshot_rules(session, team_id=team_id, now=now)
     active = pairs_repo.active_pair_keys(session, team_id=team_id)
+    labels = SkillCatalog.with_changes(Entry(r.key, r.label, r.group, r.retired_at is not None)
+                                       for r in skills_repo.entries(session, team_id=team_id)).labels
     history = pairs_repo.history(session, team_id=team_id)
     pool, history = _with_returners(session, team_id=team_id, pool=pool, history=history)
-    return Snapshot(pool=pool, history=history, rules=rules, fingerprint=_fingerprint(pool, active, rules))
+    return Snapshot(pool=pool, history=history, rules=rules, fingerprint=_fingerprint(pool, active, rules),
+                    skill_labels=labels)
 
 
 def _with_returners(session: Session, *, team_id: str, pool: list, history: list) -> tuple[list, list]:
@@ -118,7 +124,7 @@ def _with_returners(session: Session, *, team_id: str, pool: list, history: list
 
 
 def proposal_for(snap: Snapshot) -> Proposal:
-    return propose([candidate(p) for p in snap.pool], snap.history, snap.rules, skill_labels=catalog.SKILL_LABELS)
+    return propose([candidate(p) for p in snap.pool], snap.history, snap.rules, skill_labels=snap.skill_labels)
 
 
 def dry_run(db: Database, *, team_id: str, now: datetime) -> tuple[Proposal, Snapshot]:

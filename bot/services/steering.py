@@ -18,6 +18,7 @@ from bot.deps import Deps
 from bot.domain import catalog
 from bot.domain import steering as rules_of
 from bot.domain.matching import Candidate
+from bot.domain.skills import Entry, SkillCatalog
 from bot.services import rounds
 from bot.services.errors import PairNotFound, Refusal
 from storage.models import (
@@ -34,6 +35,7 @@ from storage.models import (
 from storage.repositories import ledger
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
+from storage.repositories import skills as skills_repo
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +231,7 @@ def rematch(deps: Deps, board: rounds.RoundBoard, *, team_id: str, user_id: str,
         raise NotInPool(user_id, "paired" if busy else "paused")
     me = rounds.candidate(row)
     others = [rounds.candidate(p) for p in snap.pool if p.slack_user_id != user_id]
-    pair = rules_of.best_partner(me, others, snap.rules, snap.history, skill_labels=catalog.SKILL_LABELS)
+    pair = rules_of.best_partner(me, others, snap.rules, snap.history, skill_labels=snap.skill_labels)
     if pair is None:
         return NoPartner(user_id, len(snap.pool))
     by_id = {c.user_id: c for c in [me, *others]}
@@ -305,7 +307,9 @@ def make_hand_pair(deps: Deps, *, team_id: str, mentor: str, mentee: str, by: st
         if (m.user_id, e.user_id) != (mentor, mentee):  # the button says who mentors: keep it
             m, e = e, m
             broken = rules_of.broken_rules(m, e, rules, pairs_repo.history(s, team_id=team_id))
-        pair = rules_of.proposed(m, e, rules, catalog.SKILL_LABELS)
+        labels = SkillCatalog.with_changes(Entry(r.key, r.label, r.group, r.retired_at is not None)
+                                           for r in skills_repo.entries(s, team_id=team_id)).labels
+        pair = rules_of.proposed(m, e, rules, labels)
         proposal = {"pairs": [{"mentor": pair.mentor, "mentee": pair.mentee, "score": pair.score,
                                "reasons": list(pair.reasons)}], "unmatched": [],
                     "stats": {"pairs": 1, "participants": 2, "by_hand": True, "rules_broken": list(broken)}}

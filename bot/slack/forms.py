@@ -16,6 +16,7 @@ from bot.blocks.checkins import KEEP_MEETING, PROGRESS, RECOMMEND, SHARE, USEFUL
 from bot.blocks.steering import END_NO_REASON, END_NOTE_TOO_LONG
 from bot.domain import catalog
 from bot.domain.schedule import add_months
+from bot.domain.skills import SkillCatalog
 from bot.services.checkins import CheckinAnswers, CheckinTarget
 from bot.services.onboarding import ProfileInput
 from bot.slack.ids import (
@@ -23,6 +24,7 @@ from bot.slack.ids import (
     EndBlock,
     GoalBlock,
     JoinBlock,
+    SettingsBlock,
     parse_checkin_button_value,
     parse_goals_metadata,
 )
@@ -121,9 +123,13 @@ def first_goal_block(role: str) -> str:
 # --- the join modal -----------------------------------------------------------------------
 
 
-def parse_join_submission(values: dict) -> tuple[ProfileInput | None, dict[str, str]]:
-    """The join modal -> a ProfileInput, or field errors keyed by block_id."""
+def parse_join_submission(values: dict, *, skills: SkillCatalog | None = None,
+                          kept=()) -> tuple[ProfileInput | None, dict[str, str]]:
+    """The join modal -> a ProfileInput, or field errors keyed by block_id. `skills`: the
+    workspace's catalog (default: the built-in one); `kept`: the skills already on the person's
+    profile (a retired one may stay)."""
     errors: dict[str, str] = {}
+    skills = skills or SkillCatalog.builtin()
 
     side = _selected(values, JoinBlock.SIDE)
     if side not in catalog.SIDES:
@@ -131,9 +137,9 @@ def parse_join_submission(values: dict) -> tuple[ProfileInput | None, dict[str, 
 
     share = _multi(values, JoinBlock.SKILLS_SHARE)
     learn = _multi(values, JoinBlock.SKILLS_LEARN)
-    if any(k not in catalog.SKILL_BY_KEY for k in share):
+    if any(not skills.choosable(k, kept=kept) for k in share):
         errors[JoinBlock.SKILLS_SHARE] = "Pick skills from the list."
-    if any(k not in catalog.SKILL_BY_KEY for k in learn):
+    if any(not skills.choosable(k, kept=kept) for k in learn):
         errors[JoinBlock.SKILLS_LEARN] = "Pick skills from the list."
     if side in (catalog.MENTOR, catalog.EITHER) and not share and JoinBlock.SKILLS_SHARE not in errors:
         errors[JoinBlock.SKILLS_SHARE] = "Pick at least one skill you can share with your partner."
@@ -326,3 +332,30 @@ def parse_end_submission(values: dict, *, reasons, max_note: int) -> tuple[tuple
     if len(note) > max_note:
         errors[EndBlock.NOTE] = END_NOTE_TOO_LONG
     return (None, errors) if errors else ((reason, note), {})
+
+
+def parse_settings_submission(values: dict) -> dict[str, str]:
+    """The settings modal as the command line's options (bot/services/workspace_settings.py
+    `update_settings` checks them): each value as text, None where the field is empty."""
+
+    def number(block: str) -> str:
+        value = _element(values, block).get("value")
+        return value.strip() if isinstance(value, str) else ""
+
+    def slot(day_block: str, time_block: str) -> str:
+        day = _selected(values, day_block)
+        at = _element(values, time_block).get("selected_time")
+        return f"{day or ''} {at if isinstance(at, str) else ''}".strip()
+
+    return {
+        "length_weeks": number(SettingsBlock.LENGTH),
+        "cadence": _selected(values, SettingsBlock.CADENCE) or "",
+        "nudge": slot(SettingsBlock.NUDGE_DAY, SettingsBlock.NUDGE_TIME),
+        "feedback": slot(SettingsBlock.FEEDBACK_DAY, SettingsBlock.FEEDBACK_TIME),
+        "reminder_after_days": number(SettingsBlock.REMINDER),
+        "quiet_cycles": number(SettingsBlock.QUIET),
+        "digest": slot(SettingsBlock.DIGEST_DAY, SettingsBlock.DIGEST_TIME),
+        "digest_timezone": _raw_text(values, SettingsBlock.DIGEST_TZ).strip(),
+        "max_tz_diff_hours": number(SettingsBlock.MAX_TZ),
+        "allow_same_department": _selected(values, SettingsBlock.SAME_DEPT) or "",
+    }

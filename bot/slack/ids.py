@@ -22,13 +22,17 @@ class Sub:
     MATCH = "match"
     END = "end"  # end a pair: /mentoring end @person
     PAIR = "pair"  # pair two people by hand: /mentoring pair @a @b
+    ADD = "add"  # invite people by email: /mentoring add alice@example.com
+    SETTINGS = "settings"  # the program settings, in a modal
+    SKILLS = "skills"  # the workspace's skill catalog: list, add, rename, retire, restore
     # Workspace admins (or the admin channel's members): make the channel it's run in the admin channel.
     ADMIN_CHANNEL = "admin-channel"
     REPORT = "report"  # admin-only: the program health report
     EXPORT = "export"  # admin-only: pairs.csv, people.csv, checkins.csv
 
 
-ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH, Sub.END, Sub.PAIR, Sub.REPORT, Sub.EXPORT})
+ADMIN_SUBCOMMANDS = frozenset({Sub.MATCH, Sub.END, Sub.PAIR, Sub.REPORT, Sub.EXPORT, Sub.ADD, Sub.SETTINGS,
+                               Sub.SKILLS})
 
 
 class View:
@@ -38,6 +42,7 @@ class View:
     GOALS = "mentoring_goals"
     CHECKIN = "mentoring_checkin"
     END_PAIR = "mentoring_end_pair"  # private_metadata: the pair's id
+    SETTINGS = "mentoring_settings"
 
 
 class Action:
@@ -117,6 +122,24 @@ class EndBlock:
 
     REASON = "end_reason"
     NOTE = "end_note"
+
+
+class SettingsBlock:
+    """block_ids of the settings modal (action_id = block_id)."""
+
+    LENGTH = "set_length_weeks"
+    CADENCE = "set_cadence"
+    NUDGE_DAY = "set_nudge_day"
+    NUDGE_TIME = "set_nudge_time"
+    FEEDBACK_DAY = "set_feedback_day"
+    FEEDBACK_TIME = "set_feedback_time"
+    REMINDER = "set_reminder_after_days"
+    QUIET = "set_quiet_cycles"
+    DIGEST_DAY = "set_digest_day"
+    DIGEST_TIME = "set_digest_time"
+    DIGEST_TZ = "set_digest_timezone"
+    MAX_TZ = "set_max_tz_diff_hours"
+    SAME_DEPT = "set_allow_same_department"
 
 
 class Event:

@@ -13,7 +13,7 @@ from bot.blocks.onboarding import (
 )
 from bot.delivery import notes
 from bot.deps import Deps
-from bot.services import onboarding
+from bot.services import onboarding, skills
 from bot.slack.ids import Action
 from bot.slack.trouble import explained
 
@@ -58,4 +58,5 @@ def register(app: App, deps: Deps) -> None:
     def home_join(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         ack()
         profile = onboarding.get_profile(deps.db, team_id=context.team_id, user_id=context.user_id)
-        client.views_open(trigger_id=body["trigger_id"], view=build_join_modal(profile))
+        client.views_open(trigger_id=body["trigger_id"], view=build_join_modal(
+            profile, skills.catalog_for(deps.db, team_id=context.team_id)))

@@ -17,7 +17,17 @@ from bot.blocks.onboarding import build_help_message
 from bot.deps import Deps
 from bot.slack.ids import ADMIN_SUBCOMMANDS, COMMAND, Sub
 from bot.slack.trouble import explained
-from handlers.commands import admins, onboarding, pairs, report, rounds, steering
+from handlers.commands import (
+    admins,
+    invitations,
+    onboarding,
+    pairs,
+    report,
+    rounds,
+    settings,
+    skills,
+    steering,
+)
 from handlers.commands.request import CommandRequest
 
 Handler = Callable[[CommandRequest], None]
@@ -29,7 +39,7 @@ def _help(req: CommandRequest) -> None:
 
 def build_routes() -> dict[str, Handler]:
     routes: dict[str, Handler] = {Sub.HELP: _help}
-    for module in (onboarding, pairs, rounds, admins, report, steering):
+    for module in (onboarding, pairs, rounds, admins, report, steering, invitations, settings, skills):
         routes.update(module.routes())
     return routes
 

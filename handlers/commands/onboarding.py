@@ -9,7 +9,7 @@ from bot.blocks.onboarding import (
     build_not_a_member_message,
     build_status,
 )
-from bot.services import onboarding
+from bot.services import onboarding, skills
 from bot.slack.ids import Sub
 from handlers.commands.request import CommandRequest
 
@@ -22,12 +22,14 @@ def join(req: CommandRequest) -> None:
     req.ack()
     profile = onboarding.get_profile(req.deps.db, team_id=req.team_id, user_id=req.user_id)
     # Someone who left and comes back sees their old answers (unless they asked for deletion).
-    req.client.views_open(trigger_id=req.trigger_id, view=build_join_modal(profile))
+    req.client.views_open(trigger_id=req.trigger_id, view=build_join_modal(
+        profile, skills.catalog_for(req.deps.db, team_id=req.team_id)))
 
 
 def status(req: CommandRequest) -> None:
     st = onboarding.standing(req.deps.db, team_id=req.team_id, user_id=req.user_id)
-    req.ack(**build_status(st, today=req.deps.now().date()))
+    req.ack(**build_status(st, today=req.deps.now().date(),
+                           skills=skills.catalog_for(req.deps.db, team_id=req.team_id)))
 
 
 def leave(req: CommandRequest) -> None:

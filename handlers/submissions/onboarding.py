@@ -13,7 +13,7 @@ from bot.blocks.onboarding import build_joined_dm, build_not_saved_dm
 from bot.delivery import keys
 from bot.delivery.outbox import Item
 from bot.deps import Deps
-from bot.services import onboarding
+from bot.services import onboarding, skills
 from bot.slack.forms import parse_join_submission, state_values, view_id
 from bot.slack.ids import View
 from bot.slack.trouble import explained
@@ -25,7 +25,11 @@ def register(app: App, deps: Deps) -> None:
     @app.view(View.JOIN)
     @explained
     def join_submitted(ack: Ack, view: dict, context: BoltContext, client: WebClient) -> None:
-        profile, errors = parse_join_submission(state_values(view))
+        current = onboarding.get_profile(deps.db, team_id=context.team_id, user_id=context.user_id)
+        catalog = skills.catalog_for(deps.db, team_id=context.team_id)
+        profile, errors = parse_join_submission(
+            state_values(view), skills=catalog,
+            kept=[*(current.skills_share or ()), *(current.skills_learn or ())] if current is not None else ())
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -41,7 +45,7 @@ def register(app: App, deps: Deps) -> None:
             log.exception("Couldn't save the profile of %s", user_id)
             client.chat_postMessage(channel=user_id, text=build_not_saved_dm())
             return
-        message = build_joined_dm(row, created=created)
+        message = build_joined_dm(row, created=created, skills=catalog)
         deps.outbox.send_once(client, team_id=team_id, item=Item(
             key=keys.joined(user_id, view_id(view)), kind="joined", channel=user_id,
             text=message["text"], blocks=message["blocks"], user_id=user_id))

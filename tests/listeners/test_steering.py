@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.blocks import steering as words
-from bot.services import rounds
+from bot.delivery import introductions as fanout
+from bot.services import rounds, steering
 from bot.slack.ids import Action, EndBlock, View
+from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
     PAIR_ACTIVE,
     PAIR_ENDED,
@@ -380,3 +382,21 @@ def test_dropping_the_last_pair_closes_the_preview(bot):
     bot.wait_until(lambda: any("doesn't belong to a matching round" in c.params.get("text", "")
                                for c in bot.fake.replies("actions")), what="the answer")
     assert all_rows(bot, Pair) == []
+
+
+def test_a_pair_ended_before_its_introduction_gets_neither_an_intro_nor_a_could_not_introduce_note(bot):
+    setup_admins(bot)
+    seed_pool(bot, 1)
+    preview_message(bot)
+    [rnd] = all_rows(bot, MatchRound)
+    # Confirmed, but the introductions haven't run yet when an admin ends the pair.
+    rounds.confirm(bot.deps, SlackRoundBoard(bot.fake.client(), ADMIN_CHANNEL), team_id=TEAM, round_id=rnd.id,
+                   user_id=ADMIN)
+    [pair] = all_rows(bot, Pair)
+    steering.end_pair(bot.deps, team_id=TEAM, pair_id=pair.id, by=ADMIN, reason="asked_to_end", note="")
+    fanout.run_round(bot.deps, round_id=rnd.id)
+    assert intro_posts(bot) == []
+    keys = [((c.json("metadata") or {}).get("event_payload") or {}).get("key", "")
+            for c in bot.fake.calls_to("chat.postMessage")]
+    assert not any(k.startswith("intro_failed:") for k in keys)
+    assert all_rows(bot, MatchRound)[0].status == ROUND_DONE

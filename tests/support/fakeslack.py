@@ -1418,9 +1418,12 @@ class FakeSlack:
                     "response_metadata": {"next_cursor": nxt}}
         if m == "users.lookupByEmail":
             with self._lock:
-                for u in self.users.values():
-                    if u["profile"].get("email") == p.get("email"):
-                        return {"ok": True, "user": json.loads(json.dumps(u))}
+                # Slack matches addresses case-insensitively, within the token's workspace.
+                wanted = str(p.get("email") or "").casefold()
+                found = [u for u in self.users.values() if (u["profile"].get("email") or "").casefold() == wanted]
+            for u in found:  # someone in another workspace isn't found (and isn't a violation)
+                if call.team_hint in self._user_teams(u):
+                    return {"ok": True, "user": json.loads(json.dumps(u))}
             return {"ok": False, "error": "users_not_found"}
         if m == "conversations.open":
             if p.get("channel") and not p.get("users"):

@@ -98,6 +98,12 @@ def test_leave_and_delete_removes_every_trace_but_a_one_way_code(bot_on):
     # A pause and a return: notes to Ben that mention her.
     command(bot, ANA, "pause 1w")
     command(bot, ANA, "resume")
+    # The notes go out after the replies: let them land before she deletes (a note still on its
+    # way when the deletion commits would be written after it).
+    bot.wait_until(lambda: (ledger := dump_all(bot.db)["sendledger"])
+                   and any(r["kind"] == "resume_note" for r in ledger)
+                   and all(r["status"] not in ("claimed", "queued") for r in ledger),
+                   what="the pause and resume notes sent")
     assert find_in_dump(bot.db, ANAS)  # she is everywhere now
 
     leave = command(bot, ANA, "leave")

@@ -114,6 +114,11 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """"1 pair", "2 pairs", "0 pairs"; `many` for irregular plurals ("1 person", "2 people")."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks.common import actions, button, context, people, section, truncate, user
+from bot.blocks.common import actions, button, context, count, people, section, truncate, user
 from bot.domain.topics import Topic
 from bot.slack.ids import COMMAND, Action, Sub, checkin_button_value
 
@@ -126,8 +126,8 @@ def _fmt_date(d: date) -> str:
 
 def quiet_line(q: QuietPair) -> str:
     last = _fmt_date(q.last_met) if q.last_met else "never"
-    plural = "cycle" if q.cycles == 1 else "cycles"
-    return f"{user(q.mentor)} & {user(q.mentee)}: no meeting reported for {q.cycles} {plural} (last met: {last})"
+    return (f"{user(q.mentor)} & {user(q.mentee)}: no meeting reported for the last "
+            f"{count(q.cycles, 'session')} (last met: {last})")
 
 
 def digest(*, quiet: Sequence[QuietPair], counted: int, paused: int, quiet_cycles: int) -> dict:
@@ -137,7 +137,7 @@ def digest(*, quiet: Sequence[QuietPair], counted: int, paused: int, quiet_cycle
     because someone in them is paused. Long lists are split into sections of at most 3,000
     characters, within Slack's 50 blocks, and summarised beyond ("…and N more").
     """
-    span = "cycle" if quiet_cycles == 1 else f"{quiet_cycles} cycles"
+    span = "session" if quiet_cycles == 1 else f"{quiet_cycles} sessions"
     notes = []
     if paused:
         notes.append(f"{paused} paused {'pair is' if paused == 1 else 'pairs are'} not counted.")
@@ -150,9 +150,10 @@ def digest(*, quiet: Sequence[QuietPair], counted: int, paused: int, quiet_cycle
         return {"text": text, "blocks": blocks}
 
     n = len(quiet)
-    head = (f"*Weekly check: {n} of {counted} {'pair has' if counted == 1 else 'pairs have'} gone quiet* "
-            f"(no meeting reported in the last {span}). A friendly word from you often gets them going again:")
-    text = f"Weekly check: {n} of {counted} pairs have gone quiet."
+    gone = f"{n} of {count(counted, 'pair')} {'has' if n == 1 else 'have'} gone quiet"
+    head = (f"*Weekly check: {gone}* (no meeting reported in the last {span}). A friendly word from you often "
+            f"gets {'it' if n == 1 else 'them'} going again:")
+    text = f"Weekly check: {gone}."
     footer = context(" ".join([*notes, "Pairs are listed longest-quiet first."]))
     blocks: list[dict] = [section(head)]
     # Room for the header, the footer and a possible "…and N more" line.

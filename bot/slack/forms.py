@@ -245,10 +245,8 @@ def parse_checkin_submission(values: dict, *, kind: str,
     met = met_raw == YES
 
     usefulness = _selected(values, CheckinBlock.USEFULNESS)
-    if usefulness is not None and usefulness not in USEFULNESS:
+    if usefulness is not None and usefulness not in USEFULNESS:  # optional: skipping it is fine
         errors[CheckinBlock.USEFULNESS] = "Pick a number from 1 to 5."
-    elif usefulness is None and met:
-        errors[CheckinBlock.USEFULNESS] = "You met: how useful was it, from 1 to 5?"
 
     texts = {}
     for name, bid in (("learned", CheckinBlock.LEARNED), ("will_try", CheckinBlock.WILL_TRY),

@@ -140,12 +140,12 @@ def expected_digests(pairs: dict[str, Pair], checkins: list[tuple[datetime, str,
                 d = min(w for c, w in met if c == last).date()
                 last_text = f"{d.day} {d:%b %Y}"
             lines.append((streak, pair.id, f"<@{pair.mentor_user_id}> & <@{pair.mentee_user_id}>: no meeting "
-                                            f"reported for {streak} cycles (last met: {last_text})"))
+                                            f"reported for the last {streak} sessions (last met: {last_text})"))
         if counted == 0:
             out.append((at, None))
         elif not lines:
             who = "the 1 pair tracked so far" if counted == 1 else f"All {counted} pairs"
-            out.append((at, f"Weekly check: {who} met in the last 2 cycles. :white_check_mark:"))
+            out.append((at, f"Weekly check: {who} met in the last 2 sessions. :white_check_mark:"))
         else:
             out.append((at, "\n".join("• " + line for _, _, line in sorted(lines, key=lambda x: (-x[0], x[1])))))
     return out

@@ -286,9 +286,9 @@ def test_digest_lists_quiet_pairs_once_per_week(env, fake_slack):
     body = "\n".join(b["text"]["text"] for b in digest.json("blocks") if b["type"] == "section")
     lines = [line for line in body.splitlines() if line.startswith("• ")]
     assert lines == [
-        f"• <@{never.mentor_user_id}> & <@{never.mentee_user_id}>: no meeting reported for 3 cycles (last met: never)",
-        f"• <@{met_in_c1.mentor_user_id}> & <@{met_in_c1.mentee_user_id}>: no meeting reported for 2 cycles "
-        "(last met: 16 Jan 2026)",
+        f"• <@{never.mentor_user_id}> & <@{never.mentee_user_id}>: no meeting reported for the last 3 sessions (last met: never)",
+        f"• <@{met_in_c1.mentor_user_id}> & <@{met_in_c1.mentee_user_id}>: no meeting reported for the last 2 "
+        "sessions (last met: 16 Jan 2026)",
     ]
     assert digest["text"] == "Weekly check: 2 of 3 pairs have gone quiet."
     assert "1 paused pair is not counted." in str(digest.json("blocks"))
@@ -305,7 +305,7 @@ def test_digest_lists_quiet_pairs_once_per_week(env, fake_slack):
     d.tick(utc(2026, 2, 16, 9, 0))
     sent = digests(fake_slack)
     assert [key_of(c) for c in sent] == [f"digest:{TEAM}:2026-W07", f"digest:{TEAM}:2026-W08"]
-    assert sent[1]["text"] == "Weekly check: All 3 pairs met in the last 2 cycles. :white_check_mark:"
+    assert sent[1]["text"] == "Weekly check: All 3 pairs met in the last 2 sessions. :white_check_mark:"
 
 
 def test_no_admin_channel_means_no_digest_and_a_log_line(db, fake_slack, caplog):

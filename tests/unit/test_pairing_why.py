@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bot.blocks.common import count
-from bot.blocks.rounds import why_lines
+from bot.blocks.common import FORGOTTEN_PREFIX, count, user
+from bot.blocks.rounds import pair_line, why_lines
 from bot.domain.pairing import Why, why
+from storage.repositories import erasure
 
 
 def profile(share=(), learn=(), dept="Sales"):
@@ -34,3 +35,11 @@ def test_nothing_in_common_is_said_kindly_and_without_engine_words():
 def test_counts_are_grammatical():
     assert [count(n, "pair") for n in (0, 1, 2)] == ["0 pairs", "1 pair", "2 pairs"]
     assert count(1, "person", "people") == "1 person" and count(3, "person", "people") == "3 people"
+
+
+def test_someone_whose_data_was_deleted_is_no_broken_mention():
+    assert FORGOTTEN_PREFIX == erasure.PREFIX  # the builders know the storage's codes
+    code = erasure.code("salt", "U0ANA")
+    assert user(code) == "someone whose data was deleted" and user("U0BEN") == "<@U0BEN>"
+    assert pair_line({"mentor": "U0BEN", "mentee": code, "reasons": []}) == \
+        "*<@U0BEN> → someone whose data was deleted*"

@@ -129,6 +129,8 @@ PAIR_ACTIVE = "active"
 PAIR_ENDED = "ended"
 # Pair.end_reason of a pair ended because one of the two left the program.
 END_REASON_LEFT = "left"
+# Pair.end_reason of a pair whose program ran its course (both people are back in the pool).
+END_REASON_COMPLETE = "Program complete"
 
 
 class Pair(SQLModel, table=True):

@@ -19,6 +19,7 @@ from storage.models import CHECKIN_FINAL, GOAL_MENTEE
 
 YES, NO, MAYBE = "yes", "no", "maybe"
 MET_OPTIONS = {YES: "Yes, we met", NO: "Not this time"}
+MET_AT_ALL = {YES: "Yes, we met", NO: "No, we didn't get to meet"}
 USEFULNESS = {"1": "1 · Not much", "2": "2", "3": "3 · Somewhat", "4": "4", "5": "5 · Very useful"}
 PROGRESS = {"not_started": "Not started", "some": "Some progress", "on_track": "On track", "done": "Done"}
 RECOMMEND = {YES: "Yes", MAYBE: "Maybe", NO: "No"}
@@ -72,19 +73,27 @@ def build_checkin_modal(*, pair_id: int, cycle: int, kind: str, partner_name: st
                  "(did you meet, how useful), never your words, unless you share a blocker with them.")
     if e is not None:
         intro += "\n_You've answered this one already: change anything and send it again._"
+    met = _yes_no(e.met if e else None)
+    if final:  # the whole program, not the last week; "overall" below asks how useful it was
+        asked = [input_block(CheckinBlock.MET, f"Did you and {partner_name} meet during the program?"[:150],
+                             _choice("radio_buttons", MET_AT_ALL, met))]
+    else:
+        asked = [
+            input_block(CheckinBlock.MET, f"Did you and {partner_name} meet {period}?"[:150],
+                        _choice("radio_buttons", MET_OPTIONS, met)),
+            input_block(CheckinBlock.USEFULNESS, "How useful was it?",
+                        _choice("radio_buttons", USEFULNESS, str(e.usefulness) if e and e.usefulness else None),
+                        optional=True, hint="Skip it if you didn't meet, or would rather not say."),
+        ]
     blocks = [
         section(intro),
-        input_block(CheckinBlock.MET, f"Did you and {partner_name} meet {period}?"[:150],
-                    _choice("radio_buttons", MET_OPTIONS, _yes_no(e.met if e else None))),
-        input_block(CheckinBlock.USEFULNESS, "How useful was it?",
-                    _choice("radio_buttons", USEFULNESS, str(e.usefulness) if e and e.usefulness else None),
-                    optional=True, hint="Skip it if you didn't meet."),
-        input_block(CheckinBlock.LEARNED, "What did you learn?",
+        *asked,
+        input_block(CheckinBlock.LEARNED, "What did you learn?" if not final else "What did you learn along the way?",
                     text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.learned if e else ""), optional=True),
         input_block(CheckinBlock.WILL_TRY, "What will you try before you next meet?" if not final
                     else "What will you keep doing after the program?",
                     text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.will_try if e else ""), optional=True),
-        input_block(CheckinBlock.BLOCKERS, "Anything getting in the way?",
+        input_block(CheckinBlock.BLOCKERS, "Anything getting in the way?" if not final else "Anything that got in the way?",
                     text_input(MAX_CHECKIN_TEXT, multiline=True, initial=e.blockers if e else "", placeholder="Time, tools, anything at all"),
                     optional=True),
         input_block(CheckinBlock.SHARE_BLOCKER, "Want the program team's help with it?",

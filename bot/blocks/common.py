@@ -114,7 +114,19 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """"1 pair", "2 pairs", "0 pairs"; `many` for irregular plurals ("1 person", "2 people")."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+# What stands in for the Slack ID of someone whose data was deleted (storage/repositories/erasure.py).
+FORGOTTEN_PREFIX = "h:"
+
+
 def user(user_id: str) -> str:
+    """A mention; someone whose data was deleted is a one-way code now, and is named as such."""
+    if user_id.startswith(FORGOTTEN_PREFIX):
+        return "someone whose data was deleted"
     return f"<@{user_id}>"
 
 

@@ -25,11 +25,13 @@ from bot.domain.catalog import (
     MAX_LEARN_BACK,
 )
 from bot.services.errors import (
+    HasLeft,
     NotInPair,
     NotMatched,
     NotSignedUp,
     PairEnded,
     PairNotFound,
+    ProgramComplete,
     Refusal,
     RoleChanged,
 )
@@ -138,16 +140,20 @@ def build_goals_posted(*, pair_id: int, role: str, author_id: str, goals: list, 
 NOT_MATCHED = ("You'll set goals once you're matched: your intro message with your partner "
                "will have a button for it.")
 NOT_SIGNED_UP = f"You're not signed up yet. `{COMMAND} {Sub.JOIN}` takes a minute; goals come once you're matched."
+HAS_LEFT = f"You've left the program, so there are no goals to set. `{COMMAND} {Sub.JOIN}` brings you back."
 OTHER_PAIR = (f"These goals belong to another pair, so I can't open them for you. "
               f"`{COMMAND} {Sub.GOALS}` opens your own pair's goals.")
 PAIR_GONE = f"I couldn't find that pair. `{COMMAND} {Sub.GOALS}` opens your current pair's goals."
 PAIR_ENDED = "This pairing has ended, so its goals can't be changed any more."
 ROLE_CHANGED = "Your role in this pair has changed: close this and open the goals again."
 
-_REFUSALS = {NotSignedUp: NOT_SIGNED_UP, NotMatched: NOT_MATCHED, NotInPair: OTHER_PAIR, PairNotFound: PAIR_GONE,
+_REFUSALS = {NotSignedUp: NOT_SIGNED_UP, HasLeft: HAS_LEFT, NotMatched: NOT_MATCHED, NotInPair: OTHER_PAIR, PairNotFound: PAIR_GONE,
              PairEnded: PAIR_ENDED, RoleChanged: ROLE_CHANGED}
 
 
 def refusal(e: Refusal) -> str:
     """Why the goals can't be opened or saved."""
+    if isinstance(e, ProgramComplete):
+        return (f"Your program with {user(e.partner_id)} is complete, so its goals are closed. You'll set new "
+                "ones with your next partner: you're in the pool for the next matching round.")
     return _REFUSALS[type(e)]

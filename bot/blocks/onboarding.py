@@ -112,14 +112,18 @@ def build_join_modal(profile=None, skills: SkillCatalog | None = None) -> dict:
         if profile.intro:
             intro_el["initial_value"] = profile.intro
 
-    editing = profile is not None
+    editing = profile is not None and profile.status != "left"
+    returning = profile is not None and profile.status == "left"
+    if editing:
+        lead = "Edit your profile; your partner and future matches use it."
+    elif returning:
+        lead = ("Welcome back! Your answers from last time are filled in: check they're still true, and "
+                "you're back in the pool for the next matching round.")
+    else:
+        lead = ("Reverse mentoring pairs a more junior colleague, who shares digital skills, with a "
+                "more senior one, who shares leadership and know-how back. Tell us a little about you.")
     blocks = [
-        section(
-            "Edit your profile; your partner and future matches use it."
-            if editing else
-            "Reverse mentoring pairs a more junior colleague, who shares digital skills, with a "
-            "more senior one, who shares leadership and know-how back. Tell us a little about you."
-        ),
+        section(lead),
         input_block(JoinBlock.SIDE, "How would you like to take part?", side_el),
         input_block(JoinBlock.SKILLS_SHARE, "Skills you can share", share_el, optional=True,
                     hint="Digital skills if you're a reverse mentor; leadership know-how if you're learning."),
@@ -132,8 +136,8 @@ def build_join_modal(profile=None, skills: SkillCatalog | None = None) -> dict:
         input_block(JoinBlock.FREQUENCY, "How often?", freq_el),
         input_block(JoinBlock.INTRO, "Short intro", intro_el, optional=True),
     ]
-    return modal(View.JOIN, "Edit your profile" if editing else "Join reverse mentoring", blocks,
-                 submit="Save" if editing else "Join")
+    title = "Edit your profile" if editing else "Rejoin reverse mentoring" if returning else "Join reverse mentoring"
+    return modal(View.JOIN, title, blocks, submit="Save" if editing else "Rejoin" if returning else "Join")
 
 
 def profile_lines(profile, skills: SkillCatalog | None = None) -> list[str]:
@@ -152,7 +156,8 @@ def profile_lines(profile, skills: SkillCatalog | None = None) -> list[str]:
 
 
 def standing_line(profile, *, partner_id: str | None, partner_role: str | None,
-                  paired_since: date | None, today: date, partners: Sequence = ()) -> str:
+                  paired_since: date | None, today: date, partners: Sequence = (),
+                  completed_with: str | None = None) -> str:
     """`partners`: every active pair (objects with `partner_id`, `role`, `since`; see
     `bot.services.onboarding.Standing.pairs`); with more than one, each partner gets a line."""
     if profile is None:
@@ -171,13 +176,15 @@ def standing_line(profile, *, partner_id: str | None, partner_role: str | None,
     if partner_id:
         since = f" since {paired_since.day} {paired_since:%B}" if paired_since else ""
         return f"You're paired with {user(partner_id)} (your {partner_role}){since}."
-    return "You're in the pool: you'll hear from me when the next matching round pairs you."
+    done = f"Your program with {user(completed_with)} is complete. " if completed_with else ""
+    return f"{done}You're in the pool: you'll hear from me when the next matching round pairs you."
 
 
 def standing_text(st, *, today: date) -> str:
     """Where the person stands (`st`: a `bot.services.onboarding.Standing`)."""
     return standing_line(st.profile, partner_id=st.partner_id, partner_role=st.partner_role,
-                         paired_since=st.paired_since, today=today, partners=st.pairs)
+                         paired_since=st.paired_since, today=today, partners=st.pairs,
+                         completed_with=st.completed_with)
 
 
 def _member_profile(st):

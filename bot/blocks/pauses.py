@@ -4,25 +4,31 @@ or leaves. Pure functions returning mrkdwn text."""
 from __future__ import annotations
 
 from bot.blocks.common import esc, fmt_day, people, user
-from bot.services.errors import NotPaused, NotSignedUp, Refusal, UnreadablePause
+from bot.services.errors import HasLeft, NotPaused, NotSignedUp, Refusal, UnreadablePause
 from bot.services.pauses import PartnerToTell, Paused, Resumed
 from bot.slack.ids import COMMAND, Sub
 
 NOT_SIGNED_UP_PAUSE = (f"You're not signed up, so there's nothing to pause. `{COMMAND} {Sub.JOIN}` "
                        "to join.")
 NOT_SIGNED_UP_RESUME = f"You're not signed up, so there's nothing to resume. `{COMMAND} {Sub.JOIN}` to join."
+LEFT_PAUSE = f"You've left the program, so there's nothing to pause. `{COMMAND} {Sub.JOIN}` brings you back."
+LEFT_RESUME = f"You've left the program, so there's nothing to resume. `{COMMAND} {Sub.JOIN}` brings you back."
 NOT_PAUSED = "You're not paused, so there's nothing to resume: everything is running as usual."
 
 
 def pause_refusal(e: Refusal) -> str:
     if isinstance(e, UnreadablePause):
         return f"{esc(str(e))} Nothing has changed."
+    if isinstance(e, HasLeft):
+        return LEFT_PAUSE
     if isinstance(e, NotSignedUp):
         return NOT_SIGNED_UP_PAUSE
     raise ValueError(f"no words for {e!r}")
 
 
 def resume_refusal(e: Refusal) -> str:
+    if isinstance(e, HasLeft):
+        return LEFT_RESUME
     if isinstance(e, NotSignedUp):
         return NOT_SIGNED_UP_RESUME
     if isinstance(e, NotPaused):

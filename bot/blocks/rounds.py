@@ -13,6 +13,7 @@ from bot.blocks.common import (
     actions,
     button,
     context,
+    count,
     divider,
     esc,
     header,
@@ -21,6 +22,7 @@ from bot.blocks.common import (
     user,
 )
 from bot.domain import catalog
+from bot.domain.pairing import Why
 from bot.services.rounds import (
     LastPairDropped,
     Moved,
@@ -74,7 +76,7 @@ def _pct(share: float) -> str:
 
 def pair_line(pair: dict) -> str:
     reasons = "\n".join(f"• {esc(r)}" for r in pair.get("reasons") or [])
-    head = f"*{user(pair['mentor'])} → {user(pair['mentee'])}* · score {pair.get('score', 0)}"
+    head = f"*{user(pair['mentor'])} → {user(pair['mentee'])}*"
     return f"{head}\n{reasons}" if reasons else head
 
 
@@ -82,14 +84,15 @@ def summary_line(proposal: dict) -> str:
     s = proposal.get("stats") or {}
     n_pairs = s.get("pairs", len(proposal.get("pairs") or []))
     pool = s.get("participants", 0)
-    sides = f"{s.get('mentors', 0)} mentors, {s.get('mentees', 0)} mentees"
+    sides = f"{count(s.get('mentors', 0), 'mentor')}, {count(s.get('mentees', 0), 'mentee')}"
     if s.get("either"):
-        sides += f", {s['either']} either"
+        sides += f", {count(s['either'], 'person', 'people')} happy to take either role"
     covered = s.get("mentees_with_wanted_skill_covered", 0)
     lines = [
-        f"*{n_pairs} pair{'s' if n_pairs != 1 else ''}* from a pool of {pool} ({sides}).",
-        f"*{covered} of {n_pairs}* mentees ({_pct(s.get('mentees_with_wanted_skill_covered_share', 0))}) "
-        f"get a mentor who can teach something they asked for. Mean score {s.get('mean_score', 0)}.",
+        f"*{count(n_pairs, 'pair')}* from a pool of {count(pool, 'person', 'people')} ({sides}).",
+        f"*{covered} of {n_pairs}* mentee{'' if n_pairs == 1 else 's'} "
+        f"({_pct(s.get('mentees_with_wanted_skill_covered_share', 0))}) "
+        f"get{'s' if n_pairs == 1 else ''} a mentor who can teach something they asked for.",
     ]
     unmatched = s.get("unmatched", len(proposal.get("unmatched") or []))
     if unmatched:
@@ -99,8 +102,8 @@ def summary_line(proposal: dict) -> str:
         lines.append(
             ":hourglass: Many people said they'd take either role, so I stopped at the time limit: "
             "this is the best set I found, "
-            + (f"and a better one could have up to {gap} more pair{'s' if gap != 1 else ''}."
-               if gap else "and a better-scoring one may exist.")
+            + (f"and a better one could have up to {count(gap, 'more pair')}."
+               if gap else "and a slightly better one may exist.")
         )
     return "\n".join(lines)
 
@@ -136,7 +139,8 @@ def _round_blocks(proposal: dict, *, status: list[dict], footer: list[dict]) -> 
 
 def _text(proposal: dict, lead: str) -> str:
     s = proposal.get("stats") or {}
-    return f"{lead} {s.get('pairs', len(proposal.get('pairs') or []))} pairs from a pool of {s.get('participants', 0)}."
+    n = s.get('pairs', len(proposal.get('pairs') or []))
+    return f"{lead} {count(n, 'pair')} from a pool of {count(s.get('participants', 0), 'person', 'people')}."
 
 
 # --- the admin channel --------------------------------------------------------------------
@@ -215,7 +219,8 @@ def build_preview(*, round_id: int, proposal: dict, created_by: str, page: int =
     confirm_dialog = {
         "title": {"type": "plain_text", "text": "Introduce these pairs?"},
         "text": {"type": "mrkdwn", "text": (
-            f"Each of the {n_pairs} pairs gets a group DM introducing them, and everyone not matched "
+            ("The pair gets" if n_pairs == 1 else f"Each of the {n_pairs} pairs gets")
+            + " a group DM introducing them, and everyone not matched "
             "gets a kind note that they stay in the pool. This can't be undone.")},
         "confirm": {"type": "plain_text", "text": "Introduce them"},
         "deny": {"type": "plain_text", "text": "Not yet"},
@@ -254,20 +259,22 @@ def build_emptied(*, proposal: dict, dropped_by: str) -> dict:
 
 def build_progress(*, proposal: dict, decided_by: str, introduced: int, total: int,
                    note: str | None = None) -> dict:
-    line = f":hourglass_flowing_sand: Confirmed by {user(decided_by)}. Introducing {introduced} of {total} pairs…"
+    line = (f":hourglass_flowing_sand: Confirmed by {user(decided_by)}. "
+            f"Introducing {introduced} of {count(total, 'pair')}…")
     status = [section(line)]
     if note:
         status.append(context(esc(note)))
-    return {"text": f"Introducing {introduced} of {total} pairs…",
+    return {"text": f"Introducing {introduced} of {count(total, 'pair')}…",
             "blocks": _round_blocks(proposal, status=status, footer=[])}
 
 
 def build_finished(*, proposal: dict, decided_by: str, introduced: int, total: int,
                    unmatched: int, failed: list[tuple[str, str, str]]) -> dict:
     if introduced == total:
-        line = f":white_check_mark: All {total} pair{'s' if total != 1 else ''} introduced."
+        line = (":white_check_mark: The pair is introduced." if total == 1
+                else f":white_check_mark: All {total} pairs introduced.")
     else:
-        line = f":white_check_mark: {introduced} of {total} pairs introduced."
+        line = f":white_check_mark: {introduced} of {count(total, 'pair')} introduced."
     if unmatched:
         line += f" {unmatched} {'person stays' if unmatched == 1 else 'people stay'} in the pool for next time."
     status = [section(f"{line}\nConfirmed by {user(decided_by)}.")]
@@ -415,13 +422,46 @@ AGENDA = (
 )
 
 
-def build_intro(*, pair_id: int, mentor: str, mentee: str, reasons: list[str], length_weeks: int = 12,
+def _and(items: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def why_lines(why: Why, *, mentor: str, mentee: str) -> list[str]:
+    """Why the two were paired, in their terms (`why`: bot.domain.pairing.Why)."""
+    def skills(labels) -> str:
+        shown = [f"*{esc(label)}*" for label in labels[:4]]
+        if len(labels) > 4:
+            return ", ".join(shown) + f" and {len(labels) - 4} more"
+        return _and(shown)
+
+    lines = []
+    if why.wanted:
+        lines.append(f"{user(mentee)} wants to get better at {skills(why.wanted)}, and {user(mentor)} can share "
+                     f"{'it' if len(why.wanted) == 1 else 'them'}.")
+    if why.back:
+        lines.append(f"{user(mentor)} would like to learn about {skills(why.back)}, which {user(mentee)} "
+                     "can share back.")
+    if why.common:
+        lines.append(f"You both care about {skills(why.common)}.")
+    if why.departments:
+        mentor_team, mentee_team = (esc(d) for d in why.departments)
+        lines.append(f"Your teams, {mentor_team} and {mentee_team}, rarely meet: you'll each see a side of the "
+                     "organisation you don't usually see.")
+    if not why.skills:
+        lines.append("You picked different skills, so your first conversation is the place to find what you "
+                     "can learn from each other.")
+    return lines
+
+
+def build_intro(*, pair_id: int, mentor: str, mentee: str, why: Why | None = None, length_weeks: int = 12,
                 cadence_weeks: int = 1, profiles: dict[str, tuple[str, str]] | None = None,
                 meeting: list[dict] | None = None) -> dict:
-    """`profiles`: {user_id: (their short intro, their preferred meeting mode key)}. `meeting`:
-    how often and when to meet (bot/blocks/meeting.py), shown before the goals button."""
+    """`why`: why they were paired (bot.domain.pairing.why of their profiles); `profiles`:
+    {user_id: (their short intro, their preferred meeting mode key)}; `meeting`: how often and
+    when to meet (bot/blocks/meeting.py), shown before the goals button."""
     rhythm = "every week" if cadence_weeks == 1 else f"every {cadence_weeks} weeks"
-    why = "\n".join(f"• {esc(r)}" for r in reasons[:8]) or "• You complement each other well."
+    reasons = "\n".join(f"• {line}" for line in why_lines(why or Why(), mentor=mentor, mentee=mentee))
     own_words = []
     for person in (mentor, mentee):
         intro, mode = (profiles or {}).get(person, ("", ""))
@@ -438,7 +478,7 @@ def build_intro(*, pair_id: int, mentor: str, mentee: str, reasons: list[str], l
                 "and trends.\n"
                 f"• {user(mentee)} is the *mentee*: they'll learn those skills, and share leadership, career "
                 "and organisational know-how back. It's learning in both directions."),
-        section(f"*Why we paired you*\n{why}"),
+        section(f"*Why we paired you*\n{reasons}"),
         *([section("*In your own words*\n" + "\n".join(own_words))] if own_words else []),
         section("*How to make it work*\n" + "\n".join(f"• {g}" for g in GUIDELINES)),
         section("*Your first session (about 45 minutes)*\n"

@@ -44,6 +44,7 @@ from bot.delivery import keys
 from bot.delivery.outbox import APP_ERRORS, Item, Outcome
 from bot.delivery.sender import Stopped
 from bot.deps import Deps
+from bot.domain import pairing
 from bot.domain.schedule import pair_cadence
 from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
@@ -79,11 +80,14 @@ PAIR_ERRORS = frozenset({
 })
 
 
-def _profiles(deps: Deps, pair: Pair) -> dict[str, tuple[str, str]]:
-    """Each person's short intro and preferred meeting mode, for the pair's introduction."""
+def _profiles(deps: Deps, pair: Pair) -> tuple[dict[str, tuple[str, str]], pairing.Why]:
+    """Each person's short intro and preferred meeting mode, and why they were paired, for the
+    pair's introduction."""
     with deps.db.session(read_only=True) as s:
-        rows = [people.get(s, team_id=pair.team_id, user_id=u) for u in (pair.mentor_user_id, pair.mentee_user_id)]
-    return {p.slack_user_id: (p.intro, p.meeting_mode) for p in rows if p is not None}
+        mentor, mentee = (people.get(s, team_id=pair.team_id, user_id=u)
+                          for u in (pair.mentor_user_id, pair.mentee_user_id))
+    return ({p.slack_user_id: (p.intro, p.meeting_mode) for p in (mentor, mentee) if p is not None},
+            pairing.why(mentor, mentee))
 
 
 def _meeting(deps: Deps, pair: Pair, settings) -> tuple[int, list[dict]]:
@@ -225,9 +229,10 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
             log.info("Not introducing pair %s: it has ended since the round was confirmed", pair.id)
             return "ended"
         cadence, meeting = _meeting(deps, pair, settings)
+        profiles, why = _profiles(deps, pair)
         message = words.build_intro(pair_id=pair.id, mentor=pair.mentor_user_id, mentee=pair.mentee_user_id,
-                                    reasons=list(pair.reasons or []), length_weeks=settings.length_weeks,
-                                    cadence_weeks=cadence, profiles=_profiles(deps, pair), meeting=meeting)
+                                    why=why, length_weeks=settings.length_weeks,
+                                    cadence_weeks=cadence, profiles=profiles, meeting=meeting)
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
         outcome = deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)

@@ -15,8 +15,20 @@ class NotSignedUp(Refusal):
     """The person isn't in the program (never joined, or left)."""
 
 
+class HasLeft(NotSignedUp):
+    """The person was in the program and left it (their profile is kept until they ask)."""
+
+
 class NotMatched(Refusal):
     """Signed up, but not in an active pair."""
+
+
+class ProgramComplete(NotMatched):
+    """Signed up and in no active pair because their pair's program is over (back in the pool)."""
+
+    def __init__(self, partner_id: str):
+        super().__init__(partner_id)
+        self.partner_id = partner_id
 
 
 class PairNotFound(Refusal):

@@ -12,11 +12,13 @@ from datetime import date, datetime
 
 from bot.domain.timezones import local_today
 from bot.services.errors import (
+    HasLeft,
     NotInPair,
     NotMatched,
     NotSignedUp,
     PairEnded,
     PairNotFound,
+    ProgramComplete,
     RoleChanged,
 )
 from storage.db import Database
@@ -75,7 +77,14 @@ def open_goals(db: Database, *, team_id: str, user_id: str, pair_id: int | None 
             pair = pairs_repo.active_pair_of(s, team_id=team_id, user_id=user_id)
             if pair is None:
                 profile = people.get(s, team_id=team_id, user_id=user_id)
-                raise NotSignedUp() if profile is None or profile.status == PARTICIPANT_LEFT else NotMatched()
+                if profile is None:
+                    raise NotSignedUp()
+                if profile.status == PARTICIPANT_LEFT:
+                    raise HasLeft()
+                partner = pairs_repo.last_completed_partner(s, team_id=team_id, user_id=user_id)
+                if partner is not None and not erasure.is_code(partner):
+                    raise ProgramComplete(partner)
+                raise NotMatched()
         else:
             pair = _pair_for(s, team_id=team_id, user_id=user_id, pair_id=pair_id)
         return _context(s, pair, user_id)

@@ -92,7 +92,9 @@ class PairedWith:
 @dataclass(frozen=True)
 class Standing:
     """`partner_id`, `partner_role`, `paired_since`, `pair_id`: the newest active pair;
-    `pairs`: every active pair, newest first (a mentor with capacity > 1 can have several)."""
+    `pairs`: every active pair, newest first (a mentor with capacity > 1 can have several);
+    `completed_with`: with no active pair, the partner of their last pair whose program ran its
+    course (None when there is none, or that partner's data was deleted)."""
 
     profile: Participant | None
     partner_id: str | None = None
@@ -100,12 +102,15 @@ class Standing:
     paired_since: date | None = None
     pair_id: int | None = None
     pairs: tuple[PairedWith, ...] = ()
+    completed_with: str | None = None
 
 
 def standing(db: Database, *, team_id: str, user_id: str) -> Standing:
     with db.session(read_only=True) as s:
         profile = repo.get(s, team_id=team_id, user_id=user_id)
         rows = pairs_repo.active_pairs_of(s, team_id=team_id, user_id=user_id)
+        completed = (pairs_repo.last_completed_partner(s, team_id=team_id, user_id=user_id)
+                     if profile is not None and not rows else None)
     pairs = tuple(
         PairedWith(partner_id=pairs_repo.partner_of(p, user_id),
                    role="mentee" if p.mentor_user_id == user_id else "reverse mentor",
@@ -113,7 +118,7 @@ def standing(db: Database, *, team_id: str, user_id: str) -> Standing:
         for p in rows if p.status == PAIR_ACTIVE
     )
     if not pairs:
-        return Standing(profile)
+        return Standing(profile, completed_with=None if erasure.is_code(completed) else completed)
     newest = pairs[0]
     return Standing(profile, newest.partner_id, newest.role, newest.since, newest.pair_id, pairs)
 

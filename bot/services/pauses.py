@@ -22,7 +22,7 @@ from datetime import date, datetime
 from bot.deps import Deps
 from bot.domain.schedule import Rhythm, bounds, current_pause, missed_slots, parse_pause
 from bot.domain.timezones import local_today, pair_zone, valid_zone, zone
-from bot.services.errors import NotPaused, NotSignedUp, UnreadablePause
+from bot.services.errors import HasLeft, NotPaused, NotSignedUp, UnreadablePause
 from storage.models import PARTICIPANT_LEFT, PARTICIPANT_PAUSED, Pair
 from storage.repositories import pair_schedules
 from storage.repositories import pairs as pairs_repo
@@ -122,8 +122,10 @@ def pause(deps: Deps, *, team_id: str, user_id: str, text: str) -> Paused:
     (nothing changes unless the text is understood)."""
     with deps.db.session() as s:
         profile = people.get(s, team_id=team_id, user_id=user_id)
-        if profile is None or profile.status == PARTICIPANT_LEFT:
+        if profile is None:
             raise NotSignedUp()
+        if profile.status == PARTICIPANT_LEFT:
+            raise HasLeft()
         today = local_today(deps.now(), profile.timezone)
         try:
             until = parse_pause(text, today=today)
@@ -144,8 +146,10 @@ def resume(deps: Deps, *, team_id: str, user_id: str) -> Resumed:
     """`/mentoring resume`: back to active now. Raises NotSignedUp or NotPaused."""
     with deps.db.session() as s:
         profile = people.get(s, team_id=team_id, user_id=user_id)
-        if profile is None or profile.status == PARTICIPANT_LEFT:
+        if profile is None:
             raise NotSignedUp()
+        if profile.status == PARTICIPANT_LEFT:
+            raise HasLeft()
         if profile.status != PARTICIPANT_PAUSED:
             raise NotPaused()
         today = local_today(deps.now(), profile.timezone)

@@ -123,6 +123,42 @@ def first_goal_block(role: str) -> str:
 # --- the join modal -----------------------------------------------------------------------
 
 
+def _contradictions(side: str, share: list[str], learn: list[str], skills: SkillCatalog) -> dict[str, str]:
+    """A profile that contradicts itself: the same skill to share and to learn, or a side whose
+    skills say the other side. Field errors that say what to change."""
+    share_set, learn_set = set(share), set(learn)
+    if share_set and share_set == learn_set:
+        return {JoinBlock.SKILLS_LEARN: "You picked the same skills to share and to learn. Keep each skill in one "
+                                        "list: share what you know, learn what you don't."}
+    both = [k for k in learn if k in share_set]
+    if both:
+        labels = [skills.label(k) for k in both]
+        listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        return {JoinBlock.SKILLS_LEARN: f"You picked {listed} to share and to learn: keep "
+                                        f"{'it' if len(both) == 1 else 'each'} in one list."}
+
+    def digital(keys) -> bool:
+        return any((s := skills.get(k)) is not None and s.group == catalog.DIGITAL for k in keys)
+
+    def leadership(keys) -> bool:
+        return any((s := skills.get(k)) is not None and s.group == catalog.LEADERSHIP for k in keys)
+
+    if side == catalog.MENTEE and learn and not digital(learn):
+        if digital(share) and leadership(learn):
+            return {JoinBlock.SIDE: "You offer digital skills and want to learn leadership ones: that's a reverse "
+                                    "mentor. Pick \"I'll share digital skills\", or \"Both\" to do both."}
+        return {JoinBlock.SKILLS_LEARN: "Pick at least one digital skill to learn: leadership know-how is what "
+                                        "you share back."}
+    if side == catalog.MENTOR and share and not digital(share):
+        if digital(learn) and leadership(share):
+            return {JoinBlock.SIDE: "You offer leadership know-how and want to learn digital skills: that's the "
+                                    "learning side. Pick \"I want to learn digital skills\", or \"Both\" to do "
+                                    "both."}
+        return {JoinBlock.SKILLS_SHARE: "Pick at least one digital skill you can share: reverse mentors share "
+                                        "digital skills, and learn leadership know-how back."}
+    return {}
+
+
 def parse_join_submission(values: dict, *, skills: SkillCatalog | None = None,
                           kept=()) -> tuple[ProfileInput | None, dict[str, str]]:
     """The join modal -> a ProfileInput, or field errors keyed by block_id. `skills`: the
@@ -145,6 +181,9 @@ def parse_join_submission(values: dict, *, skills: SkillCatalog | None = None,
         errors[JoinBlock.SKILLS_SHARE] = "Pick at least one skill you can share with your partner."
     if side in (catalog.MENTEE, catalog.EITHER) and not learn and JoinBlock.SKILLS_LEARN not in errors:
         errors[JoinBlock.SKILLS_LEARN] = "Pick at least one skill you'd like to learn."
+
+    if JoinBlock.SKILLS_SHARE not in errors and JoinBlock.SKILLS_LEARN not in errors and side in catalog.SIDES:
+        errors.update(_contradictions(side, share, learn, skills))
 
     raw_years = _raw_text(values, JoinBlock.SENIORITY).strip()
     years = -1
@@ -254,10 +293,8 @@ def parse_checkin_submission(values: dict, *, kind: str,
     met = met_raw == YES
 
     usefulness = _selected(values, CheckinBlock.USEFULNESS)
-    if usefulness is not None and usefulness not in USEFULNESS:
+    if usefulness is not None and usefulness not in USEFULNESS:  # optional: skipping it is fine
         errors[CheckinBlock.USEFULNESS] = "Pick a number from 1 to 5."
-    elif usefulness is None and met:
-        errors[CheckinBlock.USEFULNESS] = "You met: how useful was it, from 1 to 5?"
 
     texts = {}
     for name, bid in (("learned", CheckinBlock.LEARNED), ("will_try", CheckinBlock.WILL_TRY),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    END_REASON_COMPLETE,
     PAIR_ACTIVE,
     PAIR_ENDED,
     PARTICIPANT_PAUSED,
@@ -57,6 +58,17 @@ def active_pair_of(session: Session, *, team_id: str, user_id: str) -> Pair | No
     """The person's newest active pair."""
     pairs = active_pairs_of(session, team_id=team_id, user_id=user_id)
     return pairs[0] if pairs else None
+
+
+def last_completed_partner(session: Session, *, team_id: str, user_id: str) -> str | None:
+    """The partner of the person's newest pair whose program ran its course, if any."""
+    pair = session.exec(
+        select(Pair)
+        .where(Pair.team_id == team_id, Pair.status == PAIR_ENDED, Pair.end_reason == END_REASON_COMPLETE,
+               (Pair.mentor_user_id == user_id) | (Pair.mentee_user_id == user_id))
+        .order_by(col(Pair.id).desc())
+    ).first()
+    return partner_of(pair, user_id) if pair is not None else None
 
 
 def history(session: Session, *, team_id: str) -> list[tuple[str, str]]:
@@ -194,7 +206,7 @@ def end_completed_pairs(session: Session, *, team_id: str, pair_ids: Iterable[in
             update(Pair)
             .where(Pair.team_id == team_id, col(Pair.id).in_(ids[start:start + _CHUNK]),
                    Pair.status == PAIR_ACTIVE)
-            .values(status=PAIR_ENDED, ended_at=at, end_reason="Program complete")
+            .values(status=PAIR_ENDED, ended_at=at, end_reason=END_REASON_COMPLETE)
         )
         n += result.rowcount or 0
     return n

@@ -110,10 +110,6 @@ def test_invalid_checkins_get_errors_and_store_nothing(bot_on, pair, pair_goals)
         foreign_id = foreign.id
     view = open_checkin(bot, ANA, pair.id)
 
-    status, _, body = bot.slack.view_submission(ANA, view, values_from_view(view, {CheckinBlock.MET: radio("yes")}))
-    assert body == {"response_action": "errors",
-                    "errors": {CheckinBlock.USEFULNESS: "You met: how useful was it, from 1 to 5?"}}
-
     forged = values_from_view(view, {CheckinBlock.MET: radio("no")})
     forged[CheckinBlock.progress(foreign_id)] = {CheckinBlock.progress(foreign_id): static("done")}
     status, _, body = bot.slack.view_submission(ANA, view, forged)
@@ -150,20 +146,19 @@ def test_final_survey_is_stored_with_kind_final(bot_on, pair):
     bot.clock.set(datetime(2026, 3, 27, 16, 0, tzinfo=UTC))  # the Friday of the last session: the survey is out
     view = open_checkin(bot, BEN, pair.id, cycle=12, kind="final")
     assert view["title"]["text"] == "Final survey" and view["private_metadata"] == f"{pair.id}:12:final"
-    status, _, body = bot.slack.view_submission(BEN, view, values_from_view(view, {
-        CheckinBlock.MET: radio("yes"), CheckinBlock.USEFULNESS: radio("3")}))
+    status, _, body = bot.slack.view_submission(BEN, view, values_from_view(view, {CheckinBlock.MET: radio("yes")}))
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {CheckinBlock.OVERALL, CheckinBlock.RECOMMEND, CheckinBlock.KEEP_MEETING}
     assert checkins(bot) == []
 
     bot.slack.view_submission(BEN, view, values_from_view(view, {
-        CheckinBlock.MET: radio("yes"), CheckinBlock.USEFULNESS: radio("3"), CheckinBlock.OVERALL: radio("5"),
+        CheckinBlock.MET: radio("yes"), CheckinBlock.OVERALL: radio("5"),
         CheckinBlock.RECOMMEND: radio("yes"), CheckinBlock.KEEP_MEETING: radio("maybe"),
         CheckinBlock.LEARNED: plain("Lots"),
     }))
     assert "final survey" in thanks(bot).params["text"]
     [row] = checkins(bot)
-    assert (row.user_id, row.cycle, row.kind, row.met, row.usefulness) == (BEN, 12, "final", True, 3)
+    assert (row.user_id, row.cycle, row.kind, row.met, row.usefulness) == (BEN, 12, "final", True, None)
     assert (row.overall_usefulness, row.recommend, row.keep_meeting, row.learned) == (5, "yes", "maybe", "Lots")
 
 

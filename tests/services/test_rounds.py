@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.blocks import rounds as views
 from bot.deps import build_deps
+from bot.domain.pairing import Why
 from bot.services import rounds
 from bot.slack.admin import AdminDirectory
 from bot.slack.forms import positive_int
@@ -228,7 +229,9 @@ def test_the_preview_pages_through_every_pair_and_everyone_unmatched_once(n_pair
 
 
 def test_the_intro_and_the_unmatched_dm_fit_block_kit():
-    intro = views.build_intro(pair_id=5, mentor="U0M", mentee="U0E", reasons=["r" * 150] * 6)
+    long = tuple("r" * 75 for _ in range(12))
+    intro = views.build_intro(pair_id=5, mentor="U0M", mentee="U0E",
+                              why=Why(wanted=long, back=long, common=long, departments=("d" * 80, "e" * 80)))
     unmatched = views.build_unmatched_dm(user_id="U0X", reason="Every possible partner is more than 6 hours away")
     for message in (intro, unmatched):
         errors, warnings = check_message(message)
@@ -274,17 +277,17 @@ def test_the_preview_says_when_the_round_stopped_at_the_time_limit():
     proposal["stats"].update(proven_optimal=False, optimality_gap_pairs=3)
     assert "a better one could have up to 3 more pairs" in views.summary_line(proposal)
     proposal["stats"].update(optimality_gap_pairs=0)
-    assert "a better-scoring one may exist" in views.summary_line(proposal)
+    assert "a slightly better one may exist" in views.summary_line(proposal)
 
 
 def test_the_intro_shows_each_person_in_their_own_words():
-    message = views.build_intro(pair_id=1, mentor="U0A", mentee="U0B", reasons=["x"],
+    message = views.build_intro(pair_id=1, mentor="U0A", mentee="U0B",
                                 profiles={"U0A": ("I run our TikTok.", "video"), "U0B": ("", "in_person")})
     text = "\n".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
     assert "• <@U0A>: “I run our TikTok.” · prefers to meet: video call" in text
     assert "• <@U0B>: prefers to meet: in person" in text
     assert check_message({"channel": "G1", **message}) == ([], [])
-    plain = views.build_intro(pair_id=1, mentor="U0A", mentee="U0B", reasons=["x"])
+    plain = views.build_intro(pair_id=1, mentor="U0A", mentee="U0B")
     assert "In your own words" not in str(plain)
 
 

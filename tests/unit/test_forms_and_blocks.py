@@ -150,8 +150,8 @@ def test_checkin_validation():
         return parse_checkin_submission(values_from_view(view, overrides), kind=kind, goal_ids=set(goal_ids))
 
     assert parse({}) == ({}, {CheckinBlock.MET: "Let us know whether you met."})
-    assert parse({CheckinBlock.MET: radio("yes")}) == \
-        ({}, {CheckinBlock.USEFULNESS: "You met: how useful was it, from 1 to 5?"})
+    answers, errors = parse({CheckinBlock.MET: radio("yes")})  # "how useful" is optional, even after meeting
+    assert errors == {} and answers["met"] is True and answers["usefulness"] is None
     answers, errors = parse({CheckinBlock.MET: radio("no"), CheckinBlock.BLOCKERS: plain(" Time ")})
     assert errors == {} and answers["met"] is False and answers["usefulness"] is None
     assert answers["blockers"] == "Time" and answers["goal_progress"] == {}
@@ -165,6 +165,10 @@ def test_checkin_validation():
 def test_final_survey_asks_about_the_whole_program():
     view = checkin_view(kind="final")
     assert check_view(view) == [] and view["title"]["text"] == "Final survey"
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels[0] == "Did you and Ben Okafor meet during the program?"
+    assert not any("this week" in label or label == "How useful was it?" for label in labels)
+    assert checkin_view()["blocks"][2]["optional"] is True  # how useful: optional, as it says
     values = values_from_view(view, {CheckinBlock.MET: radio("no")})
     assert parse_checkin_submission(values, kind="final", goal_ids=set())[1] == {
         CheckinBlock.OVERALL: "Pick a number from 1 to 5.",

@@ -19,8 +19,9 @@ import pytest
 
 import bot.blocks
 from bot.blocks import admin, checkins, common, goals, install, onboarding, pauses, prompts, rounds
+from bot.domain.pairing import Why
 from bot.domain.topics import KICKOFF
-from bot.services.errors import NotSignedUp, UnreadablePause
+from bot.services.errors import HasLeft, NotSignedUp, ProgramComplete, UnreadablePause
 from bot.services.onboarding import PairedWith, Standing
 from bot.services.pauses import PartnerToTell, Paused, Resumed
 from bot.services.rounds import Moved, NothingToMatch, NotPosted, OpenProposal, PoolChange, Stale
@@ -94,6 +95,7 @@ CALLS: dict[str, list] = {
     "common.actions": [lambda: common.actions(common.button("Go", "a"))],
     "common.button": [lambda: common.button("Go", "a", value=HOSTILE)],
     "common.context": [lambda: common.context(common.esc(HOSTILE))],
+    "common.count": [lambda: common.count(2, "person", "people")],
     "common.divider": [common.divider],
     "common.esc": [lambda: common.esc(HOSTILE)],
     "common.fields": [lambda: common.fields(common.esc(HOSTILE))],
@@ -118,7 +120,8 @@ CALLS: dict[str, list] = {
         lambda r=r, u=u: goals.build_goals_posted(pair_id=1, role=r, author_id="U0ANA", goals=[hostile_goal()], updated=u)
         for r in ("mentee", "mentor") for u in (True, False)],
     "goals.fmt_date": [lambda: goals.fmt_date(TODAY)],
-    "goals.refusal": [lambda: goals.refusal(NotSignedUp())],
+    "goals.refusal": [lambda: goals.refusal(NotSignedUp()), lambda: goals.refusal(ProgramComplete("U0BEN")),
+                      lambda: goals.refusal(HasLeft())],
     "install.failed_page": [lambda: install.failed_page(HOSTILE)],
     "install.install_page": [lambda: install.install_page("https://slack.com/oauth?x=<y>&z=1")],
     "install.installed_page": [lambda: install.installed_page(team_name=HOSTILE, app_url="https://x/<y>",
@@ -168,9 +171,12 @@ CALLS: dict[str, list] = {
                                                             introduced=0, total=1, unmatched=1,
                                                             failed=[("U0BEN", "U0ANA", HOSTILE)])],
     "rounds.build_intro": [lambda: rounds.build_intro(pair_id=1, mentor="U0BEN", mentee="U0ANA",
-                                                      reasons=hostile_proposal()["pairs"][0]["reasons"],
+                                                      why=Why(wanted=(HOSTILE,), back=(HOSTILE,), common=(HOSTILE,),
+                                                              departments=(HOSTILE, HOSTILE)),
                                                       profiles={"U0BEN": (HOSTILE, "video"),
                                                                 "U0ANA": (HOSTILE, "coffee")})],
+    "rounds.why_lines": [lambda: rounds.why_lines(Why(wanted=(HOSTILE,) * 5, departments=(HOSTILE, "x")),
+                                                  mentor="U0BEN", mentee="U0ANA")],
     "rounds.build_intro_failed_dm": [lambda: rounds.build_intro_failed_dm(user_id="U0ANA")],
     "rounds.build_nothing_to_match": [
         lambda n=n: rounds.build_nothing_to_match(pool_size=n, unmatched=hostile_proposal()["unmatched"] * 2)
@@ -251,6 +257,6 @@ def test_no_mention_or_link_survives(name):
 def test_escaping_keeps_the_words():
     assert common.esc("A & B <c> d") == "A &amp; B &lt;c&gt; d"
     assert common.esc("") == "" and common.esc(None) == ""
-    intro = rounds.build_intro(pair_id=1, mentor="U0BEN", mentee="U0ANA", reasons=[],
+    intro = rounds.build_intro(pair_id=1, mentor="U0BEN", mentee="U0ANA",
                                profiles={"U0ANA": ("Data & dashboards <3", "video")})
     assert "Data &amp; dashboards &lt;3" in str(intro["blocks"])

@@ -314,7 +314,8 @@ def test_reasons_are_specific_and_short():
     assert pair.reasons[0] == "Alex can share what Sam wants to learn: ChatGPT & AI tools, Excel"
     assert pair.reasons[1] == "Sam can share back: Leading people"
     assert pair.reasons[2] == "Different departments: Engineering and Sales"
-    assert pair.reasons[3] == "7 working hours overlap (1 h apart)"
+    assert pair.reasons[3] == "Their working days overlap by 7 hours"
+    assert len(pair.reasons) == 4  # no years, no offsets, no score
     many = {f"s{i}": f"A rather long skill label number {i}" for i in range(12)}
     m2 = cand("M", sen=2, dept="Eng", share=set(many))
     e2 = cand("E", side="mentee", sen=20, learn=set(many))

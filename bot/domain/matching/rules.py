@@ -224,7 +224,7 @@ def score(
     if back:
         reasons.append(_fit(f"{e} can share back: ", _labels(back, skill_labels)))
     if not wanted and not back:
-        reasons.append("No skill overlap; paired so both get a partner this round")
+        reasons.append("Neither asked for what the other can share yet: paired so both have a partner this round")
     if cross:
         reasons.append(
             _fit("Different departments: ", [mentor.department.strip(), mentee.department.strip()])
@@ -232,19 +232,17 @@ def score(
         )
     elif rules.allow_same_department:
         reasons.append(_fit("Same department (allowed this round): ", [mentor.department.strip()]))
+    # In people's words: shared working hours, never offsets; no years (the seniority rule always
+    # holds in a pair) and no score.
     if diff is not None:
         ov = _overlap_minutes(diff)
         if diff == 0:
-            reasons.append("Same time zone offset: the whole 9-5 working day overlaps")
+            reasons.append("Same working hours")
         elif ov > 0:
-            reasons.append(f"{_fmt_hours(ov)} working hours overlap ({_fmt_hours(diff)} h apart)")
+            hours = _fmt_hours(ov)
+            reasons.append(f"Their working days overlap by {hours} hour{'' if hours == '1' else 's'}")
         else:
-            reasons.append(f"No working-hours overlap ({_fmt_hours(diff)} h apart)")
-    reasons.append(
-        f"{m} ({mentor.seniority_years} yrs) mentors {e} ({mentee.seniority_years} yrs)"[
-            :MAX_REASON_LEN
-        ]
-    )
+            reasons.append("Their working days don't overlap")
     return total, reasons
 
 

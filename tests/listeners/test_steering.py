@@ -192,7 +192,7 @@ def test_find_a_new_partner_previews_a_one_person_round_that_confirms_like_any_r
 
     bot.slack.block_action(ADMIN, Action.REMATCH, "U0ANA", channel_id=ADMIN_CHANNEL, message=message)
     preview = bot.wait_until(lambda: len(admin_posts(bot)) == 2 and admin_posts(bot)[-1], what="the preview")
-    assert preview.params["text"].startswith("Matching round preview: 1 pairs")
+    assert preview.params["text"].startswith("Matching round preview: 1 pair ")
     assert "<@U0CAT> → <@U0ANA>" in str(preview.json("blocks"))
     [rnd] = all_rows(bot, MatchRound)
     assert rnd.kind == ROUND_KIND_REMATCH and rnd.proposal["pairs"][0]["mentor"] == "U0CAT"

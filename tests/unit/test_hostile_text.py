@@ -49,7 +49,7 @@ def hostile_goal(id=1, role="mentee"):
 def hostile_checkin():
     return SimpleNamespace(met=True, usefulness=4, learned=HOSTILE, will_try=HOSTILE, blockers=HOSTILE,
                            goal_progress={"1": "some"}, overall_usefulness=5, recommend="yes",
-                           keep_meeting="yes")
+                           keep_meeting="yes", share_blocker=True)
 
 
 def hostile_proposal():

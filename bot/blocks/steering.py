@@ -65,7 +65,7 @@ def pair_ended_person_note(*, user_id: str, partner_id: str) -> str:
 
 def build_pair_ended_admins(ended: s.Ended) -> dict:
     """To the admin channel: who ended which pair and why, the admin's note, and the way on."""
-    reason = END_REASON_LABELS.get(ended.reason, ended.reason)
+    reason = END_REASON_LABELS.get(ended.reason, esc(ended.reason))
     lines = [f":wave: {user(ended.ended_by)} ended the pair of {user(ended.mentor)} and {user(ended.mentee)}. "
              f"Reason: *{reason}*."]
     if ended.note:

@@ -12,6 +12,7 @@ from bot.blocks.common import (
     button,
     context,
     divider,
+    esc,
     fmt_day,
     header,
     option,
@@ -21,7 +22,7 @@ from bot.blocks.common import (
     user,
 )
 from bot.blocks.onboarding import build_home_view, profile_lines, standing_text
-from bot.blocks.report import attention_blocks, escape, figure_lines
+from bot.blocks.report import attention_blocks, figure_lines
 from bot.domain.schedule import CLOSING, FEEDBACK, FINAL_SURVEY, NUDGE, REMINDER, SURVEY_REMINDER
 from bot.services.home import PairView, ParticipantHome
 from bot.services.report import Report
@@ -54,7 +55,7 @@ def _pair_blocks(p: PairView) -> list[dict]:
     for title, goals in (("Goals", mentee), ("Learning back", back)):
         if goals:
             goal_lines.append(f"*{title}*")
-            goal_lines += [f"• {escape(truncate(g.what, 150))}: {PROGRESS.get(g.progress, 'no progress reported yet').lower()}"
+            goal_lines += [f"• {esc(truncate(g.what, 150))}: {PROGRESS.get(g.progress, 'no progress reported yet').lower()}"
                            for g in goals]
     if not goal_lines:
         goal_lines = [f"No goals yet: `{COMMAND} {Sub.GOALS}` sets them."]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.blocks.common import actions, button, context, header, section, truncate, user
+from bot.blocks.common import actions, button, context, esc, header, section, truncate, user
 from bot.services.report import (
     BLOCKER,
     COMPLETED,
@@ -42,11 +42,6 @@ PROGRESS_WORDS = {"done": "done", "on_track": "on track", "some": "some progress
                   UNREPORTED: "no progress reported yet"}
 PAIRS_PER_MESSAGE = 20
 MAX_ATTENTION_MESSAGES = 5
-
-
-def escape(text: str) -> str:
-    """People's words shown as they typed them, not as mrkdwn or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _day(d: date) -> str:
@@ -156,7 +151,7 @@ def reason_words(r: Reason, *, slack: bool = True, with_shared: bool = True) -> 
     if r.kind == BLOCKER:
         text = f"{who} said something is getting in the way (session {r.cycles})"
         if r.shared and with_shared:
-            shown = escape(truncate(" ".join(r.shared.split()), 300)) if slack else " ".join(r.shared.split())
+            shown = esc(truncate(" ".join(r.shared.split()), 300)) if slack else " ".join(r.shared.split())
             text += f", and shared it with you: “{shown}”"
         return text
     if r.kind == LOW_USEFULNESS:

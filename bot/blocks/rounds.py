@@ -174,7 +174,7 @@ def _drop_button(round_id: int, page: int, pair: dict) -> dict:
 
 def _unmatched_blocks(unmatched: list[dict], total: int) -> list[dict]:
     """Everyone in `unmatched` with the reason, as few sections as hold them (one line each)."""
-    lines = [truncate(f"{user(u['user'])}: {u.get('reason') or 'no partner fits this round'}", 500)
+    lines = [truncate(f"{user(u['user'])}: {esc(u.get('reason')) or 'no partner fits this round'}", 500)
              for u in unmatched]
     blocks, current = [], f"*Not matched this round ({total})*"
     for line in lines:

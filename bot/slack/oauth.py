@@ -52,7 +52,8 @@ ORG_WIDE = "org_wide_install"
 
 # The bot scopes the install asks for: exactly manifest.yml's (tests/unit/test_manifest.py).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "mpim:write", "im:write", "mpim:history", "im:history",
-              "channels:history", "groups:history", "channels:read", "groups:read")
+              "channels:history", "groups:history", "channels:read", "groups:read",
+              "files:write")
 
 
 class OrgWideInstallRefused(BoltError):

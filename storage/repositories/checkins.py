@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import PAIR_ACTIVE, CheckIn, Pair
+from storage.models import CHECKIN_REGULAR, PAIR_ACTIVE, CheckIn, Pair
 from storage.types import utcnow
 
 _CHUNK = 500
@@ -103,3 +103,18 @@ def _aware(value: datetime) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def met_answers(session: Session, *, team_id: str, pair_ids: Iterable[int]) -> dict[tuple[int, int], set[bool]]:
+    """{(pair_id, cycle): the "did you meet?" answers given} of the pairs' regular check-ins."""
+    ids = sorted(set(pair_ids))
+    out: dict[tuple[int, int], set[bool]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.exec(
+            select(CheckIn.pair_id, CheckIn.cycle, CheckIn.met).where(
+                CheckIn.team_id == team_id, col(CheckIn.pair_id).in_(ids[start:start + _CHUNK]),
+                CheckIn.kind == CHECKIN_REGULAR)
+        )
+        for pair_id, cycle, met in rows:
+            out.setdefault((pair_id, cycle), set()).add(bool(met))
+    return out

@@ -608,3 +608,40 @@ def test_a_call_into_another_workspaces_channel_or_user_is_refused_and_reported(
             call()
     assert len(fake.violations) == 4 and all("belongs to workspace" in v for v in fake.violations)
     fake.violations.clear()
+
+
+# --- files_upload_v2 (issue 10 part B) -------------------------------------------------------
+
+
+def test_files_upload_v2_is_checked_step_by_step_and_shares_the_file_once(fake, client):
+    r = client.files_upload_v2(content="BEGIN:VCALENDAR\r\n", filename="a.ics", title="Invite",
+                               channel="C0GENERAL", initial_comment="Here it is")
+    fid = r["file"]["id"]
+    assert [c.method for c in fake.calls if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal", "files.completeUploadExternal"]
+    assert fake.calls_to("files.getUploadURLExternal")[0].params["length"] == "17"
+    [shared] = fake.shared_files("C0GENERAL")
+    assert (shared["id"], shared["name"], shared["title"], shared["content"]) == (fid, "a.ics", "Invite",
+                                                                                  b"BEGIN:VCALENDAR\r\n")
+    history = client.conversations_history(channel="C0GENERAL")["messages"]
+    assert history[0]["files"][0]["id"] == fid and history[0]["text"] == "Here it is"
+    fake.assert_clean()
+
+    # Completing the same upload again is refused.
+    with pytest.raises(SlackApiError) as e:
+        client.files_completeUploadExternal(files=[{"id": fid, "title": "again"}], channel_id="C0GENERAL")
+    assert e.value.response["error"] == "invalid_arguments"
+    assert any("already completed" in v for v in fake.violations)
+
+
+def test_an_upload_whose_length_differs_from_the_announced_one_is_refused(fake, client):
+    url = client.files_getUploadURLExternal(filename="a.ics", length=10)
+    req = urllib.request.Request(url["upload_url"], data=b"12345", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=5)
+    assert e.value.code == 400
+    assert any("5 bytes, but files.getUploadURLExternal said 10" in v for v in fake.violations)
+    with pytest.raises(SlackApiError):
+        client.files_completeUploadExternal(files=[{"id": url["file_id"]}], channel_id="C0GENERAL")
+    assert any("not uploaded" in v for v in fake.violations)
+    assert fake.shared_files() == []

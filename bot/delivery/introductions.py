@@ -63,6 +63,7 @@ from storage.models import (
     Pair,
     SendLedger,
 )
+from storage.repositories import ledger as ledger_repo
 from storage.repositories import pair_schedules
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
@@ -245,7 +246,7 @@ def _open_conversation(deps: Deps, client: WebClient, pair: Pair) -> str | None:
 
 
 def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
-               settings) -> str:
+               settings, invitations: list[tuple[int, str]]) -> str:
     """'introduced', 'ended' or 'pending' (another writer or recovery will settle it)."""
     key = keys.intro(pair.id)
     row = _ledger(deps, team_id=rnd.team_id, key=key)
@@ -262,7 +263,7 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
                                     cadence_weeks=cadence, profiles=_profiles(deps, pair), meeting=meeting)
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
-        outcome = _send_intro(deps, client, rnd.team_id, item, invite)
+        outcome = _send_intro(deps, client, rnd.team_id, item, invite, invitations)
         if outcome is Outcome.RETRY_LATER:
             row = _ledger(deps, team_id=rnd.team_id, key=key)
             error = (row.error if row else None) or "no answer"
@@ -282,16 +283,24 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
     return "pending"
 
 
-def _send_intro(deps: Deps, client: WebClient, team_id: str, item: Item, invite: Item | None) -> Outcome:
-    """The intro and its calendar invitation are recorded together; the invitation is shared
-    right after the intro (if that fails or is cut short, recovery shares it, once)."""
+def _send_intro(deps: Deps, client: WebClient, team_id: str, item: Item, invite: Item | None,
+                invitations: list[tuple[int, str]]) -> Outcome:
+    """The intro and its calendar invitation are recorded together; the intro goes out now, and
+    the invitation (its row and channel added to `invitations`) once the pass has posted its
+    intros, so that no pair's DM waits out the one-post-a-second rule. What a pass doesn't get
+    to share, recovery shares, once."""
     won = deps.outbox.claim(team_id=team_id, items=[item, *([invite] if invite else [])])
     if item.key not in won:
         return Outcome.DUPLICATE
     outcome = deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=won[item.key], channel=item.channel)
     if outcome is Outcome.SENT and invite is not None and invite.key in won:
-        deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=won[invite.key], channel=invite.channel)
+        invitations.append((won[invite.key], invite.channel))
     return outcome
+
+
+def _share_invitations(deps: Deps, client: WebClient, team_id: str, invitations: list[tuple[int, str]]) -> None:
+    for row_id, channel in invitations:
+        deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=row_id, channel=channel)
 
 
 def _still_active(deps: Deps, pair_id: int) -> bool:
@@ -407,9 +416,11 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
         client = client or deps.slack.sending(rnd.team_id)
         board = SlackRoundBoard(client, rnd.channel_id)
         step = max(1, min(PROGRESS_EVERY, rnd.pairs_total // 10 or 1))
+        with deps.db.session(read_only=True) as s:  # recorded by a pass that stopped before sharing them
+            invitations = ledger_repo.untried(s, team_id=rnd.team_id, kind="invitation", round_id=round_id)
         try:
             for n, pair in enumerate(todo, 1):
-                state = _introduce(deps, client, rnd, pair, settings)
+                state = _introduce(deps, client, rnd, pair, settings, invitations)
                 if state == "introduced":
                     result.introduced += 1
                 elif state == "ended":
@@ -418,6 +429,7 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
                     result.pending += 1
                 if n % step == 0 and n < len(todo):
                     _progress(deps, board, rnd)
+            _share_invitations(deps, client, rnd.team_id, invitations)
             result.pending += _dm_intro_failed(deps, client, rnd)
             result.pending += _dm_unmatched(deps, client, rnd)
         except Stopped:

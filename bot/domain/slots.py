@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 
 import icalendar
 
@@ -77,6 +78,13 @@ def good_for(start: datetime, *, zones: tuple[str, ...], pair_tz: str, cadence_w
 def propose(*, window: tuple[datetime, datetime], zones: tuple[str, ...], pair_tz: str, cadence_weeks: int,
             sessions: int, count: int = 3, minutes: int = SESSION_MINUTES, avoid: tuple[Slot, ...] = (),
             offset: int = 0) -> list[Slot]:
+    return list(_propose(tuple(window), tuple(zones), pair_tz, cadence_weeks, sessions, count, minutes,
+                         tuple(avoid), offset))
+
+
+@lru_cache(maxsize=1024)  # a round's pairs share a few zones and the same first week
+def _propose(window: tuple[datetime, datetime], zones: tuple[str, ...], pair_tz: str, cadence_weeks: int,
+             sessions: int, count: int, minutes: int, avoid: tuple[Slot, ...], offset: int) -> tuple[Slot, ...]:
     """Up to `count` good slots starting inside `window` (aware instants), each on its own day
     (a day in the pair's zone), every other day when the window allows, nearest to a morning, an
     afternoon and a late-morning time in turn (`offset` rotates which comes first). A slot at the
@@ -107,7 +115,7 @@ def propose(*, window: tuple[datetime, datetime], zones: tuple[str, ...], pair_t
         target = datetime.combine(d, want)
         best = min(by_day[d], key=lambda c: (abs(c.astimezone(z).replace(tzinfo=None) - target), c))
         out.append(Slot(best, minutes))
-    return out
+    return tuple(out)
 
 
 def invitation(slot: Slot, *, pair_tz: str, cadence_weeks: int, sessions: int, uid: str, summary: str,

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import SEND_CLAIMED, SEND_QUEUED, SendLedger
+from storage.models import SEND_CLAIMED, SEND_QUEUED, Pair, SendLedger
 from storage.repositories.workspaces import not_uninstalled
 
 
@@ -115,3 +115,16 @@ def teams_with_queued(session: Session) -> list[str]:
     a reinstall, until its data goes)."""
     return sorted(session.exec(select(SendLedger.team_id).distinct().where(
         col(SendLedger.status) == SEND_QUEUED, not_uninstalled(SendLedger.team_id))))
+
+
+def untried(session: Session, *, team_id: str, kind: str, round_id: int) -> list[tuple[int, str]]:
+    """(row id, channel) of the rows of `kind` for the pairs of a round that are claimed and
+    were never tried: recorded by a run that stopped before sending them."""
+    rows = session.exec(
+        select(SendLedger.id, SendLedger.channel_id)
+        .join(Pair, col(Pair.id) == col(SendLedger.pair_id))
+        .where(SendLedger.team_id == team_id, SendLedger.kind == kind, SendLedger.status == SEND_CLAIMED,
+               SendLedger.attempts == 0, Pair.round_id == round_id)
+        .order_by(SendLedger.id)
+    )
+    return [(row_id, channel) for row_id, channel in rows]

@@ -3,6 +3,8 @@ click Confirm or Cancel, wait for the round to settle."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlmodel import select
 
 from bot.slack.ids import Action
@@ -39,10 +41,13 @@ def command_reply(bot, user, channel=ADMIN_CHANNEL, *, slack=None) -> dict:
     """Run `/mentoring match`: Slack gets a bare ack at once; the answer comes through the
     command's response URL. Returns that answer's parameters. `slack`: another workspace's
     requests (default: the harness's)."""
-    before = len(bot.fake.replies("commands"))  # a late answer to an earlier click is not this one
-    status, _, body = (slack or bot.slack).command(user, "match", channel_id=channel)
+    requests = slack or bot.slack
+    url = requests.new_response_url("commands")  # its own: a late answer to another command is not this one
+    path = urlsplit(url).path
+    status, _, body = requests.command(user, "match", channel_id=channel, response_url=url)
     assert status == 200 and not body
-    return bot.wait_until(lambda: bot.fake.replies("commands")[before:], what="the command's answer")[0].params
+    return bot.wait_until(lambda: [c for c in bot.fake.replies("commands") if c.path == path],
+                          what="the command's answer")[0].params
 
 
 def preview(bot, user=ADMIN, channel=ADMIN_CHANNEL, *, slack=None):

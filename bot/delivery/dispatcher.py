@@ -59,18 +59,19 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from bot.blocks import meeting as meeting_words
 from bot.blocks import prompts
 from bot.delivery import keys
 from bot.delivery.outbox import Item, Outbox
 from bot.delivery.reports import report_items, share_chart
 from bot.delivery.sender import Pacer, SendCounts, Stopped
 from bot.deps import Deps
-from bot.domain import schedule
+from bot.domain import schedule, slots
 from bot.domain.schedule import (
     CLOSING,
     FEEDBACK,
@@ -98,6 +99,7 @@ DIGEST = keys.DIGEST
 RECORD_WINDOW = timedelta(days=8)  # stale/skipped occurrences are recorded this long after going stale
 KEY_WINDOW = timedelta(days=45)  # how far back ledger keys are preloaded to spare re-claims
 DIGEST_GRACE = timedelta(days=2)
+MISSED_FOR_NEW_SLOTS = 2  # sessions in a row reported as not met before a nudge offers new times
 SLICE = 10  # queued rows a sender takes at a time: a few seconds of sending at Slack's pace
 
 _KIND_NAMES = {
@@ -287,12 +289,17 @@ class Dispatcher:
 
         # Pass 2: the check-ins of the pairs whose due prompt depends on them.
         asking = {p.id for p, _, o in due_occ if o.kind != NUDGE}
+        nudging = {p.id for p, _, o in due_occ if o.kind == NUDGE and o.cycle > MISSED_FOR_NEW_SLOTS}
         with self.deps.db.session() as s:
             checkins = checkins_repo.checked_in(s, team_id=team_id, pair_ids=asking) if asking else {}
+            met = checkins_repo.met_answers(s, team_id=team_id, pair_ids=nudging) if nudging else {}
 
-        for pair, _tz, occ in sorted(due_occ, key=lambda x: (x[2].at, x[0].id)):
-            n = schedule.n_cycles(_rhythm_of(rhythm, pair))
+        for pair, tz, occ in sorted(due_occ, key=lambda x: (x[2].at, x[0].id)):
+            r = _rhythm_of(rhythm, pair)
+            n = schedule.n_cycles(r)
             item, skip_reason = self._build(pair, occ, n, checkins)
+            if occ.kind == NUDGE and _missed_in_a_row(met, pair.id, occ.cycle):
+                item = _with_new_slots(item, pair, occ, r, tz)
             if skip_reason:
                 tp.skipped.append((item, skip_reason))
             else:
@@ -498,6 +505,34 @@ class Dispatcher:
                                     pace=lambda t: self.pacer.bucket(t).acquire())
             if report is not None:
                 report.recovered += sum(counts.values())
+
+
+def _missed_in_a_row(met: dict[tuple[int, int], set[bool]], pair_id: int, cycle: int) -> bool:
+    """The pair reported not meeting in each of the last MISSED_FOR_NEW_SLOTS sessions (someone said
+    "we didn't meet", nobody said they did)."""
+    return cycle > MISSED_FOR_NEW_SLOTS and all(
+        met.get((pair_id, c)) == {False} for c in range(cycle - MISSED_FOR_NEW_SLOTS, cycle))
+
+
+def _with_new_slots(item: Item, pair: StartedPair, nudge: Occurrence, rhythm: Rhythm, tz: str) -> Item:
+    """The nudge with three new times inside both working days, in the session that starts now
+    (none that the intro offered)."""
+    zones = tuple(valid_zone(m.timezone) for m in pair.members)
+    if not all(zones):
+        return item
+    window = timedelta(weeks=rhythm.cadence_weeks)
+    sessions = schedule.n_cycles(rhythm) - nudge.cycle + 1
+    first = schedule.bounds(rhythm, anchor=pair.introduced_at, tz=tz)[0]
+    offered = slots.propose(window=(first, first + window), zones=zones, pair_tz=tz,
+                            cadence_weeks=rhythm.cadence_weeks, sessions=schedule.n_cycles(rhythm))
+    new = slots.propose(window=(nudge.at, nudge.at + window), zones=zones, pair_tz=tz,
+                        cadence_weeks=rhythm.cadence_weeks, sessions=sessions, avoid=tuple(offered), offset=1)
+    if not new:
+        return item
+    block = meeting_words.slots_section(slots=new, people=[(m.user_id, z) for m, z in zip(pair.members, zones, strict=True)],
+                                        cadence_weeks=rhythm.cadence_weeks, sessions=sessions, invitation=False,
+                                        again=True)
+    return replace(item, blocks=[*item.blocks, block])
 
 
 def _subject(item: Item) -> str:

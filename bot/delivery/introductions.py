@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -44,8 +45,9 @@ from bot.delivery import keys
 from bot.delivery.outbox import APP_ERRORS, Item, Outcome
 from bot.delivery.sender import Stopped
 from bot.deps import Deps
-from bot.domain import pairing
-from bot.domain.schedule import pair_cadence
+from bot.domain import pairing, slots
+from bot.domain.schedule import Rhythm, bounds, n_cycles, pair_cadence
+from bot.domain.timezones import pair_zone, valid_zone
 from bot.slack.round_board import SlackRoundBoard
 from storage.models import (
     END_REASON_LEFT,
@@ -61,6 +63,7 @@ from storage.models import (
     Pair,
     SendLedger,
 )
+from storage.repositories import ledger as ledger_repo
 from storage.repositories import pair_schedules
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
@@ -90,16 +93,45 @@ def _profiles(deps: Deps, pair: Pair) -> tuple[dict[str, tuple[str, str]], pairi
             pairing.why(mentor, mentee))
 
 
-def _meeting(deps: Deps, pair: Pair, settings) -> tuple[int, list[dict]]:
+def _meeting(deps: Deps, pair: Pair, settings, channel: str) -> tuple[int, list[dict], Item | None]:
     """The pair's cadence, fixed on the pair now (the program's, or the slower of the two
-    people's choices), and the intro's blocks about meeting."""
+    people's choices); the intro's blocks about meeting (how often, three times inside both
+    working days); and the recurring invitation (.ics) for the first of those times, to share in
+    the pair's DM right after the intro (None when no time fits both)."""
     with deps.db.session() as s:
-        choices = tuple(p.meeting_frequency if p else None for p in (
-            people.get(s, team_id=pair.team_id, user_id=u) for u in (pair.mentor_user_id, pair.mentee_user_id)))
+        mentor, mentee = (people.get(s, team_id=pair.team_id, user_id=u)
+                          for u in (pair.mentor_user_id, pair.mentee_user_id))
+        choices = tuple(p.meeting_frequency if p else None for p in (mentor, mentee))
         wanted = pair_cadence(settings.cadence_weeks, *choices)
         cadence = pair_schedules.fix_cadence(s, team_id=pair.team_id, pair_id=pair.id, cadence_weeks=wanted)
     fixed = bool(settings.cadence_weeks)
-    return cadence, [meeting_words.cadence_section(cadence_weeks=cadence, program_fixed=fixed, choices=choices)]
+    blocks = [meeting_words.cadence_section(cadence_weeks=cadence, program_fixed=fixed, choices=choices)]
+    who = [(p.slack_user_id, valid_zone(p.timezone)) for p in (mentor, mentee) if p is not None]
+    if len(who) < 2 or not all(tz for _, tz in who):
+        return cadence, blocks, None  # without both zones, working hours can't be told
+    try:
+        rhythm = Rhythm.from_settings(settings).for_pair(cadence)
+    except ValueError:
+        rhythm = Rhythm().for_pair(cadence)
+    tz = pair_zone(mentee.timezone, mentor.timezone)
+    sessions = n_cycles(rhythm)
+    first = bounds(rhythm, anchor=deps.now(), tz=tz)[0]
+    offered = slots.propose(window=(first, first + timedelta(weeks=cadence)), zones=tuple(z for _, z in who),
+                            pair_tz=tz, cadence_weeks=cadence, sessions=sessions)
+    blocks.append(meeting_words.slots_section(slots=offered, people=who, cadence_weeks=cadence, sessions=sessions,
+                                              invitation=bool(offered)))
+    if not offered:
+        return cadence, blocks, None
+    ics = slots.invitation(offered[0], pair_tz=tz, cadence_weeks=cadence, sessions=sessions,
+                           uid=f"pair-{pair.id}-{pair.team_id}@reverse-mentoring",
+                           summary=meeting_words.INVITATION_SUMMARY,
+                           description=meeting_words.INVITATION_DESCRIPTION, stamp=deps.now())
+    invite = Item(key=keys.invitation(pair.id), kind="invitation", channel=channel, pair_id=pair.id,
+                  text=meeting_words.invitation_comment(slot=offered[0], tz=tz, cadence_weeks=cadence,
+                                                        sessions=sessions),
+                  file={"filename": f"reverse-mentoring-{pair.id}.ics", "title": "Reverse mentoring sessions",
+                        "content": ics.decode("utf-8")})
+    return cadence, blocks, invite
 
 
 @dataclass
@@ -217,7 +249,7 @@ def _open_conversation(deps: Deps, client: WebClient, pair: Pair) -> str | None:
 
 
 def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
-               settings) -> str:
+               settings, invitations: list[tuple[int, str]]) -> str:
     """'introduced', 'ended' or 'pending' (another writer or recovery will settle it)."""
     key = keys.intro(pair.id)
     row = _ledger(deps, team_id=rnd.team_id, key=key)
@@ -228,14 +260,14 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
         if not _still_active(deps, pair.id):  # someone left while the round was being introduced
             log.info("Not introducing pair %s: it has ended since the round was confirmed", pair.id)
             return "ended"
-        cadence, meeting = _meeting(deps, pair, settings)
+        cadence, meeting, invite = _meeting(deps, pair, settings, channel)
         profiles, why = _profiles(deps, pair)
         message = words.build_intro(pair_id=pair.id, mentor=pair.mentor_user_id, mentee=pair.mentee_user_id,
                                     why=why, length_weeks=settings.length_weeks,
                                     cadence_weeks=cadence, profiles=profiles, meeting=meeting)
         item = Item(key=key, kind="intro", channel=channel, text=message["text"], blocks=message["blocks"],
                     pair_id=pair.id)
-        outcome = deps.pacer.send_once(deps.outbox, client, team_id=rnd.team_id, item=item)
+        outcome = _send_intro(deps, client, rnd.team_id, item, invite, invitations)
         if outcome is Outcome.RETRY_LATER:
             row = _ledger(deps, team_id=rnd.team_id, key=key)
             error = (row.error if row else None) or "no answer"
@@ -253,6 +285,26 @@ def _introduce(deps: Deps, client: WebClient, rnd: MatchRound, pair: Pair,
         _end_pair(deps, pair, f"Slack refused the intro ({row.error or 'unknown error'})")
         return "ended"
     return "pending"
+
+
+def _send_intro(deps: Deps, client: WebClient, team_id: str, item: Item, invite: Item | None,
+                invitations: list[tuple[int, str]]) -> Outcome:
+    """The intro and its calendar invitation are recorded together; the intro goes out now, and
+    the invitation (its row and channel added to `invitations`) once the pass has posted its
+    intros, so that no pair's DM waits out the one-post-a-second rule. What a pass doesn't get
+    to share, recovery shares, once."""
+    won = deps.outbox.claim(team_id=team_id, items=[item, *([invite] if invite else [])])
+    if item.key not in won:
+        return Outcome.DUPLICATE
+    outcome = deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=won[item.key], channel=item.channel)
+    if outcome is Outcome.SENT and invite is not None and invite.key in won:
+        invitations.append((won[invite.key], invite.channel))
+    return outcome
+
+
+def _share_invitations(deps: Deps, client: WebClient, team_id: str, invitations: list[tuple[int, str]]) -> None:
+    for row_id, channel in invitations:
+        deps.pacer.deliver(deps.outbox, client, team_id=team_id, row_id=row_id, channel=channel)
 
 
 def _still_active(deps: Deps, pair_id: int) -> bool:
@@ -370,9 +422,11 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
         client = client or deps.slack.sending(rnd.team_id)
         board = SlackRoundBoard(client, rnd.channel_id)
         step = max(1, min(PROGRESS_EVERY, rnd.pairs_total // 10 or 1))
+        with deps.db.session(read_only=True) as s:  # recorded by a pass that stopped before sharing them
+            invitations = ledger_repo.untried(s, team_id=rnd.team_id, kind="invitation", round_id=round_id)
         try:
             for n, pair in enumerate(todo, 1):
-                state = _introduce(deps, client, rnd, pair, settings)
+                state = _introduce(deps, client, rnd, pair, settings, invitations)
                 if state == "introduced":
                     result.introduced += 1
                 elif state == "ended":
@@ -381,6 +435,7 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
                     result.pending += 1
                 if n % step == 0 and n < len(todo):
                     _progress(deps, board, rnd)
+            _share_invitations(deps, client, rnd.team_id, invitations)
             result.pending += _dm_intro_failed(deps, client, rnd)
             result.pending += _dm_unmatched(deps, client, rnd)
         except Stopped:

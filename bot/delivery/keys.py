@@ -33,6 +33,11 @@ def intro(pair_id: int) -> str:
     return f"intro:{pair_id}"
 
 
+def invitation(pair_id: int) -> str:
+    """The pair's recurring calendar invitation (.ics), shared in its group DM with the intro."""
+    return f"invitation:{pair_id}"
+
+
 def intro_failed(pair_id: int, user_id: str) -> str:
     return f"intro_failed:{pair_id}:{user_id}"
 
@@ -105,7 +110,7 @@ def pair_ended_by_admin(pair_id: int, user_id: str) -> str:
     return f"pair_ended:{pair_id}:{user_id}"
 
 
-def invitation(user_id: str, day: date) -> str:
+def join_invitation(user_id: str, day: date) -> str:
     """An admin's invitation to join (`/mentoring add`): at most one a day per person."""
     return f"invite:{user_id}:{day.isoformat()}"
 

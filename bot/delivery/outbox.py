@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from storage.db import Database
 from storage.models import SEND_CLAIMED, SEND_FAILED, SEND_QUEUED, SEND_SENT, SEND_STALE, SendLedger
@@ -77,10 +77,17 @@ class Item:
     pair_id: int | None = None
     user_id: str | None = None
     cycle: int | None = None
+    # A file to share instead of posting a message ({"filename", "title", "content"}): uploaded with
+    # files_upload_v2, `text` as its comment. The filename must be unique in the channel: recovery
+    # finds the file by it.
+    file: dict | None = None
 
     @property
     def payload(self) -> dict:
-        return {"channel": self.channel, "text": self.text, "blocks": self.blocks}
+        payload = {"channel": self.channel, "text": self.text, "blocks": self.blocks}
+        if self.file:
+            payload["file"] = self.file
+        return payload
 
 
 class Outbox:
@@ -153,14 +160,21 @@ class Outbox:
             row = ledger.get(s, row_id=row_id)
         payload = row.payload
         try:
-            resp = client.chat_postMessage(
-                channel=payload["channel"],
-                text=payload["text"],
-                blocks=payload.get("blocks") or None,
-                metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": row.key}},
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            if payload.get("file"):
+                resp = _share_file(client, payload)
+            else:
+                resp = client.chat_postMessage(
+                    channel=payload["channel"],
+                    text=payload["text"],
+                    blocks=payload.get("blocks") or None,
+                    metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": row.key}},
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+        except SlackRequestError as e:  # the file's bytes didn't reach Slack: nothing was shared
+            self._finish(row_id, status=SEND_CLAIMED, error=f"upload: {e}", in_doubt=False)
+            log.info("Uploading %s didn't go through this time (%s); it stays due", row.key, e)
+            return Outcome.RETRY_LATER
         except SlackApiError as e:
             status = e.response.status_code
             if status >= 500:
@@ -276,9 +290,21 @@ class Outbox:
             else:
                 log.warning("Can't check whether %s was sent (%s); will try again", row.key, error)
             return None
+        filename = (row.payload.get("file") or {}).get("filename")
         for message in resp.get("messages", []):
             meta = message.get("metadata") or {}
             if (meta.get("event_type") == METADATA_EVENT_TYPE
                     and (meta.get("event_payload") or {}).get("key") == row.key):
                 return message.get("ts") or True
+            if filename and any(f.get("name") == filename for f in message.get("files") or []):
+                return message.get("ts") or True  # a shared file carries no metadata: found by its name
         return False
+
+
+def _share_file(client: WebClient, payload: dict):
+    """Upload and share a payload's file in its channel (files.getUploadURLExternal, the upload,
+    files.completeUploadExternal), the payload's text as its comment."""
+    f = payload["file"]
+    return client.files_upload_v2(channel=payload["channel"], content=f["content"].encode("utf-8"),
+                                  filename=f["filename"], title=f.get("title") or f["filename"],
+                                  initial_comment=payload.get("text") or None)

@@ -42,7 +42,7 @@ def add(req: CommandRequest) -> None:
             lines.append((f.typed, "already_in", f.user_id, None))
         else:
             message = words.build_invitation(user_id=f.user_id, invited_by=req.user_id)
-            item = Item(key=keys.invitation(f.user_id, today), kind="invitation", channel=f.user_id,
+            item = Item(key=keys.join_invitation(f.user_id, today), kind="join_invitation", channel=f.user_id,
                         text=message["text"], blocks=message["blocks"], user_id=f.user_id)
             outcome = req.deps.outbox.send_once(req.client, team_id=req.team_id, item=item)
             lines.append((f.typed, _OUTCOMES.get(outcome, "queued"), f.user_id, None))

@@ -8,11 +8,12 @@ the prompt dispatcher's bulk read.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from storage.models import CheckIn
+from storage.models import CHECKIN_REGULAR, PAIR_ACTIVE, CheckIn, Pair
 from storage.types import utcnow
 
 _CHUNK = 500
@@ -78,4 +79,41 @@ def checked_in(
         )
         for pair_id, cycle, kind, user_id in rows:
             out.setdefault((pair_id, cycle, kind), set()).add(user_id)
+    return out
+
+
+def meetings(session: Session, *, team_id: str) -> dict[int, dict[int, datetime]]:
+    """{pair_id: {cycle: when the first "we met" check-in was made}} for the team's active pairs."""
+    rows = session.exec(
+        select(CheckIn.pair_id, CheckIn.cycle, func.min(CheckIn.created_at))
+        .join(Pair, col(Pair.id) == col(CheckIn.pair_id))
+        .where(CheckIn.team_id == team_id, Pair.status == PAIR_ACTIVE, col(CheckIn.met).is_(True))
+        .group_by(CheckIn.pair_id, CheckIn.cycle)
+    )
+    out: dict[int, dict[int, datetime]] = {}
+    for pair_id, cycle, first in rows:
+        out.setdefault(pair_id, {})[cycle] = _aware(first)
+    return out
+
+
+
+def _aware(value: datetime) -> datetime:
+    # Aggregates bypass the UTCDateTime column type: SQLite hands back text or naive values.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def met_answers(session: Session, *, team_id: str, pair_ids: Iterable[int]) -> dict[tuple[int, int], set[bool]]:
+    """{(pair_id, cycle): the "did you meet?" answers given} of the pairs' regular check-ins."""
+    ids = sorted(set(pair_ids))
+    out: dict[tuple[int, int], set[bool]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.exec(
+            select(CheckIn.pair_id, CheckIn.cycle, CheckIn.met).where(
+                CheckIn.team_id == team_id, col(CheckIn.pair_id).in_(ids[start:start + _CHUNK]),
+                CheckIn.kind == CHECKIN_REGULAR)
+        )
+        for pair_id, cycle, met in rows:
+            out.setdefault((pair_id, cycle), set()).add(bool(met))
     return out

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import SEND_CLAIMED, SEND_QUEUED, SEND_STALE, SendLedger
+from storage.models import SEND_CLAIMED, SEND_QUEUED, SEND_STALE, Pair, SendLedger
 from storage.repositories.workspaces import not_uninstalled
 
 
@@ -124,3 +124,16 @@ def drop_queued_of_pair(session: Session, *, team_id: str, pair_id: int, reason:
         .where(SendLedger.team_id == team_id, SendLedger.pair_id == pair_id, SendLedger.status == SEND_QUEUED)
         .values(status=SEND_STALE, error=reason[:300]))
     return result.rowcount or 0
+
+
+def untried(session: Session, *, team_id: str, kind: str, round_id: int) -> list[tuple[int, str]]:
+    """(row id, channel) of the rows of `kind` for the pairs of a round that are claimed and
+    were never tried: recorded by a run that stopped before sending them."""
+    rows = session.exec(
+        select(SendLedger.id, SendLedger.channel_id)
+        .join(Pair, col(Pair.id) == col(SendLedger.pair_id))
+        .where(SendLedger.team_id == team_id, SendLedger.kind == kind, SendLedger.status == SEND_CLAIMED,
+               SendLedger.attempts == 0, Pair.round_id == round_id)
+        .order_by(SendLedger.id)
+    )
+    return [(row_id, channel) for row_id, channel in rows]

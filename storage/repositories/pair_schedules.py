@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import PairSchedule
@@ -48,16 +49,19 @@ def of_pairs(session: Session, *, pair_ids: Iterable[int]) -> dict[int, PairSche
     return out
 
 
-def _row(session: Session, *, team_id: str, pair_id: int) -> PairSchedule:
-    row = session.get(PairSchedule, pair_id)
-    if row is None:
-        row = PairSchedule(pair_id=pair_id, team_id=team_id)
-    return row
+def _locked_row(session: Session, *, team_id: str, pair_id: int) -> PairSchedule:
+    """The pair's row, created if missing (two writers racing create it once) and locked for
+    this transaction on PostgreSQL, so that read-modify-writes don't lose each other's changes."""
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    session.execute(insert(PairSchedule).values(pair_id=pair_id, team_id=team_id, cadence_weeks=None, pauses=[])
+                    .on_conflict_do_nothing(index_elements=["pair_id"]))
+    return session.exec(select(PairSchedule).where(PairSchedule.pair_id == pair_id)
+                        .with_for_update().execution_options(populate_existing=True)).one()
 
 
 def fix_cadence(session: Session, *, team_id: str, pair_id: int, cadence_weeks: int) -> int:
     """Set the pair's cadence unless it has one already; returns the pair's cadence."""
-    row = _row(session, team_id=team_id, pair_id=pair_id)
+    row = _locked_row(session, team_id=team_id, pair_id=pair_id)
     if row.cadence_weeks is None:
         row.cadence_weeks = cadence_weeks
         session.add(row)
@@ -71,7 +75,7 @@ def add_break(session: Session, *, team_id: str, pair_ids: Iterable[int], start:
         return
     span = [_iso(start), _iso(end)]
     for pair_id in sorted(set(pair_ids)):
-        row = _row(session, team_id=team_id, pair_id=pair_id)
+        row = _locked_row(session, team_id=team_id, pair_id=pair_id)
         if span not in (row.pauses or []):
             row.pauses = [*(row.pauses or []), span]  # a new list: SQLAlchemy sees the change
             session.add(row)

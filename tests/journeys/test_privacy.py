@@ -53,7 +53,7 @@ def admin_facing(bot) -> list[str]:
             out.append(json.dumps(call.params, ensure_ascii=False))
         elif call.method.startswith("files."):
             out.append(json.dumps(call.params, ensure_ascii=False))
-    for f in bot.fake.files:
+    for f in bot.fake.shared_files(ADMIN_CHANNEL):
         out.append(f["content"].decode("utf-8", "replace"))
         out.append(str(f["initial_comment"]))
     return out
@@ -117,7 +117,7 @@ def test_no_free_text_reaches_an_admin_except_a_shared_blocker(bot_on, program, 
         cli_out.append(out + err)
 
     seen = admin_facing(bot) + cli_out
-    assert len(bot.fake.files) == 5  # the report's chart, three CSV files, the weekly digest's chart
+    assert len(bot.fake.shared_files(ADMIN_CHANNEL)) == 5  # the report's chart, three CSV files, the weekly digest's chart
     leaks = sorted({t for t in planted for text in seen if t in text})
     assert leaks == []
     assert not any(MARK in text for text in seen)

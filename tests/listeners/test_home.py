@@ -112,7 +112,7 @@ def test_the_dashboard_buttons_refuse_someone_who_isnt_an_admin(bot_on, program)
         bot_on.slack.block_action("U0E1", action, "1", container={"type": "view", "view_id": "V1"})
     homes = bot_on.fake.wait_for("views.publish", count=before + 3)
     assert all("Only program admins can do that" in text_of(h.json("view")["blocks"][0]) for h in homes[-3:])
-    assert bot_on.fake.files == []
+    assert bot_on.fake.shared_files() == []
     assert [c for c in bot_on.fake.calls_to("chat.postMessage") if c.params["channel"].startswith("G0PAIR")] == []
 
 

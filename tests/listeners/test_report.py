@@ -53,7 +53,7 @@ def test_someone_who_isnt_an_admin_is_refused_and_nothing_is_posted(bot_on, prog
     run_report(bot_on, user="U0NOPE")
     [reply] = bot_on.fake.wait_for("response_url")
     assert "Only program admins" in reply.params["text"]
-    assert report_posts(bot_on) == [] and bot_on.fake.files == []
+    assert report_posts(bot_on) == [] and bot_on.fake.shared_files() == []
 
 
 def test_message_the_pair_sends_one_kind_note_however_many_clicks(bot_on, program):
@@ -105,4 +105,4 @@ def test_export_elsewhere_or_by_someone_else_is_refused(bot_on, program):
     replies = bot_on.fake.wait_for("response_url", count=2)
     assert sorted(r.params["text"][:30] for r in replies) == sorted([
         "`/mentoring export` only works"[:30], "Only program admins can do that"[:30]])
-    assert bot_on.fake.files == []
+    assert bot_on.fake.shared_files() == []

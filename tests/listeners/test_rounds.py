@@ -88,9 +88,11 @@ def assert_introduced_exactly_once(bot):
         [post] = [c for c in posts if c.json("metadata")["event_payload"]["key"] == f"intro:{p.id}"]
         assert post.params["channel"] == channel
         assert button_values(post.json("blocks"))[Action.OPEN_GOALS] == str(p.id)
+        # ... and its calendar invitation, shared once in the same DM
+        assert [f["name"] for f in bot.fake.shared_files(channel)] == [f"reverse-mentoring-{p.id}.ics"]
     assert [c.params["channel"] for c in unmatched_posts(bot)] == [LONE]
     ledger = all_rows(bot, SendLedger)
-    assert all(r.status == "sent" for r in ledger) and len(ledger) == 4
+    assert all(r.status == "sent" for r in ledger) and len(ledger) == 7  # 3 intros, 3 invitations, 1 DM
 
 
 # --- preview --------------------------------------------------------------------------------

@@ -666,10 +666,7 @@ class FakeSlack:
         self.conversations_opened: dict[tuple[str, ...], str] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
-        # Files upload (files_upload_v2): the URLs handed out, by file ID (filename, declared
-        # length, workspace), and the files shared with files.completeUploadExternal, in order.
-        self.upload_slots: dict[str, dict[str, Any]] = {}
-        self.files: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}  # by file ID: see "files (files_upload_v2)" below
         # Messages posted, per channel, newest last: what conversations.history answers.
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.rate_limited_count = 0
@@ -1226,76 +1223,96 @@ class FakeSlack:
             return max(1, math.ceil((1.0 - b.tokens) / rate))
 
     def _handle_upload(self, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
-        """The upload to a URL from files.getUploadURLExternal: only to a URL that was handed out,
-        once, with exactly the length declared for it."""
-        file_id = path.rsplit("/", 1)[-1]
-        with self._lock:
-            slot = self.upload_slots.get(file_id)
-            known_upload = file_id in self.uploads
-        if slot is None:
-            self._add_violation(f"upload to {path}: no such upload URL (files.getUploadURLExternal gives them)")
-            return 404, {}, b"not found"
-        if known_upload:
-            self._add_violation(f"upload to {path}: this URL was already used")
-            return 400, {}, b"already uploaded"
-        if len(body) != slot["length"]:
-            self._add_violation(f"upload of {slot['filename']!r}: {len(body)} bytes sent, "
-                                f"{slot['length']} declared to files.getUploadURLExternal")
-            return 400, {}, b"length mismatch"
-        with self._lock:
-            self.uploads[file_id] = body
-        return 200, {}, f"OK - {len(body)}".encode()
+        return self._files_upload(path.rsplit("/", 1)[-1], body)
 
-    def _upload_url(self, call: Call) -> dict[str, Any]:
-        raw = call.params.get("length")
+    # ---------------------------------------------------------------- files (files_upload_v2)
+    # slack_sdk's files_upload_v2 makes three requests: files.getUploadURLExternal (filename and
+    # the length in bytes; checked against the spec like every call) gives a file ID and an upload
+    # URL; the bytes are POSTed to that URL, where their length must be the one announced; then
+    # files.completeUploadExternal (files=[{id, title}], channel_id, initial_comment) shares the
+    # uploaded files, once, in the channel: its history gets a message carrying them, as Slack's
+    # does. `self.files` holds every file, by ID: {"name", "title", "length", "content", "channel",
+    # "initial_comment", "team"}; `self.uploads` the bytes received, by file ID.
+
+    def _files_get_upload_url(self, call: Call) -> dict[str, Any]:
         try:
-            length = int(str(raw))
+            length = int(str(call.params.get("length")))
         except ValueError:
             length = -1
-        if length <= 0 or str(raw).strip() != str(length):
-            self._add_violation(f"files.getUploadURLExternal: length {raw!r} is not a positive whole number of bytes")
+        if length < 1:
+            self._add_violation(f"files.getUploadURLExternal: length must be a positive number of bytes "
+                                f"(got {call.params.get('length')!r})")
             return {"ok": False, "error": "invalid_arguments"}
         fid = self._next_id("F")
         with self._lock:
-            self.upload_slots[fid] = {"filename": str(call.params.get("filename")), "length": length,
-                                      "team": call.team_hint}
+            self.files[fid] = {"name": str(call.params.get("filename")), "title": None, "length": length,
+                               "content": None, "channel": None, "initial_comment": None, "team": call.team_hint,
+                               "completed": False}
         return {"ok": True, "upload_url": f"{self.root_url}/upload/{fid}", "file_id": fid}
 
-    def _complete_upload(self, call: Call) -> dict[str, Any]:
-        files = call.json("files")
-        if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
-            self._add_violation("files.completeUploadExternal: files must be a JSON array of {id, title}")
-            return {"ok": False, "error": "invalid_arguments"}
-        channel = call.params.get("channel_id") or call.params.get("channels")
-        if channel and str(channel)[:1] in "CGD" and self._foreign(call, f"channel {channel}",
-                                                                   self.channel_team(str(channel))):
-            return {"ok": False, "error": "channel_not_found"}
-        done = []
-        for f in files:
-            fid = str(f.get("id"))
-            with self._lock:
-                slot = self.upload_slots.get(fid)
-                body = self.uploads.get(fid)
-                shared = any(x["id"] == fid for x in self.files)
-            if slot is None or body is None:
-                self._add_violation(f"files.completeUploadExternal: file {fid} was never uploaded")
-                return {"ok": False, "error": "file_not_found"}
-            if shared:
-                self._add_violation(f"files.completeUploadExternal: file {fid} was already completed")
-                return {"ok": False, "error": "file_not_found"}
-            done.append({"id": fid, "title": f.get("title") or slot["filename"], "name": slot["filename"],
-                         "size": len(body)})
+    def _files_upload(self, fid: str, body: bytes) -> tuple[int, dict[str, str], Any]:
         with self._lock:
-            for d in done:
-                self.files.append({**d, "channel": channel, "content": self.uploads[d["id"]],
-                                   "initial_comment": call.params.get("initial_comment"), "team": call.team_hint})
-        return {"ok": True, "files": [{"id": d["id"], "title": d["title"], "name": d["name"], "size": d["size"]}
-                                      for d in done]}
+            f = self.files.get(fid)
+            if f is None or f["content"] is not None:
+                problem = f"upload to {fid}: " + ("no such upload URL" if f is None else "uploaded twice")
+            elif len(body) != f["length"]:
+                problem = f"upload to {fid}: {len(body)} bytes, but files.getUploadURLExternal said {f['length']}"
+            else:
+                problem = None
+                f["content"] = body
+                self.uploads[fid] = body
+        if problem:
+            self._add_violation(problem)
+            return 400, {}, f"Error: {problem}".encode()
+        return 200, {}, f"OK - {len(body)}".encode()
+
+    def _files_complete(self, call: Call) -> dict[str, Any]:
+        files = call.json("files")
+        channel = call.params.get("channel_id")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            self._add_violation("files.completeUploadExternal: files must be a JSON list of {id, title}")
+            return {"ok": False, "error": "invalid_arguments"}
+        if channel and self._channel_members(str(channel)) is None and str(channel) not in self.history:
+            return {"ok": False, "error": "channel_not_found"}
+        shared = []
+        with self._lock:
+            for f in files:
+                known = self.files.get(str(f["id"]))
+                if known is None or known["content"] is None or known["completed"]:
+                    what = "unknown" if known is None else ("not uploaded" if known["content"] is None
+                                                           else "already completed")
+                    problem = f"files.completeUploadExternal: file {f['id']} is {what}"
+                    break
+                shared.append((known, f))
+            else:
+                problem = None
+        if problem:
+            self._add_violation(problem)
+            return {"ok": False, "error": "file_not_found" if "unknown" in problem else "invalid_arguments"}
+        out = []
+        with self._lock:
+            for known, f in shared:
+                known.update(completed=True, title=f.get("title") or known["name"], channel=channel,
+                             initial_comment=call.params.get("initial_comment"))
+                out.append({"id": f["id"], "name": known["name"], "title": known["title"], "size": known["length"]})
+        if channel:
+            message = {"type": "message", "text": str(call.params.get("initial_comment") or ""),
+                       "user": self.bot_user_id, "bot_id": self.bot_id, "ts": self._next_ts(),
+                       "files": [dict(f) for f in out], "upload": True}
+            with self._lock:
+                self.history.setdefault(str(channel), []).append(message)
+        return {"ok": True, "files": out}
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files completed (shared), in order, in `channel` or anywhere."""
+        with self._lock:
+            return [dict(f, id=fid) for fid, f in self.files.items()
+                    if f["completed"] and (channel is None or f["channel"] == channel)]
 
     def files_in(self, channel: str) -> list[dict[str, Any]]:
-        """Files shared in a channel: {id, title, name, size, content (bytes), initial_comment}."""
-        with self._lock:
-            return [dict(f) for f in self.files if f["channel"] == channel]
+        """Files shared in a channel, in order: {id, title, name, size, content (bytes), initial_comment}."""
+        return [{"id": f["id"], "title": f["title"], "name": f["name"], "size": f["length"], "content": f["content"],
+                 "initial_comment": f["initial_comment"]} for f in self.shared_files(channel)]
 
     def _handle_hook(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
         try:
@@ -1532,9 +1549,9 @@ class FakeSlack:
         if m in VIEW_METHODS:
             return self._view_response(call)
         if m == "files.getUploadURLExternal":
-            return self._upload_url(call)
+            return self._files_get_upload_url(call)
         if m == "files.completeUploadExternal":
-            return self._complete_upload(call)
+            return self._files_complete(call)
         if m == "apps.connections.open":
             return {"ok": True, "url": "wss://wss-primary.slack.com/link/?ticket=fake"}
         if m == "team.info":

@@ -3,6 +3,8 @@ click Confirm or Cancel, wait for the round to settle."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlmodel import select
 
 from bot.slack.ids import Action
@@ -39,13 +41,12 @@ def command_reply(bot, user, channel=ADMIN_CHANNEL, *, slack=None) -> dict:
     """Run `/mentoring match`: Slack gets a bare ack at once; the answer comes through the
     command's response URL. Returns that answer's parameters. `slack`: another workspace's
     requests (default: the harness's)."""
-    slack = slack or bot.slack
-    url = slack.new_response_url("commands")
-    path = url.split("/hooks/", 1)[-1]
-    status, _, body = slack.command(user, "match", channel_id=channel, response_url=url)
+    requests = slack or bot.slack
+    url = requests.new_response_url("commands")  # its own: a late answer to another command is not this one
+    path = urlsplit(url).path
+    status, _, body = requests.command(user, "match", channel_id=channel, response_url=url)
     assert status == 200 and not body
-    # This command's own answer: another command's late answer must not be taken for it.
-    return bot.wait_until(lambda: [c for c in bot.fake.calls_to("response_url") if c.path.endswith(path)],
+    return bot.wait_until(lambda: [c for c in bot.fake.replies("commands") if c.path == path],
                           what="the command's answer")[0].params
 
 

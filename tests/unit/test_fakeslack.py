@@ -610,7 +610,41 @@ def test_a_call_into_another_workspaces_channel_or_user_is_refused_and_reported(
     fake.violations.clear()
 
 
-# --- files_upload_v2: the URL, the upload, the completion ----------------------------------
+# --- files_upload_v2 (issue 10 part B) -------------------------------------------------------
+
+
+def test_files_upload_v2_is_checked_step_by_step_and_shares_the_file_once(fake, client):
+    r = client.files_upload_v2(content="BEGIN:VCALENDAR\r\n", filename="a.ics", title="Invite",
+                               channel="C0GENERAL", initial_comment="Here it is")
+    fid = r["file"]["id"]
+    assert [c.method for c in fake.calls if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal", "files.completeUploadExternal"]
+    assert fake.calls_to("files.getUploadURLExternal")[0].params["length"] == "17"
+    [shared] = fake.shared_files("C0GENERAL")
+    assert (shared["id"], shared["name"], shared["title"], shared["content"]) == (fid, "a.ics", "Invite",
+                                                                                  b"BEGIN:VCALENDAR\r\n")
+    history = client.conversations_history(channel="C0GENERAL")["messages"]
+    assert history[0]["files"][0]["id"] == fid and history[0]["text"] == "Here it is"
+    fake.assert_clean()
+
+    # Completing the same upload again is refused.
+    with pytest.raises(SlackApiError) as e:
+        client.files_completeUploadExternal(files=[{"id": fid, "title": "again"}], channel_id="C0GENERAL")
+    assert e.value.response["error"] == "invalid_arguments"
+    assert any("already completed" in v for v in fake.violations)
+
+
+def test_an_upload_whose_length_differs_from_the_announced_one_is_refused(fake, client):
+    url = client.files_getUploadURLExternal(filename="a.ics", length=10)
+    req = urllib.request.Request(url["upload_url"], data=b"12345", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=5)
+    assert e.value.code == 400
+    assert any("5 bytes, but files.getUploadURLExternal said 10" in v for v in fake.violations)
+    with pytest.raises(SlackApiError):
+        client.files_completeUploadExternal(files=[{"id": url["file_id"]}], channel_id="C0GENERAL")
+    assert any("not uploaded" in v for v in fake.violations)
+    assert fake.shared_files() == []
 
 
 def test_files_upload_v2_lands_in_the_channel_with_its_bytes(fake, client):
@@ -623,27 +657,3 @@ def test_files_upload_v2_lands_in_the_channel_with_its_bytes(fake, client):
         ("a.csv", "A", b"a,b\n1,2\n"), ("c.png", "Chart", b"\x89PNG")]
     assert shared[0]["initial_comment"] == "Here you are"
     fake.assert_clean()
-
-
-def test_an_upload_of_another_length_than_declared_is_refused(fake, client):
-    slot = client.files_getUploadURLExternal(filename="a.csv", length=10)
-    with pytest.raises(urllib.error.HTTPError):
-        urllib.request.urlopen(urllib.request.Request(slot["upload_url"], data=b"short", method="POST"))
-    assert any("5 bytes sent, 10 declared" in v for v in fake.violations)
-    with pytest.raises(SlackApiError) as e:
-        client.files_completeUploadExternal(files=[{"id": slot["file_id"], "title": "a"}], channel_id="C0GENERAL")
-    assert e.value.response["error"] == "file_not_found"
-    assert fake.files_in("C0GENERAL") == []
-
-
-def test_a_completion_needs_an_upload_and_happens_once(fake, client):
-    slot = client.files_getUploadURLExternal(filename="a.txt", length=2)
-    with pytest.raises(SlackApiError):
-        client.files_completeUploadExternal(files=[{"id": slot["file_id"]}], channel_id="C0GENERAL")
-    urllib.request.urlopen(urllib.request.Request(slot["upload_url"], data=b"hi", method="POST"))
-    client.files_completeUploadExternal(files=[{"id": slot["file_id"]}], channel_id="C0GENERAL")
-    with pytest.raises(SlackApiError):
-        client.files_completeUploadExternal(files=[{"id": slot["file_id"]}], channel_id="C0GENERAL")
-    assert [f["content"] for f in fake.files_in("C0GENERAL")] == [b"hi"]
-    assert sum("never uploaded" in v for v in fake.violations) == 1
-    assert sum("already completed" in v for v in fake.violations) == 1

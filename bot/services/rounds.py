@@ -65,6 +65,8 @@ class Snapshot:
     history: list[tuple[str, str]]
     rules: Rules
     fingerprint: str
+    # people left unmatched by the last round that went ahead: paired first this time
+    left_out: frozenset[str] = frozenset()
 
     @property
     def user_ids(self) -> frozenset[str]:
@@ -91,11 +93,13 @@ def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
                   allow_same_department=settings.allow_same_department, reference_time=now)
     active = pairs_repo.active_pair_keys(session, team_id=team_id)
     return Snapshot(pool=pool, history=pairs_repo.history(session, team_id=team_id), rules=rules,
-                    fingerprint=_fingerprint(pool, active, rules))
+                    fingerprint=_fingerprint(pool, active, rules),
+                    left_out=repo.last_left_out(session, team_id=team_id))
 
 
 def proposal_for(snap: Snapshot) -> Proposal:
-    return propose([candidate(p) for p in snap.pool], snap.history, snap.rules, skill_labels=catalog.SKILL_LABELS)
+    return propose([candidate(p) for p in snap.pool], snap.history, snap.rules,
+                   skill_labels=catalog.SKILL_LABELS, left_out=snap.left_out)
 
 
 def dry_run(db: Database, *, team_id: str, now: datetime) -> tuple[Proposal, Snapshot]:

@@ -283,3 +283,21 @@ def test_the_engines_own_unmatched_reasons_all_have_plain_words():
         assert unmatched, name
         for u in unmatched:
             assert views.plain_reason(u.reason) != generic, (name, u.reason)
+
+
+def test_the_people_left_out_by_the_last_round_that_went_ahead_are_passed_to_the_engine(db):
+    seed(db)
+    with db.session() as s:
+        assert repo.last_left_out(s, team_id=T) == frozenset()
+        done = repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="f", created_at=NOW,
+                                    proposal={"pairs": [], "unmatched": [{"user": "U0E1", "reason": "r"}]})
+        assert repo.move(s, round_id=done.id, expected="proposed", to=ROUND_INTRODUCING, open_slot=None)
+        # a later preview that nobody confirmed does not count
+        repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="g", created_at=NOW,
+                             proposal={"pairs": [], "unmatched": [{"user": "U0E0", "reason": "r"}]})
+    with db.session() as s:
+        assert repo.last_left_out(s, team_id=T) == frozenset({"U0E1"})
+        assert repo.last_left_out(s, team_id="T0OTHER") == frozenset()
+        snap = rounds.snapshot(s, team_id=T, now=NOW)
+    assert snap.left_out == frozenset({"U0E1"})
+    assert rounds.proposal_for(snap).stats["left_out_last_round"] == 1

@@ -243,9 +243,17 @@ def test_the_preview_says_when_the_round_stopped_at_the_time_limit():
     proposal = {"pairs": [], "unmatched": [], "stats": {"pairs": 40, "participants": 100, "proven_optimal": True}}
     assert "time limit" not in views.summary_line(proposal)
     proposal["stats"].update(proven_optimal=False, optimality_gap_pairs=3)
-    assert "a better one could have up to 3 more pairs" in views.summary_line(proposal)
+    text = views.summary_line(proposal)
+    assert "time limit" in text and "At most 3 more pairs might be possible" in text
+    assert "up to 6 more people with a partner" in text
+    proposal["stats"].update(optimality_gap_pairs=1)
+    assert "At most 1 more pair might be possible" in views.summary_line(proposal)
     proposal["stats"].update(optimality_gap_pairs=0)
-    assert "a better-scoring one may exist" in views.summary_line(proposal)
+    text = views.summary_line(proposal)
+    assert "Nobody else could have been given a partner" in text
+    # words an admin understands: none of the engine's
+    for jargon in ("bound", "optim", "gap", "solver", "score"):
+        assert jargon not in text.split("\n")[-1].lower()
 
 
 def test_the_intro_shows_each_person_in_their_own_words():

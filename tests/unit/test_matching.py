@@ -611,3 +611,14 @@ def test_nobody_who_could_be_paired_is_left_out_three_rounds_in_a_row():
                          share=rng.sample(SKILLS, 2), learn=rng.sample(SKILLS, 2)))
     assert _six_rounds(pool, RULES, fair=True) <= 2
     assert _six_rounds(pool, RULES, fair=False) >= 3  # without the preference, some are
+
+
+def test_general_method_is_deterministic_and_order_independent():
+    rng = random.Random(99)
+    pool, history, rules = mixed_pool(rng, 60, 0.4, either_cap_one=True)
+    first = propose(pool, history, rules)
+    assert first.stats["solver"] == "general" and first.stats["proven_optimal"]
+    for seed in range(3):
+        shuffled = pool[:]
+        random.Random(seed).shuffle(shuffled)
+        assert propose(shuffled, history[::-1], rules).to_json_dict() == first.to_json_dict()

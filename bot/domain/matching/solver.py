@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
 
 from bot.domain.matching.general import Q as _Q
 from bot.domain.matching.general import certificate as _certificate
@@ -823,6 +823,42 @@ def _solve_general(P: _Pool, big: int, deadline: float):
     return best, None  # pragma: no cover
 
 
+_PAIRS_BOUND_MAX_ARCS = 6_000_000
+
+
+def _pairs_bound(P: _Pool) -> int | None:
+    """Upper bound on the number of pairs of any proposal: the fractional matching number
+    of the round's graph (every person as many nodes as partners they can take), i.e. half
+    a maximum matching of its bipartite double cover (Hopcroft-Karp, every eligible pair).
+    None when the graph is too big to bother (see _PAIRS_BOUND_MAX_ARCS)."""
+    el, er = np.nonzero(P.K >= 0)
+    copies = np.ones(P.n, np.int64)
+    copies[P.L] = np.maximum(P.capL, 1)
+    reps = copies[P.L[el]]
+    if 2 * int(reps.sum()) > _PAIRS_BOUND_MAX_ARCS:
+        return None
+    start = np.concatenate([[0], np.cumsum(copies)])
+    k = np.repeat(np.arange(len(el)), reps)
+    off = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+    a = start[P.L[el]][k] + off
+    b = start[P.R[er]][k]
+    n = int(start[-1])
+    g = csr_matrix((np.ones(2 * len(a), np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))),
+                   shape=(n, n))
+    match = maximum_bipartite_matching(g, perm_type="column")
+    return int((match >= 0).sum()) // 2
+
+
+def _tighten(P: _Pool, bound: int, found_pairs: int) -> int:
+    """`bound` capped by the pairs bound: no proposal of p pairs weighs (p + 1) * PAIR."""
+    if bound // P.wt.pair <= found_pairs:
+        return bound
+    pmax = _pairs_bound(P)
+    if pmax is None:
+        return bound
+    return min(bound, (pmax + 1) * P.wt.pair - 1)
+
+
 def _general_affordable(P: _Pool, deadline: float) -> bool:
     n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
     return _BLOSSOM_S_PER_NODE2 * n_nodes**2 < 0.5 * (deadline - time.perf_counter())
@@ -858,10 +894,12 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
         bound = min(bound, bound2)
         if bound <= found2:
             return best2, "general", None
-        return best2, "general_unproven", bound
+        return best2, "general_unproven", _tighten(P, bound, len(best2))
     if method == "auto":
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
         found = _pairs_weight(P, best, big)
+        if bound > found:
+            bound = _tighten(P, bound, len(best))
         return best, solver, (bound if bound > found else None)
     # branch and bound on the role of conflicting "either" people (reference method, tests)
     best, best_val = None, -1

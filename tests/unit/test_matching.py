@@ -622,3 +622,20 @@ def test_general_method_is_deterministic_and_order_independent():
         shuffled = pool[:]
         random.Random(seed).shuffle(shuffled)
         assert propose(shuffled, history[::-1], rules).to_json_dict() == first.to_json_dict()
+
+
+def test_weights_stay_in_int64_when_many_people_were_left_out(monkeypatch):
+    """The fairness level is dropped, not overflowed, when the weights would pass the limit
+    (2**62; lowered here so that a small pool reaches it)."""
+    rng = random.Random(5)
+    pool, history, rules = random_pool(rng, 40)
+    ids = [c.user_id for c in pool]
+    full = M._Pool(pool, history, rules, ids).wt
+    assert full.fairness
+    monkeypatch.setattr(M, "_WEIGHT_LIMIT", full.pair * 2)
+    P = M._Pool(pool, history, rules, ids)
+    assert not P.wt.fairness and P.wt.pair < full.pair
+    prop = M._propose(pool, history, rules, None, "auto", ids)
+    check_valid(prop, pool, history, rules)
+    assert prop.stats["left_out_preferred"] is False
+    assert key(prop.stats) == key(propose(pool, history, rules).stats)

@@ -52,6 +52,7 @@ _MILP_TIME_LIMIT = 60.0
 # Largest edge set handed to the one-role MILP (edges of smallest reduced cost first).
 _EITHER_MAX_EDGES = 100_000
 _CHUNK = 512
+_WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
 # rustworkx's blossom (O(n^3)) takes about this many seconds per node squared on the 2-core
 # bench machine (10,000 nodes: 10-23 s): the general method runs only where it fits the budget.
 _BLOSSOM_S_PER_NODE2 = 2.5e-7
@@ -249,13 +250,22 @@ class _Weights:
         self.left = s_tot + 1
         self.wanted = self.left * l_max + s_tot + 1
         self.pair = self.wanted * slots + self.left * l_max + s_tot + 1
+        # int64 totals (and LAPJVsp's float64 costs) must stay exact: a huge pool with many
+        # people left out last round drops that level rather than overflow
+        self.fairness = bool(l_max)
+        if (self.pair + self.wanted + 2 * self.left + smax) * slots >= _WEIGHT_LIMIT:
+            lo_l = np.zeros_like(lo_l)
+            lo_r = np.zeros_like(lo_r)
+            self.fairness = False
+            self.wanted = s_tot + 1
+            self.pair = self.wanted * slots + s_tot + 1
         never = -(np.int64(1) << 62)
         self.table = np.where(keys >= 0, self.wanted * covered + score, never).astype(np.int64)
         self.rowoff = (self.pair + self.left * lo_l).astype(np.int64)
         self.coloff = (self.left * lo_r).astype(np.int64)
         self.max_weight = int(self.rowoff.max(initial=0) + self.coloff.max(initial=0)
                               + self.table.max())
-        if self.max_weight * slots >= 1 << 62:  # pragma: no cover - 10**18: far beyond any pool
+        if self.max_weight * slots >= 1 << 62:  # pragma: no cover - far beyond any pool
             raise ValueError("pool too large for the integer objective")
 
     def key_value(self, keys: np.ndarray) -> np.ndarray:
@@ -962,6 +972,7 @@ def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = N
         "mentees_with_wanted_skill_covered": covered,
         "mentees_with_wanted_skill_covered_share": round(covered / npairs, 4) if npairs else 0.0,
         "left_out_last_round": int(P.left_out.sum()),
+        "left_out_preferred": bool(P.wt.fairness),
         "left_out_last_round_paired": int(sum(1 for i in used if P.left_out[i])),
         "total_score": total,
         "mean_score": round(total / npairs, 2) if npairs else 0.0,

@@ -787,6 +787,7 @@ def _solve_general(P: _Pool, big: int, deadline: float):
     in_sub = np.zeros((nl, nr), dtype=bool)
     in_sub[el, er] = True
     best: list = []
+    card = _pairs_bound(P)  # no proposal has more pairs: a valid row of the LP
     for _ in range(50):
         ga, gb, gk = G.expand(el, er)
         w = big.w(el, er)
@@ -798,7 +799,18 @@ def _solve_general(P: _Pool, big: int, deadline: float):
         W = int(gw[pick].sum())
         # the LP gets part of the time left: the one-role MILP can still prove it after
         now = time.perf_counter()
-        cert = _certificate(G.n_nodes, ga, gb, gw, W, now + 0.4 * (deadline - now))
+        if card is not None:
+            # with "at most `card` pairs" as a row, the LP runs on the weights less the pair
+            # unit (small numbers HiGHS resolves to the point); the pair unit goes back into
+            # the row's dual: y_a + y_b + z + (mu + PAIR) >= w on every edge, and the value
+            # grows by PAIR * card
+            cert = _certificate(G.n_nodes, ga, gb, gw - big.pair, W - big.pair * card,
+                                now + 0.4 * (deadline - now), card=card)
+            if cert is not None:
+                cert.mu += big.pair * _Q
+                cert.value += big.pair * card * _Q
+        else:
+            cert = _certificate(G.n_nodes, ga, gb, gw, W, now + 0.4 * (deadline - now))
         t2 = time.perf_counter()
         if _TRACE is not None:
             _TRACE.append({"general_edges": len(ga), "blossom": round(t1 - t0, 3),
@@ -809,7 +821,7 @@ def _solve_general(P: _Pool, big: int, deadline: float):
         # failures), then the exact check with the odd sets on the flagged pairs
         ymin = np.full(P.n, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(ymin, G.owner, cert.y)
-        u = ymin[P.L] // _Q
+        u = (ymin[P.L] + cert.mu) // _Q
         v = cert.y[P.R] // _Q
         vl, vr = _violations(P.K, big, u, v, rows_ok, cols_ok, 0)
         fresh = ~in_sub[vl, vr]
@@ -817,7 +829,8 @@ def _solve_general(P: _Pool, big: int, deadline: float):
         if len(vl):
             fa, fb, fk = G.expand(vl, vr)
             fw = big.w(vl, vr)
-            lhs = cert.y[fa] + cert.y[fb] + _set_sums(G.n_nodes, cert.sets, cert.z, fa, fb)
+            lhs = (cert.y[fa] + cert.y[fb] + cert.mu
+                   + _set_sums(G.n_nodes, cert.sets, cert.z, fa, fb))
             bad = np.zeros(len(vl), bool)
             bad[fk[lhs < fw[fk] * _Q]] = True
             vl, vr = vl[bad], vr[bad]

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from bench import baselines  # benchmark code, importable from the repository root
+from bench import old_matching_solver as old  # the engine before issue 13 (d243ca3)
+from bench.bench_matching_either import pool_for
 from bot.domain.matching import Candidate, Rules, eligible, propose, score
 from bot.domain.matching import solver as M
 
@@ -639,3 +641,16 @@ def test_weights_stay_in_int64_when_many_people_were_left_out(monkeypatch):
     check_valid(prop, pool, history, rules)
     assert prop.stats["left_out_preferred"] is False
     assert key(prop.stats) == key(propose(pool, history, rules).stats)
+
+
+def test_an_either_pool_that_crashed_the_engine_before_the_overflow_fix():
+    """End to end: 1,000 people, a third "either" (bench pool, seed 3). The engine of d243ca3
+    (kept for the benchmarks) raised "axis 0 index 584 exceeds matrix dimension 584" on it:
+    the overflowed certificate check let in edges of switched-off rows."""
+    pool, history = pool_for(1000, 0.33, 3, False)
+    rules = Rules(reference_time=datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    with pytest.raises(ValueError, match="exceeds matrix dimension"):
+        old.propose(pool, history, Rules(reference_time=rules.reference_time, time_budget_s=1))
+    prop = propose(pool, history, rules)
+    check_valid(prop, pool, history, rules)
+    assert prop.stats["pairs"] == 521

@@ -846,7 +846,7 @@ def _solve_general(P: _Pool, big: int, deadline: float):
     return best, None  # pragma: no cover
 
 
-_PAIRS_BOUND_MAX_ARCS = 6_000_000
+_PAIRS_BOUND_MAX_ARCS = 12_000_000  # about 5,000 people: ~300 MB for a moment
 
 
 def _pairs_bound(P: _Pool) -> int | None:

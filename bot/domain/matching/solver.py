@@ -788,13 +788,18 @@ def _solve_general(P: _Pool, big: int, deadline: float):
     in_sub[el, er] = True
     best: list = []
     card = _pairs_bound(P)  # no proposal has more pairs: a valid row of the LP
+    last_blossom = 0.0
     for _ in range(50):
+        # the blossom cannot be interrupted: another round only if it fits what is left
+        if best and 2 * last_blossom > deadline - time.perf_counter():
+            return best, None
         ga, gb, gk = G.expand(el, er)
         w = big.w(el, er)
         gw = w[gk]
         t0 = time.perf_counter()
         pick = _blossom(G.n_nodes, ga, gb, gw.tolist())
         t1 = time.perf_counter()
+        last_blossom = t1 - t0
         best = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
         W = int(gw[pick].sum())
         # the LP gets part of the time left: the one-role MILP can still prove it after

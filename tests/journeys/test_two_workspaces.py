@@ -106,6 +106,10 @@ def test_two_workspaces_each_run_a_round_and_get_only_their_own_messages(fake_sl
         # A member of Acme's admin channel is nobody special in Globex: nothing cached in one
         # workspace answers for the other.
         command_reply(bot, GRID_USER, channel=ACME.admin_channel, slack=slacks[ACME.team_id])
+        # Acme's answer comes in two replies ("Working out the best pairs…", then the empty
+        # pool): wait for the second before counting Globex's
+        bot.wait_until(lambda: any("Nobody is waiting" in c.params.get("text", "")
+                                   for c in bot.fake.calls_to("response_url")), what="Acme's answer")
         refusal = command_reply(bot, GRID_USER, channel=GLOBEX.admin_channel, slack=slacks[GLOBEX.team_id])
         assert refusal["text"].startswith("Only program admins can do that")
 

@@ -44,7 +44,7 @@ def greedy_baseline(pool, history=(), rules: Rules | None = None, skill_labels=N
     """Baseline: all eligible edges by score (desc, ties by ids), taken greedily."""
     P = _Pool(pool, history, rules or Rules())
     el, er = np.nonzero(P.K >= 0)
-    order = np.lexsort((er, el, -(P.K[el, er].astype(np.int64) >> 4)))
+    order = np.lexsort((er, el, -P.score_of(P.K[el, er])))
     pairs = _take_in_order(P, el[order], er[order])
     pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
     return _build(P, pairs_idx, skill_labels, "greedy")

@@ -98,14 +98,21 @@ def summary_line(proposal: dict) -> str:
     if unmatched:
         lines.append(f"{unmatched} {'person stays' if unmatched == 1 else 'people stay'} in the pool for next time.")
     if s.get("proven_optimal") is False:
-        gap = s.get("optimality_gap_pairs") or 0
-        lines.append(
-            ":hourglass: Many people said they'd take either role, so I stopped at the time limit: "
-            "this is the best set I found, "
-            + (f"and a better one could have up to {count(gap, 'more pair')}."
-               if gap else "and a slightly better one may exist.")
-        )
+        lines.append(_how_far_from_best(s))
     return "\n".join(lines)
+
+
+def _how_far_from_best(s: dict) -> str:
+    """What an admin needs to know when the round stopped before proving it is the best."""
+    gap = s.get("optimality_gap_pairs") or 0
+    head = (":hourglass: Many people said they'd take either role, so I stopped at the time limit "
+            "with the best set I found. ")
+    if gap:
+        paired = 2 * gap
+        return head + (f"At most {gap} more pair{'s' if gap != 1 else ''} might be possible "
+                       f"(up to {paired} more people with a partner).")
+    return head + ("Nobody else could have been given a partner; a slightly better fit between "
+                   "some partners may exist.")
 
 
 def _round_blocks(proposal: dict, *, status: list[dict], footer: list[dict]) -> list[dict]:

@@ -70,6 +70,8 @@ class Snapshot:
     rules: Rules
     fingerprint: str
     skill_labels: dict = field(default_factory=lambda: dict(catalog.SKILL_LABELS))  # the workspace's
+    # people left unmatched by the last round that went ahead: paired first this time
+    left_out: frozenset[str] = frozenset()
 
     @property
     def user_ids(self) -> frozenset[str]:
@@ -105,7 +107,7 @@ def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
     history = pairs_repo.history(session, team_id=team_id)
     pool, history = _with_returners(session, team_id=team_id, pool=pool, history=history)
     return Snapshot(pool=pool, history=history, rules=rules, fingerprint=_fingerprint(pool, active, rules),
-                    skill_labels=labels)
+                    skill_labels=labels, left_out=repo.last_left_out(session, team_id=team_id))
 
 
 def _with_returners(session: Session, *, team_id: str, pool: list, history: list) -> tuple[list, list]:
@@ -124,7 +126,8 @@ def _with_returners(session: Session, *, team_id: str, pool: list, history: list
 
 
 def proposal_for(snap: Snapshot) -> Proposal:
-    return propose([candidate(p) for p in snap.pool], snap.history, snap.rules, skill_labels=snap.skill_labels)
+    return propose([candidate(p) for p in snap.pool], snap.history, snap.rules, skill_labels=snap.skill_labels,
+                   left_out=snap.left_out)
 
 
 def dry_run(db: Database, *, team_id: str, now: datetime) -> tuple[Proposal, Snapshot]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import ROUND_INTRODUCING, MatchRound, Pair
+from storage.models import ROUND_DONE, ROUND_INTRODUCING, ROUND_KIND_ROUND, MatchRound, Pair
 from storage.repositories.workspaces import not_uninstalled
 
 
@@ -36,6 +36,21 @@ def insert_proposal(session: Session, *, team_id: str, created_by: str, fingerpr
     session.add(row)
     session.flush()
     return row
+
+
+def last_left_out(session: Session, *, team_id: str) -> frozenset[str]:
+    """User IDs left unmatched by the workspace's latest matching round that went ahead
+    (confirmed; not a one-person rematch or a pair made by hand): the engine prefers pairing them
+    this time."""
+    row = session.exec(
+        select(MatchRound)
+        .where(MatchRound.team_id == team_id, MatchRound.kind == ROUND_KIND_ROUND,
+               col(MatchRound.status).in_((ROUND_INTRODUCING, ROUND_DONE)))
+        .order_by(col(MatchRound.id).desc())
+    ).first()
+    if row is None:
+        return frozenset()
+    return frozenset(u["user"] for u in (row.proposal or {}).get("unmatched") or [] if u.get("user"))
 
 
 def set_message(session: Session, *, round_id: int, channel_id: str, message_ts: str) -> None:

@@ -275,9 +275,17 @@ def test_the_preview_says_when_the_round_stopped_at_the_time_limit():
     proposal = {"pairs": [], "unmatched": [], "stats": {"pairs": 40, "participants": 100, "proven_optimal": True}}
     assert "time limit" not in views.summary_line(proposal)
     proposal["stats"].update(proven_optimal=False, optimality_gap_pairs=3)
-    assert "a better one could have up to 3 more pairs" in views.summary_line(proposal)
+    text = views.summary_line(proposal)
+    assert "time limit" in text and "At most 3 more pairs might be possible" in text
+    assert "up to 6 more people with a partner" in text
+    proposal["stats"].update(optimality_gap_pairs=1)
+    assert "At most 1 more pair might be possible" in views.summary_line(proposal)
     proposal["stats"].update(optimality_gap_pairs=0)
-    assert "a slightly better one may exist" in views.summary_line(proposal)
+    text = views.summary_line(proposal)
+    assert "Nobody else could have been given a partner" in text
+    # words an admin understands: none of the engine's
+    for jargon in ("bound", "optim", "gap", "solver", "score"):
+        assert jargon not in text.split("\n")[-1].lower()
 
 
 def test_the_intro_shows_each_person_in_their_own_words():
@@ -315,3 +323,21 @@ def test_the_engines_own_unmatched_reasons_all_have_plain_words():
         assert unmatched, name
         for u in unmatched:
             assert views.plain_reason(u.reason) != generic, (name, u.reason)
+
+
+def test_the_people_left_out_by_the_last_round_that_went_ahead_are_passed_to_the_engine(db):
+    seed(db)
+    with db.session() as s:
+        assert repo.last_left_out(s, team_id=T) == frozenset()
+        done = repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="f", created_at=NOW,
+                                    proposal={"pairs": [], "unmatched": [{"user": "U0E1", "reason": "r"}]})
+        assert repo.move(s, round_id=done.id, expected="proposed", to=ROUND_INTRODUCING, open_slot=None)
+        # a later preview that nobody confirmed does not count
+        repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="g", created_at=NOW,
+                             proposal={"pairs": [], "unmatched": [{"user": "U0E0", "reason": "r"}]})
+    with db.session() as s:
+        assert repo.last_left_out(s, team_id=T) == frozenset({"U0E1"})
+        assert repo.last_left_out(s, team_id="T0OTHER") == frozenset()
+        snap = rounds.snapshot(s, team_id=T, now=NOW)
+    assert snap.left_out == frozenset({"U0E1"})
+    assert rounds.proposal_for(snap).stats["left_out_last_round"] == 1

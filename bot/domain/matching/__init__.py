@@ -17,9 +17,10 @@ benchmarks only, live in bench/baselines.py.
 Input: the active pool, the history of earlier pairs and the program's rules.
 Output: a :class:`Proposal` with explained pairs, explained unmatched people and statistics.
 
-Objective (lexicographic, solved exactly): first the largest number of pairs, then the highest
-total score. Every edge gets the weight ``BIG + score`` with ``BIG`` larger than any possible
-total score, so one maximum-weight b-matching gives both.
+Objective (lexicographic, solved exactly): the largest number of pairs, then the most mentees
+whose wanted skill is covered, then the most people left out last round, then the highest
+total score. Every edge gets one integer weight whose levels cannot be outweighed by the
+levels below (solver._Weights), so one maximum-weight matching gives them all.
 
 How it is solved (see bench/MATCHING.md for figures):
 
@@ -45,8 +46,8 @@ How it is solved (see bench/MATCHING.md for figures):
    (c) when every "either" person has capacity 1, the round is a matching of a general
    graph (a mentor who only mentors with capacity c = c nodes): it is solved exactly by
    the blossom algorithm on the sparse candidate graph and certified for every eligible pair
-   by the matching LP's node and odd-set duals (see solver._solve_general); where the LP's
-   cuts do not close the gap in time, that matching is the incumbent of (b).
+   by the matching LP's node, odd-set and pair-count duals (see solver._solve_general);
+   where the LP does not close the gap in time, that matching is the incumbent of (b).
    Everything runs within ``Rules.time_budget_s``: when it runs out, the best valid proposal
    found is returned with ``stats["proven_optimal"] = False`` and the proven gap.
 """

@@ -54,7 +54,8 @@ class Certificate:
     y: np.ndarray  # int64, per node
     sets: list[np.ndarray]  # node ids of each odd set
     z: np.ndarray  # int64, per set
-    value: int  # Q * (sum y + sum z * (|S| - 1) / 2)
+    value: int  # Q * (sum y + sum z * (|S| - 1) / 2 + mu * card)
+    mu: int = 0  # dual of "at most `card` pairs" (scaled), part of every edge's constraint
 
 
 def _odd_cuts(n_nodes, a, b, x, have: set) -> list[np.ndarray]:
@@ -86,16 +87,21 @@ def _odd_cuts(n_nodes, a, b, x, have: set) -> list[np.ndarray]:
 
 
 def certificate(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, target: int,
-                deadline: float, max_rounds: int = 30) -> Certificate | None:
+                deadline: float, max_rounds: int = 30, card: int | None = None
+                ) -> Certificate | None:
     """Dual solution of the matching LP of the graph (edges a, b; int64 weights w), exact
     in scaled integers and feasible on every edge: the first one that proves no matching
     weighs more than `target` (value < Q * (target + 1)), else the best one found before
-    the cuts or the time ran out (a valid upper bound all the same), or None."""
+    the cuts or the time ran out (a valid upper bound all the same), or None.
+
+    `card`: a known upper bound on the number of edges of any matching that matters (the
+    round's fractional matching number); the row sum(x) <= card then closes the parity
+    gaps (half a pair) that the simple odd-set separation misses."""
     m = len(a)
     if m == 0:
         return Certificate(np.zeros(n_nodes, np.int64), [], np.zeros(0, np.int64), 0)
     # scale the weights to O(1) for HiGHS; duals are scaled back
-    scale = float(np.max(w))
+    scale = max(1.0, float(np.max(w)))
     c = -(w.astype(np.float64) / scale)
     rows = np.concatenate([a, b])
     cols = np.concatenate([np.arange(m), np.arange(m)])
@@ -123,12 +129,17 @@ def certificate(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, targe
             ub = np.concatenate([np.ones(n_nodes), from_sets])
         else:
             A, ub = deg, np.ones(n_nodes)
+        if card is not None:
+            A = _vstack(A, csr_matrix(np.ones((1, m))))
+            ub = np.concatenate([ub, [float(card)]])
         res = linprog(c, A_ub=A, b_ub=ub, bounds=(0, None), method=LP_METHOD,
                       options={"time_limit": max(0.05, left), "presolve": True})
         if res.status != 0 or res.x is None:
             return best
         duals = np.maximum(-res.ineqlin.marginals, 0.0) * scale
-        cert = _exact(n_nodes, a, b, w, duals[:n_nodes], sets, duals[n_nodes:])
+        nz = n_nodes + len(sets)
+        cert = _exact(n_nodes, a, b, w, duals[:n_nodes], sets, duals[n_nodes:nz],
+                      duals[nz] if card is not None else 0.0, card or 0)
         if best is None or cert.value < best.value:
             best = cert
         if cert.value < Q * (target + 1):
@@ -152,20 +163,23 @@ def _vstack(A, B):
                       shape=(A.shape[0] + B.shape[0], A.shape[1])).tocsr()
 
 
-def _exact(n_nodes, a, b, w, y, sets, z) -> Certificate:
+def _exact(n_nodes, a, b, w, y, sets, z, mu=0.0, card=0) -> Certificate:
     """Scaled integer duals from float ones: rounded up, then every edge's constraint
-    y_a + y_b + z(a, b) >= w_ab is made to hold exactly by raising y_a where it does not."""
+    y_a + y_b + z(a, b) + mu >= w_ab is made to hold exactly by raising y_a where it does
+    not."""
     Y = np.ceil(np.maximum(y, 0) * Q).astype(np.int64)
     Z = np.ceil(np.maximum(np.asarray(z, np.float64), 0) * Q).astype(np.int64)
+    MU = int(np.ceil(max(float(mu), 0.0) * Q))
     common = set_sums(n_nodes, sets, Z, a, b)
-    need = w.astype(np.int64) * Q - (Y[a] + Y[b] + common)
+    need = w.astype(np.int64) * Q - (Y[a] + Y[b] + common + MU)
     bad = need > 0
     if bad.any():
         add = np.zeros(n_nodes, np.int64)
         np.maximum.at(add, a[bad], need[bad])
         Y += add
-    value = int(Y.sum()) + sum(int(Z[k]) * ((len(s) - 1) // 2) for k, s in enumerate(sets))
-    return Certificate(Y, list(sets), Z, value)
+    value = (int(Y.sum()) + sum(int(Z[k]) * ((len(s) - 1) // 2) for k, s in enumerate(sets))
+             + MU * int(card))
+    return Certificate(Y, list(sets), Z, value, MU)
 
 
 def set_sums(n_nodes, sets, Z, a, b) -> np.ndarray:

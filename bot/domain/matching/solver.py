@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
 
 from bot.domain.matching.general import Q as _Q
 from bot.domain.matching.general import certificate as _certificate
@@ -52,6 +52,7 @@ _MILP_TIME_LIMIT = 60.0
 # Largest edge set handed to the one-role MILP (edges of smallest reduced cost first).
 _EITHER_MAX_EDGES = 100_000
 _CHUNK = 512
+_WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
 # rustworkx's blossom (O(n^3)) takes about this many seconds per node squared on the 2-core
 # bench machine (10,000 nodes: 10-23 s): the general method runs only where it fits the budget.
 _BLOSSOM_S_PER_NODE2 = 2.5e-7
@@ -65,7 +66,8 @@ _TRACE: list | None = None  # set to a list to record solver iterations (benchma
 class _Pool:
     """The sorted pool as numpy arrays, plus the score/eligibility matrix."""
 
-    def __init__(self, pool: Sequence[Candidate], history, rules: Rules):
+    def __init__(self, pool: Sequence[Candidate], history, rules: Rules,
+                 left_out: Iterable[str] = ()):
         people = sorted(pool, key=lambda c: c.user_id)
         ids = [c.user_id for c in people]
         if len(set(ids)) != len(ids):
@@ -133,6 +135,20 @@ class _Pool:
         self.capL = np.minimum(self.cap[self.L], max(1, len(self.R)))
         self.max_score = W_WANTED * self.n_skills + W_BACK * self.n_skills + W_CROSS_DEPT + W_TZ_MAX
         self.K = self._score_matrix()
+        self.left_out = np.zeros(n, bool)
+        for u in set(left_out):
+            if u in self.index:
+                self.left_out[self.index[u]] = True
+        self.wt = _Weights(self)
+
+    def score_of(self, keys) -> np.ndarray:
+        """The score of eligible keys (key >> 4 = score + (max_score + 1) * covered)."""
+        ks = np.asarray(keys, np.int64) >> 4
+        return ks - (self.max_score + 1) * (ks > self.max_score)
+
+    def covered_of(self, keys) -> np.ndarray:
+        """Whether the mentor shares a skill the mentee wants, for eligible keys."""
+        return (np.asarray(keys, np.int64) >> 4) > self.max_score
 
     # exclusions that are pairs of people rather than attributes
     def _pair_exclusions(self):
@@ -177,18 +193,26 @@ class _Pool:
         ])
 
     def _score_matrix(self) -> np.ndarray:
-        """Key matrix: score * 16 + tie-break (0..9) for eligible pairs, -1 otherwise.
+        """Key matrix: 16 * (score + WANTED * covered) + tie-break (0..6) for eligible pairs,
+        -1 otherwise, where covered = 1 when the mentor shares a skill the mentee wants to
+        learn and WANTED = max_score + 1 (so keys order pairs the way the objective does).
 
         One float32 matrix product (exact: small integers) gives 16 * score + tie-break, with
-        a large negative term when seniority, department or time zones rule the pair out.
-        The tie-break only orders equal scores when candidate edges are picked; weights use
-        the exact score (key >> 4)."""
+        a large negative term when seniority, department or time zones rule the pair out; a
+        second one (mentor shares x mentee learns) gives `covered`. The tie-break only orders
+        equal keys when candidate edges are picked; weights use `key >> 4` (see _Weights)."""
         nl, nr = len(self.L), len(self.R)
-        dtype = np.int16 if self.max_score * 16 + 15 < 32767 else np.int32
+        top = 16 * (2 * self.max_score + 1) + 15
+        dtype = np.int16 if top < 32767 else np.int32
         K = np.empty((nl, nr), dtype=dtype)
         b = self._features(self.R, left=False).T.copy()
+        learn_r = self.learn[self.R].T.copy()
+        bonus = np.float32(16 * (self.max_score + 1))
         for a in range(0, nl, _CHUNK):
-            s = self._features(self.L[a : a + _CHUNK], left=True) @ b
+            rows = self.L[a : a + _CHUNK]
+            s = self._features(rows, left=True) @ b
+            covered = (self.share[rows] @ learn_r) > 0.5
+            s += bonus * (covered & (s >= 0))
             np.maximum(s, -1, out=s)
             np.copyto(K[a : a + _CHUNK], s, casting="unsafe")
         for i, j in self._pair_exclusions():
@@ -196,6 +220,67 @@ class _Pool:
                 if self.posL[m] >= 0 and self.posR[e] >= 0:
                     K[self.posL[m], self.posR[e]] = -1
         return K
+
+
+class _Weights:
+    """The objective as one integer weight per pair (mentor row l, mentee column r):
+
+        pair + WANTED * covered + LEFT * (people of the pair left out last round) + score
+
+    with each level's unit larger than the most the levels below can add up to over a
+    whole round, so a proposal with more pairs always wins, then one with more mentees whose
+    wanted skill is covered, then one pairing more people left out last round, then the
+    higher total score. Computed from the key matrix (key >> 4 = score + KEYW * covered) and
+    per-row and per-column offsets; int64 throughout."""
+
+    def __init__(self, P: _Pool):
+        self.K = P.K
+        keyw = P.max_score + 1
+        top = int(P.K.max()) if P.K.size else -1
+        keys = np.arange(-1, max(top, 0) + 1, dtype=np.int64)
+        ks = np.maximum(keys, 0) >> 4
+        covered = ks >= keyw
+        score = ks - keyw * covered
+        slots = max(1, min(int(P.capL.sum()), P.K.shape[1]))
+        smax = int(score[keys >= 0].max()) if top >= 0 else 0
+        s_tot = smax * slots
+        lo_l = P.left_out[P.L]
+        lo_r = P.left_out[P.R]
+        l_max = min(2 * slots, int((P.capL * lo_l).sum() + lo_r.sum()))
+        self.left = s_tot + 1
+        self.wanted = self.left * l_max + s_tot + 1
+        self.pair = self.wanted * slots + self.left * l_max + s_tot + 1
+        # int64 totals (and LAPJVsp's float64 costs) must stay exact: a huge pool with many
+        # people left out last round drops that level rather than overflow
+        self.fairness = bool(l_max)
+        if (self.pair + self.wanted + 2 * self.left + smax) * slots >= _WEIGHT_LIMIT:
+            lo_l = np.zeros_like(lo_l)
+            lo_r = np.zeros_like(lo_r)
+            self.fairness = False
+            self.wanted = s_tot + 1
+            self.pair = self.wanted * slots + s_tot + 1
+        never = -(np.int64(1) << 62)
+        self.table = np.where(keys >= 0, self.wanted * covered + score, never).astype(np.int64)
+        self.rowoff = (self.pair + self.left * lo_l).astype(np.int64)
+        self.coloff = (self.left * lo_r).astype(np.int64)
+        self.max_weight = int(self.rowoff.max(initial=0) + self.coloff.max(initial=0)
+                              + self.table.max())
+        if self.max_weight * slots >= 1 << 62:  # pragma: no cover - far beyond any pool
+            raise ValueError("pool too large for the integer objective")
+
+    def key_value(self, keys: np.ndarray) -> np.ndarray:
+        """WANTED * covered + score of each key (a very negative number for -1)."""
+        return self.table[keys.astype(np.int64) + 1]
+
+    def w(self, el, er) -> np.ndarray:
+        el = np.asarray(el, np.int64)
+        er = np.asarray(er, np.int64)
+        return self.rowoff[el] + self.coloff[er] + self.key_value(self.K[el, er])
+
+    def colmax(self, rows) -> np.ndarray:
+        """Per column, the largest weight over `rows` (<= 0 where none is eligible)."""
+        vals = self.key_value(self.K[rows]) + self.rowoff[rows, None]
+        return vals.max(axis=0) + self.coloff
 
 
 # --------------------------------------------------------------------------- exact solvers
@@ -299,7 +384,7 @@ def _propagate(v, nl, al, ar, w, slot_owner, match, wmatch, matched, zero, round
 
 
 def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatch, arc_l, arc_r):
-    """Smallest column duals v for the matching: v[r] >= big + score(l, r) - u[l] where u[l]
+    """Smallest column duals v for the matching: v[r] >= weight(l, r) - u[l] where u[l]
     is 0 for a mentor with a free slot (over *all* its eligible edges, read from K) and
     min over its slots of wmatch - v[match] otherwise (over the candidate arcs).
 
@@ -313,12 +398,12 @@ def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatc
     v = np.zeros(nr, dtype=np.int64)
     fr = np.flatnonzero(has_free)
     for a in range(0, len(fr), _CHUNK):
-        colmax = K[fr[a : a + _CHUNK]].max(axis=0).astype(np.int64)
-        ok = (colmax >= 0) & cols_ok
-        v[ok] = np.maximum(v[ok], big + (colmax[ok] >> 4))
+        colmax = big.colmax(fr[a : a + _CHUNK])
+        ok = (colmax > 0) & cols_ok
+        v[ok] = np.maximum(v[ok], colmax[ok])
     keep = ~has_free[arc_l]
     al, ar = arc_l[keep], arc_r[keep]
-    w = big + (K[al, ar].astype(np.int64) >> 4)
+    w = big.w(al, ar)
     matched = np.flatnonzero(~free_slot)
     return _propagate(v, nl, al, ar, w, slot_owner, match, wmatch, matched, has_free, nr + 2)
 
@@ -326,7 +411,7 @@ def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatc
 def _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er):
     """Smallest duals of the subgraph alone (longest paths over its arcs)."""
     v = np.zeros(nr, dtype=np.int64)
-    w = big + (K[el, er].astype(np.int64) >> 4)
+    w = big.w(el, er)
     nslot_free = np.zeros(nl, np.int64)
     np.add.at(nslot_free, slot_owner[~ms], 1)
     free = nslot_free[el] > 0
@@ -339,16 +424,16 @@ def _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er):
 
 
 def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
-    """Eligible edges with score(l, r) > u[l] + v[r] - big - margin (margin 0: the edges
-    where the dual certificate fails), on switched-on rows and columns only. Small row blocks
-    keep the temporaries in cache.
+    """Eligible edges (l, r) with weight(l, r) > u[l] + v[r] - margin (margin 0: the edges
+    where the dual certificate fails), on switched-on rows and columns only (`big` is the
+    pool's _Weights). Small row blocks keep the temporaries in cache.
 
     The thresholds are int64 and switched-off rows and columns are left out by their masks:
     adding two int32 "switched-off" markers (2**30 each) overflowed and let in edges of
     people whose role was turned off (issue 13)."""
     nl, nr = K.shape
-    a64 = (np.asarray(u, np.int64) - big) * 16
-    v64 = (np.asarray(v, np.int64) - margin) * 16 + 15
+    a64 = np.asarray(u, np.int64) - big.rowoff
+    v64 = np.asarray(v, np.int64) - big.coloff - margin
     rows = np.flatnonzero(rows_ok)
     cols_ok = np.asarray(cols_ok, bool)
     out = [np.zeros(0, np.int64)]
@@ -360,9 +445,8 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
         k = len(rb)
         t = thr[:k]
         np.add(a64[rb, None], v64[None, :], out=t)
-        np.maximum(t, -1, out=t)
         s = sel[:k]
-        np.greater(K[rb], t, out=s)
+        np.greater(big.key_value(K[rb]), t, out=s)
         s &= cols_ok[None, :]
         r, c = np.nonzero(s)
         if len(r):
@@ -374,7 +458,7 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
 def _solve_bipartite(
     K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False
 ):
-    """Exact maximum-weight b-matching, weight(l, r) = big + S[l, r] for S >= 0.
+    """Exact maximum-weight b-matching, weight(l, r) from `big` (the pool's _Weights).
 
     Solved on a sparse candidate subgraph, certified optimal for the full graph by an LP dual
     (see the package docstring). Returns the sorted (l, r) pairs and the total weight.
@@ -395,9 +479,9 @@ def _solve_bipartite(
     slot_start = np.concatenate([[0], np.cumsum(capr)])
     nslots = int(slot_start[-1])
     slot_owner = np.repeat(np.arange(nl), capr)
-    C = big + (int(K.max()) >> 4) + 1
+    C = big.max_weight + 1
     for _ in range(1000):
-        w = big + (K[el, er].astype(np.int64) >> 4)
+        w = big.w(el, er)
         reps = capL[el]
         es = np.repeat(slot_start[el], reps) + (
             np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
@@ -426,7 +510,7 @@ def _solve_bipartite(
         match = np.where(col_of < nr, col_of, -1)  # slot -> column or -1
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)
-        wmatch[ms] = big + (K[slot_owner[ms], match[ms]].astype(np.int64) >> 4)
+        wmatch[ms] = big.w(slot_owner[ms], match[ms])
         res = _column_duals(
             K, big, rows_ok, active_cols, slot_start, slot_owner, match, wmatch, el, er
         )
@@ -443,7 +527,7 @@ def _solve_bipartite(
             # own duals to find them
             v, u = _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er)
         vl, vr = _violations(K, big, u, v, rows_ok, active_cols, _MARGIN)
-        strict = (K[vl, vr].astype(np.int64) >> 4) > u[vl] + v[vr] - big
+        strict = big.w(vl, vr) > u[vl] + v[vr]
         if _TRACE is not None:
             _TRACE.append({"edges": len(el), "valid": valid, "violations": int(strict.sum()),
                            "near": len(vl), "lap": round(_t1 - _t0, 3),
@@ -467,7 +551,10 @@ def _conflicts(P: _Pool, pairs) -> list[int]:
 
 
 def _pairs_weight(P: _Pool, pairs, big: int) -> int:
-    return sum(big + (int(P.K[lp, rp]) >> 4) for lp, rp in pairs)
+    if not pairs:
+        return 0
+    a, b = np.array(pairs, dtype=np.int64).T
+    return int(big.w(a, b).sum())
 
 
 def _repair(P: _Pool, pairs, big: int, rows, cols):
@@ -476,8 +563,8 @@ def _repair(P: _Pool, pairs, big: int, rows, cols):
     conf = _conflicts(P, pairs)
     for p in conf:
         lp, rp = P.posL[p], P.posR[p]
-        as_mentor = sum(big + (int(P.K[a, b]) >> 4) for a, b in pairs if a == lp)
-        as_mentee = sum(big + (int(P.K[a, b]) >> 4) for a, b in pairs if b == rp)
+        as_mentor = _pairs_weight(P, [(a, b) for a, b in pairs if a == lp], big)
+        as_mentee = _pairs_weight(P, [(a, b) for a, b in pairs if b == rp], big)
         if as_mentor >= as_mentee:
             cols[rp] = False
         else:
@@ -523,7 +610,7 @@ def _milp_edges(P: _Pool, el, er, big: int, time_limit: float):
     m = len(el)
     if m == 0:
         return [], 0, True, 0
-    w = big + (P.K[el, er].astype(np.int64) >> 4)
+    w = big.w(el, er)
     pl, pr = P.L[el], P.R[er]
     n = P.n
     capp = np.zeros(n, np.int64)
@@ -616,7 +703,7 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         if time.perf_counter() > deadline - 0.05:
             break
         if len(el) > _EITHER_MAX_EDGES:
-            rc = u[el] + v[er] - big - (P.K[el, er].astype(np.int64) >> 4)
+            rc = u[el] + v[er] - big.w(el, er)
             delta = int(np.partition(rc, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
             keep = rc <= delta
             el, er = el[keep], er[keep]
@@ -700,18 +787,35 @@ def _solve_general(P: _Pool, big: int, deadline: float):
     in_sub = np.zeros((nl, nr), dtype=bool)
     in_sub[el, er] = True
     best: list = []
+    card = _pairs_bound(P)  # no proposal has more pairs: a valid row of the LP
+    last_blossom = 0.0
     for _ in range(50):
+        # the blossom cannot be interrupted: another round only if it fits what is left
+        if best and 2 * last_blossom > deadline - time.perf_counter():
+            return best, None
         ga, gb, gk = G.expand(el, er)
-        w = big + (P.K[el, er].astype(np.int64) >> 4)
+        w = big.w(el, er)
         gw = w[gk]
         t0 = time.perf_counter()
         pick = _blossom(G.n_nodes, ga, gb, gw.tolist())
         t1 = time.perf_counter()
+        last_blossom = t1 - t0
         best = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
         W = int(gw[pick].sum())
         # the LP gets part of the time left: the one-role MILP can still prove it after
         now = time.perf_counter()
-        cert = _certificate(G.n_nodes, ga, gb, gw, W, now + 0.4 * (deadline - now))
+        if card is not None:
+            # with "at most `card` pairs" as a row, the LP runs on the weights less the pair
+            # unit (small numbers HiGHS resolves to the point); the pair unit goes back into
+            # the row's dual: y_a + y_b + z + (mu + PAIR) >= w on every edge, and the value
+            # grows by PAIR * card
+            cert = _certificate(G.n_nodes, ga, gb, gw - big.pair, W - big.pair * card,
+                                now + 0.4 * (deadline - now), card=card)
+            if cert is not None:
+                cert.mu += big.pair * _Q
+                cert.value += big.pair * card * _Q
+        else:
+            cert = _certificate(G.n_nodes, ga, gb, gw, W, now + 0.4 * (deadline - now))
         t2 = time.perf_counter()
         if _TRACE is not None:
             _TRACE.append({"general_edges": len(ga), "blossom": round(t1 - t0, 3),
@@ -722,15 +826,16 @@ def _solve_general(P: _Pool, big: int, deadline: float):
         # failures), then the exact check with the odd sets on the flagged pairs
         ymin = np.full(P.n, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(ymin, G.owner, cert.y)
-        u = ymin[P.L] // _Q
+        u = (ymin[P.L] + cert.mu) // _Q
         v = cert.y[P.R] // _Q
         vl, vr = _violations(P.K, big, u, v, rows_ok, cols_ok, 0)
         fresh = ~in_sub[vl, vr]
         vl, vr = vl[fresh], vr[fresh]
         if len(vl):
             fa, fb, fk = G.expand(vl, vr)
-            fw = big + (P.K[vl, vr].astype(np.int64) >> 4)
-            lhs = cert.y[fa] + cert.y[fb] + _set_sums(G.n_nodes, cert.sets, cert.z, fa, fb)
+            fw = big.w(vl, vr)
+            lhs = (cert.y[fa] + cert.y[fb] + cert.mu
+                   + _set_sums(G.n_nodes, cert.sets, cert.z, fa, fb))
             bad = np.zeros(len(vl), bool)
             bad[fk[lhs < fw[fk] * _Q]] = True
             vl, vr = vl[bad], vr[bad]
@@ -746,14 +851,49 @@ def _solve_general(P: _Pool, big: int, deadline: float):
     return best, None  # pragma: no cover
 
 
+_PAIRS_BOUND_MAX_ARCS = 12_000_000  # about 5,000 people: ~300 MB for a moment
+
+
+def _pairs_bound(P: _Pool) -> int | None:
+    """Upper bound on the number of pairs of any proposal: the fractional matching number
+    of the round's graph (every person as many nodes as partners they can take), i.e. half
+    a maximum matching of its bipartite double cover (Hopcroft-Karp, every eligible pair).
+    None when the graph is too big to bother (see _PAIRS_BOUND_MAX_ARCS)."""
+    el, er = np.nonzero(P.K >= 0)
+    copies = np.ones(P.n, np.int64)
+    copies[P.L] = np.maximum(P.capL, 1)
+    reps = copies[P.L[el]]
+    if 2 * int(reps.sum()) > _PAIRS_BOUND_MAX_ARCS:
+        return None
+    start = np.concatenate([[0], np.cumsum(copies)])
+    k = np.repeat(np.arange(len(el)), reps)
+    off = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+    a = start[P.L[el]][k] + off
+    b = start[P.R[er]][k]
+    n = int(start[-1])
+    g = csr_matrix((np.ones(2 * len(a), np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))),
+                   shape=(n, n))
+    match = maximum_bipartite_matching(g, perm_type="column")
+    return int((match >= 0).sum()) // 2
+
+
+def _tighten(P: _Pool, bound: int, found_pairs: int) -> int:
+    """`bound` capped by the pairs bound: no proposal of p pairs weighs (p + 1) * PAIR."""
+    if bound // P.wt.pair <= found_pairs:
+        return bound
+    pmax = _pairs_bound(P)
+    if pmax is None:
+        return bound
+    return min(bound, (pmax + 1) * P.wt.pair - 1)
+
+
 def _general_affordable(P: _Pool, deadline: float) -> bool:
     n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
     return _BLOSSOM_S_PER_NODE2 * n_nodes**2 < 0.5 * (deadline - time.perf_counter())
 
 
-def _big(P: _Pool) -> int:
-    """Weight of one pair above any total score, so the number of pairs comes first."""
-    return P.max_score * max(1, min(int(P.capL.sum()), P.K.shape[1])) + 1
+def _big(P: _Pool) -> _Weights:
+    return P.wt
 
 
 def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
@@ -782,10 +922,12 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
         bound = min(bound, bound2)
         if bound <= found2:
             return best2, "general", None
-        return best2, "general_unproven", bound
+        return best2, "general_unproven", _tighten(P, bound, len(best2))
     if method == "auto":
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
         found = _pairs_weight(P, best, big)
+        if bound > found:
+            bound = _tighten(P, bound, len(best))
         return best, solver, (bound if bound > found else None)
     # branch and bound on the role of conflicting "either" people (reference method, tests)
     best, best_val = None, -1
@@ -847,6 +989,9 @@ def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = N
         "either_as_mentee": sum(1 for _, e in pairs_idx if sides[e] == EITHER),
         "mentees_with_wanted_skill_covered": covered,
         "mentees_with_wanted_skill_covered_share": round(covered / npairs, 4) if npairs else 0.0,
+        "left_out_last_round": int(P.left_out.sum()),
+        "left_out_preferred": bool(P.wt.fairness),
+        "left_out_last_round_paired": int(sum(1 for i in used if P.left_out[i])),
         "total_score": total,
         "mean_score": round(total / npairs, 2) if npairs else 0.0,
         "eligible_edges": int((P.K >= 0).sum()),
@@ -856,19 +1001,20 @@ def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = N
         "optimality_gap_pairs": 0,
     }
     if bound is not None:  # upper bound on BIG * pairs + total score of any valid proposal
-        big = _big(P)
+        big = _big(P).pair
         gap_pairs = max(0, bound // big - npairs)
         stats["optimality_gap_pairs"] = int(gap_pairs)
-        stats["optimality_gap"] = int(max(0, bound - big * (npairs + gap_pairs) - total))
+        found = _pairs_weight(P, [(P.posL[m], P.posR[e]) for m, e in pairs_idx], _big(P))
+        stats["optimality_gap"] = int(max(0, bound - big * gap_pairs - found))
     return Proposal(tuple(pairs), unmatched, stats)
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def _propose(pool, history, rules, skill_labels, method: str) -> Proposal:
+def _propose(pool, history, rules, skill_labels, method: str, left_out=()) -> Proposal:
     t0 = time.perf_counter()
-    P = _Pool(pool, history, rules)
+    P = _Pool(pool, history, rules, left_out)
     t1 = time.perf_counter()
     pairs, solver, bound = _solve(P, method, t0 + float(rules.time_budget_s))
     t2 = time.perf_counter()
@@ -885,10 +1031,14 @@ def propose(
     history: Iterable[tuple[str, str]] = (),
     rules: Rules | None = None,
     skill_labels: Mapping[str, str] | None = None,
+    left_out: Iterable[str] = (),
 ) -> Proposal:
     """Optimal, deterministic proposal for one matching round.
 
-    Maximises the number of pairs, then the total score, under the hard rules.
-    `history` holds earlier (mentor_id, mentee_id) pairs; either order is never repeated.
+    Maximises, in this order: the number of pairs; the number of mentees whose mentor shares
+    a skill they want to learn; the number of people paired among `left_out` (user IDs left
+    unmatched last round, so nobody who could be paired is left out round after round); the
+    total score. All under the hard rules. `history` holds earlier (mentor_id, mentee_id)
+    pairs; either order is never repeated.
     """
-    return _propose(pool, history, rules or Rules(), skill_labels, "auto")
+    return _propose(pool, history, rules or Rules(), skill_labels, "auto", left_out)

@@ -74,7 +74,6 @@ class CheckinRow:
     overall_usefulness: int | None
     recommend: str | None
     keep_meeting: str | None
-    created_at: datetime
     updated_at: datetime
 
 
@@ -135,14 +134,13 @@ def checkins(session: Session, *, team_id: str) -> list[CheckinRow]:
     rows = session.exec(
         select(CheckIn.pair_id, CheckIn.user_id, CheckIn.cycle, CheckIn.kind, CheckIn.met, CheckIn.usefulness,
                has_blocker, CheckIn.share_blocker, CheckIn.goal_progress, CheckIn.overall_usefulness,
-               CheckIn.recommend, CheckIn.keep_meeting, CheckIn.created_at, CheckIn.updated_at)
+               CheckIn.recommend, CheckIn.keep_meeting, CheckIn.updated_at)
         .where(CheckIn.team_id == team_id).order_by(CheckIn.pair_id, CheckIn.cycle, CheckIn.user_id, CheckIn.kind)
     )
     return [CheckinRow(pid, uid, cycle, kind, bool(met), usefulness, bool(blocker), bool(share),
-                       progress if isinstance(progress, dict) else {}, overall, recommend, keep,
-                       _aware(created), _aware(updated))
+                       progress if isinstance(progress, dict) else {}, overall, recommend, keep, _aware(updated))
             for (pid, uid, cycle, kind, met, usefulness, blocker, share, progress, overall, recommend, keep,
-                 created, updated) in rows]
+                 updated) in rows]
 
 
 def shared_blockers(session: Session, *, team_id: str) -> dict[tuple[int, str, int, str], str]:

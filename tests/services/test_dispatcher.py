@@ -323,6 +323,16 @@ def test_a_chart_lost_to_a_crash_is_shared_at_the_next_tick(env, fake_slack):
     assert len(digests(fake_slack)) == 2 and len(fake_slack.files_in(ADMIN_CHANNEL)) == 1
 
 
+def test_a_week_whose_report_was_skipped_gets_no_chart(env, fake_slack):
+    # One session asked (a chart could be drawn), none done by Monday: no report this week.
+    pair = started_pair(env.db, fake_slack, introduced_at=utc(2026, 1, 28, 12, 0))
+    check_in(env.db, pair, pair.mentee_user_id, 1)
+    for at in (utc(2026, 2, 9, 9, 0), utc(2026, 2, 9, 9, 5), utc(2026, 2, 9, 11, 0)):
+        dispatcher(env).tick(at)
+    assert digests(fake_slack) == [] and fake_slack.files == []
+    assert ledger(env.db, digest=True)[f"digest:{TEAM}:2026-W07"].status == SEND_STALE
+
+
 def test_no_admin_channel_means_no_digest_and_a_log_line(db, fake_slack, caplog):
     deps = build_deps(make_settings(fake_slack, db.url, admin_channel=None), db, clock=Clock())
     started_pair(db, fake_slack)

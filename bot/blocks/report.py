@@ -228,8 +228,9 @@ def report_messages(report: Report) -> list[dict]:
     return messages
 
 
-def report_text(report: Report) -> str:
-    """The same report as plain text, for `python -m bot report`."""
+def report_text(report: Report, *, every_pair: bool = False) -> str:
+    """The same report as plain text, for `python -m bot report` (`every_pair`: then each pair's
+    health and its reason)."""
     lines = [f"Program health for {report.team_id}, as of {report.generated_at:%Y-%m-%d %H:%M} UTC", ""]
     for title, figures in _scopes(report):
         lines.append(title)
@@ -246,6 +247,12 @@ def report_text(report: Report) -> str:
         for p in att:
             lines.append(f"  {pair_title(p, slack=False)}, {_pair_detail(p)}")
             lines += [f"    - {reason_words(r, slack=False)}" for r in p.reasons]
+    if every_pair and report.pairs:
+        lines += ["", f"Every pair ({len(report.pairs)})"]
+        for p in sorted(report.pairs, key=lambda p: p.pair_id):
+            state = HEALTH_WORDS.get(p.health) or STATUS_WORDS[p.status]
+            why = "; ".join(reason_words(r, slack=False) for r in p.reasons)
+            lines.append(f"  {p.pair_id:>6}  {state:<17}  {pair_title(p, slack=False)}" + (f": {why}" if why else ""))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -103,7 +103,8 @@ def _aware(value):
 
 def people(session: Session, *, team_id: str) -> list[PersonRow]:
     """Everyone who ever signed up, without their intro (free text)."""
-    rows = session.exec(
+    # Core rows (session.connection()): no ORM bookkeeping for tens of thousands of tuples.
+    rows = session.connection().execute(
         select(Participant.slack_user_id, Participant.name, Participant.status, Participant.side,
                Participant.skills_share, Participant.skills_learn, Participant.seniority_years,
                Participant.department, Participant.timezone, Participant.meeting_mode,
@@ -131,7 +132,7 @@ def pairs(session: Session, *, team_id: str) -> list[PairRow]:
 def checkins(session: Session, *, team_id: str) -> list[CheckinRow]:
     """Every check-in and final survey: numbers and choices only."""
     has_blocker = func.length(func.coalesce(CheckIn.blockers, "")) > 0
-    rows = session.exec(
+    rows = session.connection().execute(
         select(CheckIn.pair_id, CheckIn.user_id, CheckIn.cycle, CheckIn.kind, CheckIn.met, CheckIn.usefulness,
                has_blocker, CheckIn.share_blocker, CheckIn.goal_progress, CheckIn.overall_usefulness,
                CheckIn.recommend, CheckIn.keep_meeting, CheckIn.updated_at)

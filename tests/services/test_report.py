@@ -129,5 +129,9 @@ def test_the_command_line_prints_the_same_report(clean_cli_env, capsys):
     assert out.startswith(f"Program health for {TEAM}, as of 2026-01-28 12:00 UTC")
     assert "Met at least once:" in out and "4 of 7 pairs (57 %)" in out
     assert "Pairs that need attention (4)" in out and f"pair {ids['silent']}," in out
+    assert main(["report", "--team", TEAM, "--at", "2026-01-28T12:00Z", "--every-pair"]) == 0
+    every = capsys.readouterr().out.split("Every pair (7)\n")[1].splitlines()
+    assert every[0] == f"  {ids['on_track']:>6}  On track           Mentor on_track (U0R1) & Mentee on_track (U0E1): met in session 3"
+    assert "Too early to tell" in every[ids["new"] - 1] and "Ended early" in every[ids["ended"] - 1]
     assert main(["report", "--team", "nonsense"]) == 2
     assert "doesn't look like a Slack team ID" in capsys.readouterr().err

@@ -103,7 +103,7 @@ def figure_lines(f: Figures) -> list[tuple[str, str]]:
          f"{ratio(g.pairs_with_goals)} set goals; {_plural(g.goals, 'goal')}"
          + (f": {_progress(g.goal_progress)}" if g.goals else "")),
         ("Learning back", "no pair has started yet" if g.pairs_with_learn_back.n == 0 else
-         f"mentors of {ratio(g.pairs_with_learn_back)} listed {_plural(g.learn_back, 'item')}"
+         f"the mentors in {ratio(g.pairs_with_learn_back)} listed {_plural(g.learn_back, 'thing')} to learn back"
          + (f": {_progress(g.learn_back_progress)}" if g.learn_back else "")),
     ]
     if s.answers == 0:

@@ -106,6 +106,9 @@ def test_two_workspaces_each_run_a_round_and_get_only_their_own_messages(fake_sl
         # A member of Acme's admin channel is nobody special in Globex: nothing cached in one
         # workspace answers for the other.
         command_reply(bot, GRID_USER, channel=ACME.admin_channel, slack=slacks[ACME.team_id])
+        # `match` answers twice ("working…", then the outcome): both before the next command.
+        bot.wait_until(lambda: any("Nobody is waiting" in (c.params.get("text") or "")
+                                   for c in fake_slack.calls_to("response_url")), what="Acme's second answer")
         refusal = command_reply(bot, GRID_USER, channel=GLOBEX.admin_channel, slack=slacks[GLOBEX.team_id])
         assert refusal["text"].startswith("Only program admins can do that")
 

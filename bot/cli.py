@@ -467,7 +467,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     db = open_database(settings)
     try:
-        texts = [report_text(report_service.build(db, team_id=t, now=at)) for t in teams]
+        texts = [report_text(report_service.build(db, team_id=t, now=at), every_pair=args.every_pair) for t in teams]
     except SQLAlchemyError as e:
         print(f"Can't read the program from the database ({_where(settings)}): {_first_line(e)}.",
               file=sys.stderr)
@@ -577,6 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
     report_p.add_argument("--team", metavar="T0123ABCD", action="append",
                           help="the Slack workspace (repeat for several); defaults to $SLACK_TEAM_ID")
     report_p.add_argument("--at", metavar="ISO-8601", help="the report as of that moment (with an offset or Z)")
+    report_p.add_argument("--every-pair", action="store_true",
+                          help="also list every pair with its health (On track, Needs attention, ...) and why")
     report_p.set_defaults(func=cmd_report)
     export_p = sub.add_parser("export", help="write pairs, people or check-ins as CSV",
                               description=EXPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)

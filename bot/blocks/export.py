@@ -30,10 +30,15 @@ PROGRESS_LABELS = {"done": "done", "on_track": "on track", "some": "some progres
                    UNREPORTED: "not reported"}
 
 
+_FIRSTS = frozenset(FORMULA_STARTS)
+
+
 def neutralise(value) -> str:
     """A cell as text, safe from spreadsheet formula injection."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text[:1] in _FIRSTS else text
 
 
 def _day(value: datetime | date | None) -> str:

@@ -98,7 +98,7 @@ def figure_lines(f: Figures) -> list[tuple[str, str]]:
          f"{ratio(g.pairs_with_goals)} set goals; {_plural(g.goals, 'goal')}"
          + (f": {_progress(g.goal_progress)}" if g.goals else "")),
         ("Learning back", "no pair has started yet" if g.pairs_with_learn_back.n == 0 else
-         f"mentors of {ratio(g.pairs_with_learn_back)} listed {_plural(g.learn_back, 'item')}"
+         f"the mentors in {ratio(g.pairs_with_learn_back)} listed {_plural(g.learn_back, 'thing')} to learn back"
          + (f": {_progress(g.learn_back_progress)}" if g.learn_back else "")),
     ]
     if s.answers == 0:
@@ -223,8 +223,9 @@ def report_messages(report: Report) -> list[dict]:
     return messages
 
 
-def report_text(report: Report) -> str:
-    """The same report as plain text, for `python -m bot report`."""
+def report_text(report: Report, *, every_pair: bool = False) -> str:
+    """The same report as plain text, for `python -m bot report` (`every_pair`: then each pair's
+    health and its reason)."""
     lines = [f"Program health for {report.team_id}, as of {report.generated_at:%Y-%m-%d %H:%M} UTC", ""]
     for title, figures in _scopes(report):
         lines.append(title)
@@ -241,6 +242,12 @@ def report_text(report: Report) -> str:
         for p in att:
             lines.append(f"  {pair_title(p, slack=False)}, {_pair_detail(p)}")
             lines += [f"    - {reason_words(r, slack=False)}" for r in p.reasons]
+    if every_pair and report.pairs:
+        lines += ["", f"Every pair ({len(report.pairs)})"]
+        for p in sorted(report.pairs, key=lambda p: p.pair_id):
+            state = HEALTH_WORDS.get(p.health) or STATUS_WORDS[p.status]
+            why = "; ".join(reason_words(r, slack=False) for r in p.reasons)
+            lines.append(f"  {p.pair_id:>6}  {state:<17}  {pair_title(p, slack=False)}" + (f": {why}" if why else ""))
     return "\n".join(lines).rstrip() + "\n"
 
 

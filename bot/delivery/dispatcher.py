@@ -86,7 +86,14 @@ from bot.domain.timezones import pair_zone, valid_zone
 from bot.domain.topics import topic_for
 from bot.services import report as report_service
 from bot.services.report import Report
-from storage.models import CHECKIN_FINAL, CHECKIN_REGULAR, ProgramSettings
+from storage.models import (
+    CHECKIN_FINAL,
+    CHECKIN_REGULAR,
+    SEND_CLAIMED,
+    SEND_QUEUED,
+    SEND_SENT,
+    ProgramSettings,
+)
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import ledger
 from storage.repositories import pairs as pairs_repo
@@ -361,9 +368,10 @@ class Dispatcher:
         week = key.split(":")[-1]
         if key in known and keys.report_chart(tp.team_id, week) not in known and slot <= now < slot + DIGEST_GRACE:
             # The week's report went out but its chart didn't (a crash in between): share it now.
-            channel = self.deps.admins.channel(tp.team_id)
-            if channel:
-                tp.chart = (report_service.build(self.deps.db, team_id=tp.team_id, now=now), channel, week)
+            # (A report that was skipped has no chart either.)
+            row = self.deps.outbox.row(team_id=tp.team_id, key=key)
+            if row is not None and row.status in (SEND_SENT, SEND_QUEUED, SEND_CLAIMED) and row.channel_id:
+                tp.chart = (report_service.build(self.deps.db, team_id=tp.team_id, now=now), row.channel_id, week)
             return
         if key in known or not pairs:
             return

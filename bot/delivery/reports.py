@@ -13,7 +13,7 @@ from bot.blocks.export import EXPORT_FAILED, EXPORT_LOST, EXPORT_REFUSED, WRITER
 from bot.blocks.report import CHART_COMMENT, CHART_LOST, report_messages
 from bot.delivery import keys
 from bot.delivery.outbox import Item, Outbox, Outcome
-from bot.delivery.uploads import Upload, upload_once
+from bot.delivery.uploads import FILE_KIND, Upload, upload_once
 from bot.deps import Deps
 from bot.services import export as export_service
 from bot.services.report import Report
@@ -32,10 +32,14 @@ def report_items(report: Report, *, channel: str, request: str) -> list[Item]:
 
 def share_chart(outbox: Outbox, client, report: Report, *, channel: str, request: str) -> Outcome | None:
     """Draw the report's chart and share it in the channel once; None when there is nothing to draw yet."""
+    key = keys.report_chart(report.team_id, request)
     png = draw_chart(report.weeks, cohort=report.cohort is not None)
     if png is None:
+        # Recorded, so that the weekly digest doesn't keep coming back for a chart there isn't.
+        outbox.record_stale(team_id=report.team_id, items=[Item(key=key, kind=FILE_KIND, channel=channel, text="")],
+                            reason="skipped: no check-in asked yet, nothing to chart")
         return None
-    return upload_once(outbox, client, team_id=report.team_id, key=keys.report_chart(report.team_id, request),
+    return upload_once(outbox, client, team_id=report.team_id, key=key,
                        channel=channel, comment=CHART_COMMENT, fallback=CHART_LOST,
                        uploads=[Upload("program-health.png", png, chart_title(cohort=report.cohort is not None))])
 

@@ -61,7 +61,7 @@ def from_data(data: ReportData, *, now: datetime, report: Report | None = None) 
     checkins = []
     for c in data.checkins:
         counts: dict[str, int] = {}
-        for goal_id, key in (c.goal_progress or {}).items():
+        for goal_id, key in (c.goal_progress.items() if c.goal_progress else ()):
             try:
                 known = int(goal_id) in goal_roles
             except ValueError:

@@ -27,15 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.domain.schedule import (
-    CLOSING,
-    FEEDBACK,
-    FINAL_SURVEY,
-    NUDGE,
-    Rhythm,
-    n_cycles,
-    occurrences,
-)
+from bot.domain.schedule import Rhythm, n_cycles, progress
 from bot.domain.timezones import pair_zone
 from storage.db import Database
 from storage.models import (
@@ -282,21 +274,10 @@ def _status(p: PairRow) -> str:
 
 def _timeline(rhythm: Rhythm, pair: PairRow, tz: str, now: datetime) -> _Timeline:
     cutoff = min(now, pair.ended_at) if pair.ended_at else now
-    t = _Timeline()
-    started = 0
-    for occ in occurrences(rhythm, anchor=pair.introduced_at, tz=tz):
-        if occ.at > cutoff:
-            break
-        if occ.kind == NUDGE:
-            started = occ.cycle
-        elif occ.kind in (FEEDBACK, FINAL_SURVEY):
-            t.asked.append(occ.cycle)
-        elif occ.kind == CLOSING:
-            t.done = occ.cycle
-            t.over = True
-            return t
-    t.done = max(0, started - 1)
-    return t
+    p = progress(rhythm, anchor=pair.introduced_at, tz=tz, at=cutoff)
+    if p.over:
+        return _Timeline(asked=list(range(1, p.asked + 1)), done=p.started, over=True)
+    return _Timeline(asked=list(range(1, p.asked + 1)), done=max(0, p.started - 1))
 
 
 def _latest_progress(rows: list[CheckinRow]) -> dict[str, str]:

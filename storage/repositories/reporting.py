@@ -74,7 +74,6 @@ class CheckinRow:
     overall_usefulness: int | None
     recommend: str | None
     keep_meeting: str | None
-    created_at: datetime
     updated_at: datetime
 
 
@@ -104,7 +103,8 @@ def _aware(value):
 
 def people(session: Session, *, team_id: str) -> list[PersonRow]:
     """Everyone who ever signed up, without their intro (free text)."""
-    rows = session.exec(
+    # Core rows (session.connection()): no ORM bookkeeping for tens of thousands of tuples.
+    rows = session.connection().execute(
         select(Participant.slack_user_id, Participant.name, Participant.status, Participant.side,
                Participant.skills_share, Participant.skills_learn, Participant.seniority_years,
                Participant.department, Participant.timezone, Participant.meeting_mode,
@@ -132,17 +132,16 @@ def pairs(session: Session, *, team_id: str) -> list[PairRow]:
 def checkins(session: Session, *, team_id: str) -> list[CheckinRow]:
     """Every check-in and final survey: numbers and choices only."""
     has_blocker = func.length(func.coalesce(CheckIn.blockers, "")) > 0
-    rows = session.exec(
+    rows = session.connection().execute(
         select(CheckIn.pair_id, CheckIn.user_id, CheckIn.cycle, CheckIn.kind, CheckIn.met, CheckIn.usefulness,
                has_blocker, CheckIn.share_blocker, CheckIn.goal_progress, CheckIn.overall_usefulness,
-               CheckIn.recommend, CheckIn.keep_meeting, CheckIn.created_at, CheckIn.updated_at)
+               CheckIn.recommend, CheckIn.keep_meeting, CheckIn.updated_at)
         .where(CheckIn.team_id == team_id).order_by(CheckIn.pair_id, CheckIn.cycle, CheckIn.user_id, CheckIn.kind)
     )
     return [CheckinRow(pid, uid, cycle, kind, bool(met), usefulness, bool(blocker), bool(share),
-                       progress if isinstance(progress, dict) else {}, overall, recommend, keep,
-                       _aware(created), _aware(updated))
+                       progress if isinstance(progress, dict) else {}, overall, recommend, keep, _aware(updated))
             for (pid, uid, cycle, kind, met, usefulness, blocker, share, progress, overall, recommend, keep,
-                 created, updated) in rows]
+                 updated) in rows]
 
 
 def shared_blockers(session: Session, *, team_id: str) -> dict[tuple[int, str, int, str], str]:

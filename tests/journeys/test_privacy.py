@@ -17,6 +17,8 @@ from bot.cli import main
 from bot.delivery.dispatcher import Dispatcher
 from bot.slack.ids import Action, CheckinBlock, checkin_button_value
 from storage.models import CheckIn, Goal, Participant
+from storage.repositories import participants as repo
+from tests.support.factories import mentee_create, participant_create
 from tests.support.harness import ADMIN_CHANNEL
 from tests.support.program import NOW, SHARED_BLOCKER, TEAM, seed_program
 from tests.support.rounds import ADMIN
@@ -94,7 +96,7 @@ def test_no_free_text_reaches_an_admin_except_a_shared_blocker(bot_on, program, 
     assert len(planted) > 40 and all(MARK in t for t in planted)
 
     # The admin's surfaces: the report with its chart, the export, "Message the pair", the App Home
-    # dashboard, the weekly digest.
+    # dashboard, a matching preview, the weekly digest.
     bot.slack.command(ADMIN, "report", channel_id=ADMIN_CHANNEL)
     bot.wait_until(lambda: bot.fake.files_in(ADMIN_CHANNEL), what="the chart")
     bot.slack.command(ADMIN, "export", channel_id=ADMIN_CHANNEL)
@@ -104,6 +106,17 @@ def test_no_free_text_reaches_an_admin_except_a_shared_blocker(bot_on, program, 
     bot.fake.wait_for("response_url")
     bot.slack.app_home_opened(ADMIN)
     bot.fake.wait_for("views.publish")
+    # A matching round's preview, for two people waiting with intros of their own.
+    with bot.db.session() as s:
+        repo.upsert(s, data=participant_create(slack_user_id="U0POOLR", intro=f"{MARK}intro-pool-mentor"))
+        repo.upsert(s, data=mentee_create(slack_user_id="U0POOLE", intro=f"{MARK}intro-pool-mentee"))
+    for uid in ("U0POOLR", "U0POOLE"):
+        bot.fake.add_user(uid)
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.slack.command(ADMIN, "match", channel_id=ADMIN_CHANNEL)
+    preview = bot.fake.wait_for("chat.postMessage", count=before + 1)[-1]
+    assert preview.params["channel"] == ADMIN_CHANNEL and "U0POOLE" in str(preview.json("blocks"))
+    planted += [f"{MARK}intro-pool-mentor", f"{MARK}intro-pool-mentee"]
     Dispatcher(bot.deps, team_id=TEAM).tick(datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
     assert any(c.params.get("channel") == ADMIN_CHANNEL and (c.json("metadata") or {}).get("event_payload", {})
                .get("key", "").startswith("digest:") for c in bot.fake.calls_to("chat.postMessage"))

@@ -92,10 +92,9 @@ def test_export_shares_three_csv_files_in_the_admin_channel_once(bot_on, program
     assert [f["name"] for f in files] == ["pairs.csv", "people.csv", "checkins.csv"]
     assert files[0]["content"].decode("utf-8").startswith("pair_id,mentor_id,mentor_name,mentee_id,")
     assert "7 pairs, 14 people, 13 check-ins" in files[0]["initial_comment"]
-    # The files are in Slack a moment before the ledger records them as sent.
-    assert bot_on.wait_until(lambda: [r for r in all_rows(bot_on, SendLedger)
-                                      if r.key.startswith("export:") and r.status == "sent"],
-                             what="the export recorded as sent")
+    def settled():
+        return [r.status for r in all_rows(bot_on, SendLedger) if r.key.startswith("export:")] == ["sent"]
+    bot_on.wait_until(settled, what="the export's ledger row settled as sent")
 
 
 def test_export_elsewhere_or_by_someone_else_is_refused(bot_on, program):

@@ -33,6 +33,7 @@ from storage.models import (
     SEND_SENT,
     SEND_STALE,
     CheckIn,
+    MatchRound,
     Pair,
     PairSchedule,
     Participant,
@@ -374,6 +375,34 @@ def test_a_chart_lost_to_a_crash_is_shared_at_the_next_tick(env, fake_slack):
     dispatcher(env).tick(utc(2026, 2, 9, 9, 5))
     dispatcher(env).tick(utc(2026, 2, 9, 9, 10))
     assert len(digests(fake_slack)) == 2 and len(fake_slack.files_in(ADMIN_CHANNEL)) == 1
+
+
+def test_a_week_whose_report_was_skipped_gets_no_chart(env, fake_slack):
+    # One session asked (a chart could be drawn), none done by Monday: no report this week.
+    pair = started_pair(env.db, fake_slack, introduced_at=utc(2026, 1, 28, 12, 0))
+    check_in(env.db, pair, pair.mentee_user_id, 1)
+    for at in (utc(2026, 2, 9, 9, 0), utc(2026, 2, 9, 9, 5), utc(2026, 2, 9, 11, 0)):
+        dispatcher(env).tick(at)
+    assert digests(fake_slack) == [] and fake_slack.files == []
+    assert ledger(env.db, digest=True)[f"digest:{TEAM}:2026-W07"].status == SEND_STALE
+
+
+def test_a_report_with_nothing_to_chart_is_not_built_again_at_each_tick(env, fake_slack, monkeypatch):
+    """The digest went out (an older cohort's pair has two sessions done) but the current cohort,
+    matched yesterday, has nothing to chart yet: the chart is recorded as skipped, once."""
+    old = started_pair(env.db, fake_slack, created_at=utc(2026, 1, 7, 12, 0))
+    check_in(env.db, old, old.mentee_user_id, 1)
+    with env.db.session() as s:
+        s.add(MatchRound(team_id=TEAM, status="done", created_by="U0ADM", pool_fingerprint="x",
+                         created_at=utc(2026, 2, 8), decided_at=utc(2026, 2, 8)))
+    started_pair(env.db, fake_slack, introduced_at=utc(2026, 2, 8, 12, 0), created_at=utc(2026, 2, 8, 12, 0))
+    dispatcher(env).tick(utc(2026, 2, 9, 9, 0))
+    assert len(digests(fake_slack)) >= 1 and fake_slack.files == []
+    assert ledger(env.db, digest=True)[f"chart:{TEAM}:2026-W07"].status == SEND_STALE
+    builds = []
+    monkeypatch.setattr("bot.services.report.build", lambda *a, **k: builds.append(1))
+    dispatcher(env).tick(utc(2026, 2, 9, 9, 5))
+    assert builds == []
 
 
 def test_no_admin_channel_means_no_digest_and_a_log_line(db, fake_slack, caplog):

@@ -3,6 +3,7 @@ plainly, and each pair's health with its reason. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.blocks.report import ratio, report_messages, report_text
@@ -11,6 +12,7 @@ from bot.services.report import NEEDS_ATTENTION, ON_TRACK, TOO_EARLY, Mean, Rati
 from storage.models import MatchRound, Pair
 from storage.repositories import participants as repo
 from tests.support.factories import mentee_create, participant_create
+from tests.support.fakeslack import check_message
 from tests.support.program import NOW, SHARED_BLOCKER, TEAM, seed_program
 
 
@@ -129,5 +131,26 @@ def test_the_command_line_prints_the_same_report(clean_cli_env, capsys):
     assert out.startswith(f"Program health for {TEAM}, as of 2026-01-28 12:00 UTC")
     assert "Met at least once:" in out and "4 of 7 pairs (57 %)" in out
     assert "Pairs that need attention (4)" in out and f"pair {ids['silent']}," in out
+    assert main(["report", "--team", TEAM, "--at", "2026-01-28T12:00Z", "--every-pair"]) == 0
+    every = capsys.readouterr().out.split("Every pair (7)\n")[1].splitlines()
+    assert every[0] == f"  {ids['on_track']:>6}  On track           Mentor on_track (U0R1) & Mentee on_track (U0E1): met in session 3"
+    assert "Too early to tell" in every[ids["new"] - 1] and "Ended early" in every[ids["ended"] - 1]
     assert main(["report", "--team", "nonsense"]) == 2
     assert "doesn't look like a Slack team ID" in capsys.readouterr().err
+
+
+def test_a_long_attention_list_stays_within_block_kit_limits():
+    base = report.PairHealth(
+        pair_id=0, mentor_id="U0R", mentor_name="R", mentee_id="U0E", mentee_name="E", status=report.ACTIVE,
+        health=NEEDS_ATTENTION, reasons=(report.Reason(report.SILENT, cycles=2),
+                                         report.Reason(report.BLOCKER, cycles=3, who="U0E", shared="x" * 1000)),
+        started=None, ended=None, cycles_done=3, checkins=0, meetings_reported=0, usefulness=Mean(0, 0), goals=0,
+        goals_progress={}, in_cohort=True, channel_id="G1")
+    empty = report.compute(report.ReportData(TEAM, report.Rhythm(), 2, [], [], [], [], {}, None), now=NOW)
+    rep = replace(empty, pairs=tuple(replace(base, pair_id=i, mentor_id=f"U{i:07d}") for i in range(1, 251)))
+    messages = report_messages(rep)
+    assert len(messages) == 1 + 5
+    for m in messages:
+        errors, warnings = check_message({"channel": "C1", "text": m["text"], "blocks": m["blocks"]})
+        assert errors == [] and warnings == [] and len(m["blocks"]) <= 50
+    assert "…and 150 more" in str(messages[-1]["blocks"])

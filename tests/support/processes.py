@@ -39,5 +39,7 @@ def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 60) -> None
                 return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is None:  # still starting: stop it, or reading its output waits forever
+                    proc.kill()
                 raise AssertionError(f"the bot did not come up: {proc.stdout.read() if proc.stdout else ''}") from None
             time.sleep(0.1)

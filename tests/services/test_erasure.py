@@ -27,6 +27,7 @@ from storage.models import (
     Pair,
     Participant,
     SendLedger,
+    SkillEntry,
 )
 from storage.repositories import erasure
 from storage.repositories import participants as people
@@ -220,3 +221,20 @@ def test_an_admins_note_ending_a_pair_goes_where_it_is_about_her_and_stays_where
     after = {p.id: p.end_note for p in rows(db, Pair)}
     assert after == {hers.id: None, others.id: None, by_id.id: None, untouched.id: notes[untouched.id]}
     assert {p.id: p.end_reason for p in rows(db, Pair)} == dict.fromkeys(notes, "not_a_fit")
+
+
+def test_a_skill_she_changed_as_an_admin_keeps_its_name_and_loses_hers(db):
+    """The catalog's record of who last changed a skill holds her code after she is deleted; the
+    skill (the program's words, not hers) stays."""
+    paired(db, mentee=dict(slack_user_id=ANA, name="Zephyrine Q"), mentor=dict(slack_user_id=BEN))
+    with db.session() as s:
+        s.add(SkillEntry(team_id=T, key="podcasting", label="Podcasting", updated_by=ANA))
+        s.add(SkillEntry(team_id=T, key="budgets", label="Budgets", group="leadership", updated_by=ANA2))
+
+    onboarding.forget(db, team_id=T, user_id=ANA, now=NOW)
+
+    assert find_in_dump(db, [ANA, "Zephyrine"]) == []
+    with db.session() as s:
+        entries = {e.key: (e.label, e.updated_by) for e in s.exec(select(SkillEntry))}
+    assert entries == {"podcasting": ("Podcasting", erasure.code(erasure_salt(db), ANA)),
+                       "budgets": ("Budgets", ANA2)}

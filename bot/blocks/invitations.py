@@ -3,7 +3,7 @@ per address. Pure functions."""
 
 from __future__ import annotations
 
-from bot.blocks.common import actions, button, section, truncate, user
+from bot.blocks.common import actions, button, esc, section, truncate, user
 from bot.slack.ids import COMMAND, Action, Sub
 
 MAX_ADDRESSES = 50
@@ -46,9 +46,8 @@ def build_add_reply(lines: list[tuple[str, str, str | None, str | None]]) -> dic
     out = []
     for typed, outcome, uid, error in lines:
         who = f" ({user(uid)})" if uid and outcome not in ("is_bot",) else ""
-        what = _PROBLEMS.get(outcome) or f"Slack refused the lookup ({error or 'unknown error'})"
-        shown = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        out.append(f"• {truncate(shown, 100)}{who}: {what}")
+        what = _PROBLEMS.get(outcome) or f"Slack refused the lookup ({esc(error) or 'unknown error'})"
+        out.append(f"• {truncate(esc(typed), 100)}{who}: {what}")
     head = f"Invited {invited} {'person' if invited == 1 else 'people'} to join." if invited else "Nobody was invited."
     text = head + "\n" + "\n".join(out)
     return {"response_type": "ephemeral", "text": truncate(text, 3000),

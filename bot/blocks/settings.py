@@ -4,7 +4,7 @@ bot/services/workspace_settings.py, as on the command line."""
 
 from __future__ import annotations
 
-from bot.blocks.common import input_block, modal, option, plain, section, user
+from bot.blocks.common import esc, input_block, modal, option, plain, section, user
 from bot.services import workspace_settings as ws
 from bot.slack.ids import SettingsBlock as B
 from bot.slack.ids import View
@@ -90,6 +90,7 @@ def field_errors(problems: list[str]) -> dict[str, str]:
                 block, text = blk, problem[len(flag):].lstrip(" :")
                 break
         text = text[:1].upper() + text[1:]
+        text = esc(text)
         errors[block] = f"{errors[block]} {text}" if block in errors else text
     return errors
 
@@ -99,7 +100,7 @@ def settings_changed(*, user_id: str, row: ProgramSettings, changed: tuple[str, 
     if not changed:
         return f"{user(user_id)} saved the program settings; nothing changed."
     labels = {name: label for name, _, label in ws.OPTIONS}
-    lines = [f"• {labels[o][:1].upper()}{labels[o][1:]}: *{ws.value_label(row, o)}*" for o in changed]
+    lines = [f"• {labels[o][:1].upper()}{labels[o][1:]}: *{esc(ws.value_label(row, o))}*" for o in changed]
     tail = ""
     if set(changed) & set(ws.RHYTHM_OPTIONS):
         tail = "\nPrompts not sent yet follow the new rhythm; those already sent stay as they were."

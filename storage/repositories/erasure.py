@@ -178,12 +178,24 @@ def forget(session: Session, *, team_id: str, user_id: str) -> Erased:
     if quoted is not None:
         pairs += [p for p in session.exec(select(Pair).where(Pair.team_id == team_id, _mentions(Pair.reasons, name)))
                   if p.id not in pair_ids and _names(p.reasons, quoted)]
+    # An admin's note on ending a pair is about its two people: cleared on hers, and on any other
+    # pair's note that names her (by ID or by name).
+    noted = _mentions(Pair.end_note, user_id)
+    if quoted is not None:
+        noted = noted | _mentions(Pair.end_note, name)
+    seen = {p.id for p in pairs}
+    pairs += [p for p in session.exec(select(Pair).where(Pair.team_id == team_id, noted))
+              if p.id not in seen and (_names(p.end_note, named) or (quoted is not None and _names(p.end_note, quoted)))]
     for p in pairs:
+        mine = p.id in pair_ids
         p.mentor_user_id = c if p.mentor_user_id == user_id else p.mentor_user_id
         p.mentee_user_id = c if p.mentee_user_id == user_id else p.mentee_user_id
-        p.reasons = []
+        if mine or _names(p.reasons, named) or (quoted is not None and _names(p.reasons, quoted)):
+            p.reasons = []
         if p.end_reason:
             p.end_reason = named.sub(c, p.end_reason)
+        if p.end_note and (mine or _names(p.end_note, named) or (quoted is not None and _names(p.end_note, quoted))):
+            p.end_note = None
         session.add(p)
 
     about_them = _mentions(MatchRound.proposal, user_id) | (MatchRound.created_by == user_id) \

@@ -9,15 +9,24 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.blocks import checkins as checkin_words
 from bot.services import rounds as rounds_service
-from bot.slack.ids import Action, CheckinBlock, GoalBlock, JoinBlock, checkin_button_value
-from storage.models import CheckIn, Goal, Pair, Participant
+from bot.slack.ids import Action, CheckinBlock, EndBlock, GoalBlock, JoinBlock, checkin_button_value
+from storage.models import (
+    ROUND_KIND_HAND,
+    ROUND_KIND_REMATCH,
+    CheckIn,
+    Goal,
+    MatchRound,
+    Pair,
+    Participant,
+)
 from tests.support.dbutil import dump_all, find_in_dump
 from tests.support.factories import participant_create, seed_participants
 from tests.support.harness import ADMIN_CHANNEL
 from tests.support.onboarding import dms_to, open_join_modal, valid_values
 from tests.support.rounds import ADMIN, click, command_reply, intro_posts, preview, wait_round
-from tests.support.slackreq import multi, number, plain, radio, values_from_view
+from tests.support.slackreq import checkboxes, multi, number, plain, radio, values_from_view
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANA, BEN = "U0ANA", "U0BEN"
@@ -156,3 +165,91 @@ def test_leave_and_delete_removes_every_trace_but_a_one_way_code(bot_on):
     command_reply(bot, ADMIN)
     answer = bot.fake.wait_for("response_url", count=before + 2)[-1].params
     assert "No pair can be made" in answer["text"] and "paired with them before" in answer["text"]
+
+
+# --- what the admins' and the meeting features add ------------------------------------------
+
+CAT = "U0CAT"
+# Words about her that others typed: the admin's note when ending her pair names her.
+NOTE = "Zephyrine asked for a change; pelicanfjord"
+
+
+def admin_run(bot, text) -> dict:
+    before = len(bot.fake.calls_to("response_url"))
+    status, _, body = bot.slack.command(ADMIN, text, channel_id=ADMIN_CHANNEL)
+    assert status == 200
+    return body or bot.fake.wait_for("response_url", count=before + 1)[-1].params
+
+
+def settled(bot) -> bool:
+    return all(r["status"] not in ("claimed", "queued") for r in dump_all(bot.db)["sendledger"])
+
+
+def test_deleting_leaves_nothing_of_what_admins_and_meetings_recorded_about_her(bot_on):
+    """Before deleting, she was invited by email, paired by hand (the intro shared an .ics), shared
+    a blocker with the program team, had her pair ended by an admin with a note naming her, was
+    offered a new partner by the admins, and was in the admins' report and export. Afterwards no
+    table holds her ID, her name, her words, or the note's."""
+    bot = bot_on
+    bot.clock.set(MONDAY)
+    bot.fake.add_user(ANA, name="Zephyrine Quillfeather", tz="Europe/London")
+    bot.fake.add_user(BEN, name="Ben Okafor", tz="Europe/London")
+    bot.fake.add_user(CAT, name="Cat Mbeki", tz="Europe/London")
+    bot.fake.add_user(ADMIN, name="Ada Admin")
+    bot.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN])
+    seed_participants(bot.db, [participant_create(slack_user_id=BEN, name="Ben Okafor", intro="Spreadsheets!"),
+                               participant_create(slack_user_id=CAT, name="Cat Mbeki", intro="Dashboards")])
+
+    # Invited by the email address Slack has for her.
+    reply = admin_run(bot, "add zephyrine.quillfeather@acme.example.com")
+    assert "Invited 1 person" in reply["text"], reply
+    bot.wait_until(lambda: dms_to(bot, ANA), what="her invitation")
+    join_as_mentee(bot)
+    bot.wait_until(lambda: len(dms_to(bot, ANA)) >= 2, what="Ana's welcome DM")
+
+    # Paired by hand with Ben: the intro and the pair's calendar invitation.
+    admin_run(bot, f"pair <@{ANA}> <@{BEN}>")
+    bot.wait_until(lambda: intro_posts(bot), what="the introduction")
+    [pair] = rows(bot, Pair)
+    bot.wait_until(lambda: bot.fake.files_in(pair.channel_id), what="the .ics")
+    bot.wait_until(lambda: settled(bot), what="the intro's messages")
+
+    # A check-in whose blocker she shares with the program team.
+    bot.clock.set(MONDAY + timedelta(days=7, hours=8))
+    view = open_view(bot, ANA, Action.OPEN_CHECKIN, checkin_button_value(pair.id, 1, "checkin"))
+    bot.slack.view_submission(ANA, view, values_from_view(view, {
+        CheckinBlock.MET: radio("yes"), CheckinBlock.USEFULNESS: radio("4"),
+        CheckinBlock.LEARNED: plain("obsidianwaves of prompts"), CheckinBlock.BLOCKERS: plain("glimmerstack outages"),
+        CheckinBlock.SHARE_BLOCKER: checkboxes([checkin_words.SHARE])}))
+    bot.wait_until(lambda: rows(bot, CheckIn), what="her check-in")
+    assert rows(bot, CheckIn)[0].share_blocker
+
+    # The admins read the report (her shared blocker in it) and export the program.
+    for sub in ("report", "export"):
+        assert bot.slack.command(ADMIN, sub, channel_id=ADMIN_CHANNEL)[0] == 200
+    bot.wait_until(lambda: {"report", "file"} <= {r["kind"] for r in dump_all(bot.db)["sendledger"]} and settled(bot),
+                   what="the report and the export")
+
+    # An admin ends the pair with a note that names her, then asks for a new partner for her.
+    before = len(bot.fake.calls_to("views.open"))
+    bot.slack.command(ADMIN, f"end <@{ANA}>", channel_id=ADMIN_CHANNEL)
+    view = bot.fake.wait_for("views.open", count=before + 1)[-1].json("view")
+    status, _, body = bot.slack.view_submission(ADMIN, view, values_from_view(
+        view, {EndBlock.REASON: radio("not_a_fit"), EndBlock.NOTE: plain(NOTE)}))
+    assert status == 200 and not body, body
+    bot.wait_until(lambda: rows(bot, Pair)[0].status == "ended" and settled(bot), what="the pair ended")
+    assert rows(bot, Pair)[0].end_note == NOTE
+    bot.slack.block_action(ADMIN, Action.REMATCH, ANA, channel_id=ADMIN_CHANNEL)
+    bot.wait_until(lambda: any(r.kind == ROUND_KIND_REMATCH for r in rows(bot, MatchRound)) and settled(bot),
+                   what="the rematch preview")
+    assert find_in_dump(bot.db, [*ANAS, "pelicanfjord"])
+
+    command(bot, ANA, "leave")
+    before = len(bot.fake.calls_to("response_url"))
+    bot.slack.block_action(ANA, Action.LEAVE_AND_DELETE, "delete")
+    bot.fake.wait_for("response_url", count=before + 1)
+
+    assert find_in_dump(bot.db, [*ANAS, "pelicanfjord", "zephyrine.quillfeather@acme.example.com"]) == []
+    assert {r.kind for r in rows(bot, MatchRound)} >= {ROUND_KIND_HAND, ROUND_KIND_REMATCH}
+    [ben, cat] = sorted(rows(bot, Participant), key=lambda p: p.slack_user_id)
+    assert (ben.slack_user_id, cat.slack_user_id) == (BEN, CAT)

@@ -27,6 +27,7 @@ from storage.models import (
     Pair,
     Participant,
     SendLedger,
+    SkillEntry,
 )
 from storage.repositories import erasure
 from storage.repositories import participants as people
@@ -196,3 +197,44 @@ def test_revision_0007_upgrades_a_database_holding_a_program_and_keeps_its_secre
 def test_nothing_to_delete_changes_nothing(db):
     result = onboarding.forget(db, team_id=T, user_id=ANA, now=NOW)
     assert not result.member and not result.erased.anything and result.ended == ()
+
+
+def test_an_admins_note_ending_a_pair_goes_where_it_is_about_her_and_stays_where_it_is_not(db):
+    """The note an admin wrote when ending a pair is about its two people: it goes from every
+    pair she was in, and from any other pair whose note names her (by her name or her ID);
+    other notes stay as the admin wrote them."""
+    _, _, hers = paired(db, mentee=dict(slack_user_id=ANA, name="Zephyrine Q"), mentor=dict(slack_user_id=BEN))
+    _, _, others = paired(db, mentee=dict(slack_user_id=CAT), mentor=dict(slack_user_id="U0DAN"), channel_id="G0B")
+    _, _, by_id = paired(db, mentee=dict(slack_user_id="U0EVE"), mentor=dict(slack_user_id="U0FAY"), channel_id="G0C")
+    _, _, untouched = paired(db, mentee=dict(slack_user_id="U0GUS"), mentor=dict(slack_user_id=ANA2), channel_id="G0D")
+    notes = {hers.id: "They never found a time", others.id: "Cat would rather work with Zephyrine Q",
+             by_id.id: "Swap with <@U0ANA>", untouched.id: "Ask U0ANA2 about the Xylo project"}
+    with db.session() as s:
+        for pair_id, note in notes.items():
+            p = s.get(Pair, pair_id)
+            p.status, p.end_reason, p.ended_by, p.end_note = "ended", "not_a_fit", "U0ADM", note
+            s.add(p)
+
+    onboarding.forget(db, team_id=T, user_id=ANA, now=NOW)
+
+    assert find_in_dump(db, [ANA, "Zephyrine"]) == []
+    after = {p.id: p.end_note for p in rows(db, Pair)}
+    assert after == {hers.id: None, others.id: None, by_id.id: None, untouched.id: notes[untouched.id]}
+    assert {p.id: p.end_reason for p in rows(db, Pair)} == dict.fromkeys(notes, "not_a_fit")
+
+
+def test_a_skill_she_changed_as_an_admin_keeps_its_name_and_loses_hers(db):
+    """The catalog's record of who last changed a skill holds her code after she is deleted; the
+    skill (the program's words, not hers) stays."""
+    paired(db, mentee=dict(slack_user_id=ANA, name="Zephyrine Q"), mentor=dict(slack_user_id=BEN))
+    with db.session() as s:
+        s.add(SkillEntry(team_id=T, key="podcasting", label="Podcasting", updated_by=ANA))
+        s.add(SkillEntry(team_id=T, key="budgets", label="Budgets", group="leadership", updated_by=ANA2))
+
+    onboarding.forget(db, team_id=T, user_id=ANA, now=NOW)
+
+    assert find_in_dump(db, [ANA, "Zephyrine"]) == []
+    with db.session() as s:
+        entries = {e.key: (e.label, e.updated_by) for e in s.exec(select(SkillEntry))}
+    assert entries == {"podcasting": ("Podcasting", erasure.code(erasure_salt(db), ANA)),
+                       "budgets": ("Budgets", ANA2)}

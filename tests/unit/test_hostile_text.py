@@ -29,22 +29,36 @@ from bot.blocks import (
     goals,
     home,
     install,
+    invitations,
     meeting,
     onboarding,
     pauses,
     prompts,
     report,
     rounds,
+    settings,
+    skills,
     steering,
 )
 from bot.domain import steering as steering_rules
 from bot.domain.matching import Candidate, Rules
 from bot.domain.pairing import Why
 from bot.domain.schedule import NUDGE
+from bot.domain.skills import CatalogSkill, Entry, SkillCatalog
+from bot.domain.slots import Slot
 from bot.domain.topics import KICKOFF
 from bot.services import report as r
+from bot.services import skills as sk
 from bot.services import steering as st
-from bot.services.errors import HasLeft, NotSignedUp, PairNotFound, ProgramComplete, UnreadablePause
+from bot.services import workspace_settings as ws
+from bot.services.errors import (
+    HasLeft,
+    NotSignedUp,
+    PairNotFound,
+    ProgramComplete,
+    Refusal,
+    UnreadablePause,
+)
 from bot.services.export import CheckinExport, Export, PersonExport
 from bot.services.home import CheckinView, GoalView, NextPrompt, PairView, ParticipantHome
 from bot.services.onboarding import PairedWith, Standing
@@ -60,6 +74,7 @@ from bot.services.rounds import (
     Stale,
 )
 from bot.slack.admin import Refusal as AdminRefusal
+from storage.models import ProgramSettings
 from storage.repositories.erasure import Erased
 from storage.repositories.reporting import CheckinRow, PersonRow
 
@@ -229,6 +244,32 @@ ENDED = st.Ended(pair_id=1, mentor="U0BEN", mentee="U0ANA", ended_by="U0ADM", re
                  tell=("U0BEN", "U0ANA"))
 ENDED_PAIR = SimpleNamespace(id=1, mentor_user_id="U0BEN", mentee_user_id="U0ANA", ended_by="U0ADM")
 
+# --- meeting times ------------------------------------------------------------------------
+# Zones are checked names (a slot can't be shown in any other); people may have been deleted.
+SLOTS = [Slot(datetime(2026, 3, d, 14, 0, tzinfo=UTC)) for d in (3, 4, 5)]
+PEOPLE = ([("U0BEN", "Europe/London"), ("h:0123abcd", "America/Los_Angeles")],
+          [("U0BEN", "Europe/London"), ("U0ANA", "Europe/London")])
+
+
+# --- admins' invitations, settings and skill catalog ---------------------------------------
+
+# What an admin typed after `/mentoring add`, and what Slack answered for each address.
+ADD_LINES = [(HOSTILE, "not_an_email", None, None), (f"{HOSTILE}@example.com", "not_found", None, None),
+             ("bot@example.com", "is_bot", "U0BOT", None), ("ana@example.com", "invited", "U0ANA", None),
+             ("ben@example.com", "queued", "U0BEN", None), ("cat@example.com", "already_in", "U0CAT", None),
+             ("dan@example.com", "lookup_failed", None, HOSTILE), ("eve@example.com", "weird", None, None)]
+# The settings a form or the command line can't save (each problem quotes what was typed), and a
+# row as an old database (or a forged one) might hold it.
+SETTINGS_PROBLEMS = ws.parse_options({o: HOSTILE for o in ws.OPTION_NAMES})[1]
+HOSTILE_SETTINGS = ProgramSettings(team_id="T0HOSTILE", digest_timezone=HOSTILE, nudge_time=HOSTILE,
+                                   nudge_weekday=9, cadence_weeks=3)
+# Skills an admin named: added ones, built-in ones renamed (and retired), with hostile names.
+CATALOG = SkillCatalog.with_changes(
+    [Entry("ai_tools", HOSTILE, "digital", True)]
+    + [Entry(f"added_{i}", f"{HOSTILE} {i}", ("digital", "leadership")[i % 2], bool(i % 3)) for i in range(60)])
+SKILL = CatalogSkill("hostile", HOSTILE, "digital", retired=True, builtin=False)
+
+
 # Each builder with hostile input wherever a person's words (or their name, or a team's name)
 # can reach it. Several calls where a builder has several shapes.
 CALLS: dict[str, list] = {
@@ -300,9 +341,21 @@ CALLS: dict[str, list] = {
     "install.install_page": [lambda: install.install_page("https://slack.com/oauth?x=<y>&z=1")],
     "install.installed_page": [lambda: install.installed_page(team_name=HOSTILE, app_url="https://x/<y>",
                                                               welcome_back=True)],
+    "invitations.build_add_reply": [lambda n=n: invitations.build_add_reply(ADD_LINES * n) for n in (1, 30)]
+    + [lambda: invitations.build_add_reply([])],
+    "invitations.build_invitation": [lambda u=u: invitations.build_invitation(user_id=u, invited_by="U0ADM")
+                                     for u in ("U0ANA", "h:0123abcd")],
     "meeting.cadence_section": [
         lambda f=f, c=c: meeting.cadence_section(cadence_weeks=2, program_fixed=f, choices=c)
         for f in (True, False) for c in (("weekly", HOSTILE), ("biweekly", None), ("weekly", "weekly"))],
+    "meeting.invitation_comment": [lambda z=z: meeting.invitation_comment(slot=SLOTS[0], tz=z, cadence_weeks=2,
+                                                                          sessions=6)
+                                   for z in ("Europe/London", "America/Argentina/Buenos_Aires")],
+    "meeting.slot_lines": [lambda p=p: meeting.slot_lines(SLOTS, p) for p in PEOPLE],
+    "meeting.slots_section": [
+        lambda s=s, p=p, i=i, a=a: meeting.slots_section(slots=s, people=p, cadence_weeks=1, sessions=12,
+                                                         invitation=i, again=a)
+        for s in (SLOTS, []) for p in PEOPLE for i in (True, False) for a in (True, False)],
     "meeting.every": [lambda n=n: meeting.every(n) for n in (1, 2, 3)],
     "onboarding.build_already_left": [lambda h=h: onboarding.build_already_left(has_data=h) for h in (True, False)],
     "onboarding.erased_lines": [lambda: onboarding.erased_lines(ERASED)],
@@ -410,6 +463,21 @@ CALLS: dict[str, list] = {
     "rounds.stale_reply": [lambda: rounds.stale_reply("someone left")],
     "rounds.summary_line": [lambda: rounds.summary_line(hostile_proposal())],
     "rounds.what_changed": [lambda: rounds.what_changed(PoolChange(1, 2))],
+    "settings.build_settings_modal": [lambda: settings.build_settings_modal(HOSTILE_SETTINGS),
+                                      lambda: settings.build_settings_modal(ProgramSettings(team_id="T0"))],
+    "settings.field_errors": [lambda: settings.field_errors(SETTINGS_PROBLEMS),
+                              lambda: settings.field_errors([HOSTILE, f"--cadence {HOSTILE}"])],
+    "settings.settings_changed": [
+        lambda c=c: settings.settings_changed(user_id="U0ADM", row=HOSTILE_SETTINGS, changed=c)
+        for c in (ws.OPTION_NAMES, ("digest_timezone",), ())],
+    "skills.build_catalog": [lambda c=c: skills.build_catalog(c) for c in (CATALOG, SkillCatalog.builtin())],
+    "skills.changed_text": [lambda v=v: skills.changed_text(v, sk.Changed(SKILL, before=HOSTILE), by="U0ADM")
+                            for v in ("add", "rename", "retire", "restore")]
+    + [lambda: skills.changed_text("add", sk.Changed(CatalogSkill("x", HOSTILE, HOSTILE)), by="U0ADM")],
+    "skills.refusal": [lambda e=e: skills.refusal(e)
+                       for e in (sk.BadLabel(HOSTILE), sk.LabelTaken("hostile", HOSTILE), sk.UnknownSkill(HOSTILE),
+                                 sk.UnknownSkill(HOSTILE * 9), sk.AlreadyRetired(SKILL), sk.TooMany(),
+                                 sk.NotRetired(SKILL), Refusal(HOSTILE))],
     "steering.build_choose_pair": [lambda: steering.build_choose_pair(
         "U0BEN", [st.PairView(1, "U0BEN", "U0ANA", True), st.PairView(2, "U0BEN", "U0CAT", False)])],
     "steering.build_end_modal": [lambda: steering.build_end_modal(st.PairView(1, "U0BEN", "U0ANA", True))],
@@ -463,7 +531,7 @@ def mrkdwn_strings(value, *, key: str | None = None):
     option values and metadata are shown or kept as they are, and are left out."""
     if isinstance(value, str):
         if key not in {"value", "initial_value", "private_metadata", "action_id", "block_id", "callback_id",
-                       "url", "initial_date", "style", "type"}:
+                       "url", "initial_date", "initial_time", "style", "type"}:
             yield value
     elif isinstance(value, dict):
         if value.get("type") == "plain_text":

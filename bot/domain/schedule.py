@@ -81,7 +81,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.domain.timezones import zone
+from bot.domain.timezones import valid_zone, zone
 
 NUDGE = "nudge"
 FEEDBACK = "feedback"
@@ -359,6 +359,57 @@ def cycle_at(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) 
         elif occ.kind == CLOSING:
             return None
     return current
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A pair's program as it went out by `now` (bot/delivery/dispatcher.py sends exactly this):
+    the sessions whose check-in was asked (their feedback prompt or final survey was due and not
+    swallowed by a pause), how many sessions have begun and ended, and whether it is over."""
+
+    asked: tuple[int, ...]
+    started: int
+    done: int
+    over: bool
+    asked_slots: tuple[int, ...] = ()  # the calendar slot of each asked session
+
+
+def progress(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> Progress:
+    """Where the pair's program stands at `now`: a session is done once the next one has begun (the
+    last one at the closing message)."""
+    now = _aware(now, "now")
+    spans = normalise_pauses(pauses)
+    asked: list[int] = []
+    slots_: list[int] = []
+    started = 0
+    for occ in _program(r, _aware(anchor, "anchor"), tz, spans):
+        if occ.at > now:
+            break
+        if occ.kind == NUDGE:
+            started = occ.cycle
+        elif occ.kind in (FEEDBACK, FINAL_SURVEY):
+            if not (spans and is_paused(spans, occ.at)):
+                asked.append(occ.cycle)
+                slots_.append(occ.slot)
+        elif occ.kind == CLOSING:
+            return Progress(tuple(asked), started, occ.cycle, True, tuple(slots_))
+    return Progress(tuple(asked), started, max(0, started - 1), False, tuple(slots_))
+
+
+def next_due(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> Occurrence | None:
+    """The pair's next message after `now` that a pause won't swallow (None: none, or none known
+    while an open-ended pause holds the pair)."""
+    now = _aware(now, "now")
+    spans = normalise_pauses(pauses)
+    return next((occ for occ in _program(r, _aware(anchor, "anchor"), tz, spans)
+                 if occ.at > now and not (spans and is_paused(spans, occ.at))), None)
+
+
+def pair_pauses(breaks, away, *, tz: str) -> tuple[Pause, ...]:
+    """A pair's pauses as the dispatcher counts them: the breaks it finished, and the pause under
+    way of each person on one, `away` = (paused_at, paused_until, their zone), from when it began
+    until midnight of their first day back in their zone (the pair's `tz` when theirs is unknown)."""
+    return (*breaks, *(current_pause(at, until, valid_zone(z) or tz) for at, until, z in away))
 
 
 def current_pause(paused_at: datetime | None, paused_until: date | None, tz: str) -> Pause:

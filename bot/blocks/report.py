@@ -111,6 +111,8 @@ def figure_lines(f: Figures) -> list[tuple[str, str]]:
                                       f"overall usefulness {mean(s.overall)}"))
         lines.append(("Would recommend", nps))
         lines.append(("Will keep meeting", _answers(s.keep_meeting)))
+    lines.append(("Breaks", f"{_plural(f.on_break, 'pair')} with someone on a break now; "
+                            f"{_plural(f.extended, 'pair')} with the program extended to make up for breaks"))
     h = f.health
     lines.append(("Pair health", f"{h[NEEDS_ATTENTION]} need attention, {h[ON_TRACK]} on track, "
                                  f"{h[TOO_EARLY]} too early to tell"))

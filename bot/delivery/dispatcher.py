@@ -182,11 +182,8 @@ def _topic(cycle: int, n: int, mentee_wants: tuple[str, ...], mentor_wants: tupl
 def _pauses(pair: StartedPair, pair_tz: str) -> tuple[schedule.Pause, ...]:
     """The pair's breaks: those it finished, and each person's current pause, from when it began
     (what was due before still goes out) until the first day back, midnight in that person's zone."""
-    spans = list(pair.breaks)
-    for m in pair.members:
-        if m.paused:
-            spans.append(schedule.current_pause(m.paused_at, m.paused_until, valid_zone(m.timezone) or pair_tz))
-    return tuple(spans)
+    return schedule.pair_pauses(pair.breaks, [(m.paused_at, m.paused_until, m.timezone) for m in pair.members
+                                              if m.paused], tz=pair_tz)
 
 
 def _rhythm_of(rhythm: Rhythm, pair: StartedPair) -> Rhythm:
@@ -559,13 +556,4 @@ def _ask_of(rhythm: Rhythm, pair: StartedPair, tz: str, reminder: Occurrence, sp
 def _completed_cycles(rhythm: Rhythm, pair: StartedPair, tz: str, now: datetime, spans=()) -> int:
     """How many of the pair's sessions have ended by `now` (a session ends at the next one's nudge,
     the last one at the closing message)."""
-    started = 0
-    for occ in schedule.occurrences(rhythm, anchor=pair.introduced_at, tz=tz, pauses=spans):
-        if occ.at > now:
-            break
-        if occ.kind == NUDGE:
-            started = occ.cycle
-        elif occ.kind == CLOSING:
-            return occ.cycle
-    return max(0, started - 1)
-
+    return schedule.progress(rhythm, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans).done

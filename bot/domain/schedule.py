@@ -81,7 +81,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.domain.timezones import zone
+from bot.domain.timezones import valid_zone, zone
 
 NUDGE = "nudge"
 FEEDBACK = "feedback"
@@ -339,33 +339,6 @@ def skipped(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -
             if occ.at <= now and is_paused(spans, occ.at)]
 
 
-@dataclass(frozen=True)
-class Progress:
-    """How far a pair's program has got by a moment (`progress`)."""
-
-    started: int  # cycles whose nudge is due
-    asked: int  # cycles whose check-in prompt (or final survey) is due: cycles 1..asked
-    over: bool  # the closing message is due
-
-
-def progress(r: Rhythm, *, anchor: datetime, tz: str, at: datetime) -> Progress:
-    """`occurrences` summed up at `at`, in O(1): for reports over thousands of pairs. Compares
-    local wall times, so within an hour of a daylight-saving change it may be an hour out."""
-    z = zone(tz)
-    anchor_wall = _aware(anchor, "anchor").astimezone(z).replace(tzinfo=None)
-    at_wall = _aware(at, "at").astimezone(z).replace(tzinfo=None)
-    first = _next_slot(anchor_wall, r.nudge_weekday, r.nudge_time)
-    n = n_cycles(r)
-    cadence = timedelta(weeks=r.cadence_weeks)
-    if at_wall < first:
-        return Progress(0, 0, False)
-    started = min(n, (at_wall - first) // cadence + 1)
-    # Cycle k's check-in prompt: the last feedback slot before cycle k+1's nudge (as in _program).
-    offset = _next_slot(first + cadence - _WEEK, r.feedback_weekday, r.feedback_time) - first
-    asked = min(n, max(0, (at_wall - first - offset) // cadence + 1))
-    return Progress(int(started), int(asked), at_wall >= first + n * cadence)
-
-
 def cycles_started(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> int:
     """How many of the program's sessions have begun by `now` (their nudge is due): 0 before the
     first nudge, n_cycles once the last one has begun, and after the program ends."""
@@ -386,6 +359,57 @@ def cycle_at(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) 
         elif occ.kind == CLOSING:
             return None
     return current
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A pair's program as it went out by `now` (bot/delivery/dispatcher.py sends exactly this):
+    the sessions whose check-in was asked (their feedback prompt or final survey was due and not
+    swallowed by a pause), how many sessions have begun and ended, and whether it is over."""
+
+    asked: tuple[int, ...]
+    started: int
+    done: int
+    over: bool
+    asked_slots: tuple[int, ...] = ()  # the calendar slot of each asked session
+
+
+def progress(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> Progress:
+    """Where the pair's program stands at `now`: a session is done once the next one has begun (the
+    last one at the closing message)."""
+    now = _aware(now, "now")
+    spans = normalise_pauses(pauses)
+    asked: list[int] = []
+    slots_: list[int] = []
+    started = 0
+    for occ in _program(r, _aware(anchor, "anchor"), tz, spans):
+        if occ.at > now:
+            break
+        if occ.kind == NUDGE:
+            started = occ.cycle
+        elif occ.kind in (FEEDBACK, FINAL_SURVEY):
+            if not (spans and is_paused(spans, occ.at)):
+                asked.append(occ.cycle)
+                slots_.append(occ.slot)
+        elif occ.kind == CLOSING:
+            return Progress(tuple(asked), started, occ.cycle, True, tuple(slots_))
+    return Progress(tuple(asked), started, max(0, started - 1), False, tuple(slots_))
+
+
+def next_due(r: Rhythm, *, anchor: datetime, tz: str, now: datetime, pauses=()) -> Occurrence | None:
+    """The pair's next message after `now` that a pause won't swallow (None: none, or none known
+    while an open-ended pause holds the pair)."""
+    now = _aware(now, "now")
+    spans = normalise_pauses(pauses)
+    return next((occ for occ in _program(r, _aware(anchor, "anchor"), tz, spans)
+                 if occ.at > now and not (spans and is_paused(spans, occ.at))), None)
+
+
+def pair_pauses(breaks, away, *, tz: str) -> tuple[Pause, ...]:
+    """A pair's pauses as the dispatcher counts them: the breaks it finished, and the pause under
+    way of each person on one, `away` = (paused_at, paused_until, their zone), from when it began
+    until midnight of their first day back in their zone (the pair's `tz` when theirs is unknown)."""
+    return (*breaks, *(current_pause(at, until, valid_zone(z) or tz) for at, until, z in away))
 
 
 def current_pause(paused_at: datetime | None, paused_until: date | None, tz: str) -> Pause:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
-from bot.domain.schedule import Rhythm, current_pause, cycles_started, n_cycles
-from bot.domain.timezones import pair_zone, valid_zone
+from bot.domain.schedule import Rhythm, cycles_started, n_cycles, pair_pauses
+from bot.domain.timezones import pair_zone
 from bot.services.errors import Garbled, NotInPair, NotSignedUp, NotStarted, PairEnded, PairNotFound
 from storage.db import Database
 from storage.models import (
@@ -112,10 +112,9 @@ def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now:
     mentee = people.get(s, team_id=team_id, user_id=pair.mentee_user_id)
     mentor = people.get(s, team_id=team_id, user_id=pair.mentor_user_id)
     tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)
-    spans = list(pair_schedules.parse_spans(own.pauses if own else None))
-    for m in (mentee, mentor):
-        if m is not None and m.status == PARTICIPANT_PAUSED:
-            spans.append(current_pause(m.paused_at, m.paused_until, valid_zone(m.timezone) or tz))
+    spans = pair_pauses(pair_schedules.parse_spans(own.pauses if own else None),
+                        [(m.paused_at, m.paused_until, m.timezone) for m in (mentee, mentor)
+                         if m is not None and m.status == PARTICIPANT_PAUSED], tz=tz)
     if target.cycle > cycles_started(rhythm, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans):
         raise NotStarted()
     return pair

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.schedule import Rhythm, cycles_started, n_cycles, occurrences
+from bot.domain.schedule import Rhythm, cycles_started, n_cycles, next_due, pair_pauses
 from bot.domain.timezones import pair_zone
 from bot.services.onboarding import Standing, standing
 from storage.db import Database
-from storage.models import GOAL_MENTEE, CheckIn
+from storage.models import GOAL_MENTEE, PARTICIPANT_PAUSED, CheckIn
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import goals as goals_repo
+from storage.repositories import pair_schedules
 from storage.repositories import pairs as pairs_repo
 from storage.repositories import participants as people
 from storage.repositories import settings as settings_repo
@@ -82,18 +83,24 @@ def participant_home(db: Database, *, team_id: str, user_id: str, now: datetime)
                           for g in goals_repo.list_for_pair(s, team_id=team_id, pair_id=pair.id))
             session = 0
             nxt = None
+            own = pair_schedules.get(s, pair_id=pair.id)
+            pair_rhythm = rhythm.for_pair(own.cadence_weeks if own else None)  # the pair's cadence
             if pair.introduced_at is not None:
                 mentee = people.get(s, team_id=team_id, user_id=pair.mentee_user_id)
                 mentor = people.get(s, team_id=team_id, user_id=pair.mentor_user_id)
                 tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)
-                session = cycles_started(rhythm, anchor=pair.introduced_at, tz=tz, now=now)
-                upcoming = next((o for o in occurrences(rhythm, anchor=pair.introduced_at, tz=tz) if o.at > now), None)
+                # The pair's breaks, as the dispatcher counts them: sessions move out, prompts skip.
+                spans = pair_pauses(pair_schedules.parse_spans(own.pauses if own else None),
+                                    [(m.paused_at, m.paused_until, m.timezone) for m in (mentee, mentor)
+                                     if m is not None and m.status == PARTICIPANT_PAUSED], tz=tz)
+                session = cycles_started(pair_rhythm, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans)
+                upcoming = next_due(pair_rhythm, anchor=pair.introduced_at, tz=tz, now=now, pauses=spans)
                 if upcoming is not None:
                     nxt = NextPrompt(upcoming.kind, upcoming.local, tz)
             views.append(PairView(
                 pair_id=pair.id, partner_id=partner_id,
                 partner_role="mentee" if pair.mentor_user_id == user_id else "reverse mentor",
-                introduced=pair.introduced_at is not None, session=session, sessions=n_cycles(rhythm),
+                introduced=pair.introduced_at is not None, session=session, sessions=n_cycles(pair_rhythm),
                 next_prompt=nxt, goals=tuple(sorted(goals, key=lambda g: g.role != GOAL_MENTEE)),
                 my_checkins=tuple(CheckinView(c.cycle, c.kind, c.met, c.usefulness) for c in rows
                                   if c.user_id == user_id),

@@ -2,10 +2,15 @@
 week-by-week series the chart draws. Typed results only; the words are in bot/blocks/report.py.
 
 Definitions (the report and the export use the same ones):
-- A pair *started* when it was introduced in its group DM. Its cycles follow the program's
-  rhythm from then, in the mentee's time zone (bot/domain/schedule.py); a cycle is *asked* once
-  its check-in prompt has gone out (before the pair ended), and *done* once the next cycle has
-  begun (the last one at the closing message).
+- A pair *started* when it was introduced in its group DM. Its sessions follow its own rhythm from
+  then, exactly as the dispatcher sends them (bot/domain/schedule.py `progress`): the pair's
+  cadence (PairSchedule, else the program's), in the pair's time zone, moved out by its breaks
+  (finished ones and each person's pause under way). A session is *asked* once its check-in
+  prompt has gone out (before the pair ended; a prompt a pause swallowed was not asked), and
+  *done* once the next session has begun (the last one at the closing message).
+- *On a break*: active pairs with someone whose pause is under way now (a dated pause whose
+  first day back has come is over). *Extended*: active pairs whose program end has moved out
+  because of their breaks (a pause still open-ended counts once it is over).
 - *Meetings reported*: the cycles in which someone in the pair said they met.
 - *Check-in response rate*: check-ins answered / check-ins asked (two per asked cycle).
 - *Current cohort*: the pairs of the newest confirmed matching round (and pairs made by hand
@@ -24,10 +29,19 @@ team (storage/repositories/reporting.py reads nothing else).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.schedule import Rhythm, n_cycles, progress
+from bot.domain.schedule import (
+    Progress,
+    Rhythm,
+    is_paused,
+    missed_slots,
+    n_cycles,
+    normalise_pauses,
+    pair_pauses,
+    progress,
+)
 from bot.domain.timezones import pair_zone
 from storage.db import Database
 from storage.models import (
@@ -150,6 +164,8 @@ class Figures:
     goals: GoalFigures
     survey: SurveyFigures
     health: dict[str, int]  # HEALTHS -> active pairs
+    on_break: int = 0  # active pairs with someone on a break now
+    extended: int = 0  # active pairs whose program ends later because of their breaks
 
 
 @dataclass(frozen=True)
@@ -187,9 +203,9 @@ class PairHealth:
 
 @dataclass(frozen=True)
 class WeekPoint:
-    week: int  # program week the cycle starts in (1-based)
-    cycle: int
-    pairs: int  # pairs asked to check in for the cycle
+    week: int  # program week (1-based, from each pair's first session) its sessions asked started in
+    cycle: int  # the earliest session asked that week (pairs at other cadences or back from a break differ)
+    pairs: int  # pairs asked to check in for a session that started that week
     met: Ratio
     response: Ratio
     usefulness: Mean
@@ -256,28 +272,20 @@ def build(db: Database, *, team_id: str, now: datetime) -> Report:
 # --- computing ----------------------------------------------------------------------------
 
 
-@dataclass
-class _Timeline:
-    """A started pair's cycles as of now: which were asked to check in, how many are done, and
-    whether the program is over (its closing message is due: the dispatcher ends it then)."""
-
-    asked: list[int] = field(default_factory=list)
-    done: int = 0
-    over: bool = False
-
-
 def _status(p: PairRow) -> str:
     if p.status == PAIR_ACTIVE:
         return ACTIVE
     return COMPLETED if (p.end_reason or "") == COMPLETE_REASON else ENDED_EARLY
 
 
-def _timeline(rhythm: Rhythm, pair: PairRow, tz: str, now: datetime) -> _Timeline:
-    cutoff = min(now, pair.ended_at) if pair.ended_at else now
-    p = progress(rhythm, anchor=pair.introduced_at, tz=tz, at=cutoff)
-    if p.over:
-        return _Timeline(asked=list(range(1, p.asked + 1)), done=p.started, over=True)
-    return _Timeline(asked=list(range(1, p.asked + 1)), done=max(0, p.started - 1))
+def _away(people: dict[str, PersonRow], pair: PairRow) -> list[PersonRow]:
+    """The pair's people whose pause is under way (by their status; its span says until when)."""
+    return [q for uid in (pair.mentee_id, pair.mentor_id)
+            if (q := people.get(uid)) is not None and q.status == PARTICIPANT_PAUSED]
+
+
+def _spans(breaks, away: list[PersonRow], tz: str):
+    return pair_pauses(breaks, [(q.paused_at, q.paused_until, q.timezone) for q in away], tz=tz)
 
 
 def _latest_progress(rows: list[CheckinRow]) -> dict[str, str]:
@@ -300,13 +308,15 @@ def _count_progress(goals: list[GoalRow], latest: dict[str, str]) -> dict[str, i
 class _PairFacts:
     row: PairRow
     status: str
-    timeline: _Timeline | None
+    timeline: Progress | None
     regular: list[CheckinRow]
     finals: list[CheckinRow]
     met_cycles: set[int]
     mentee_goals: list[GoalRow]
     learn_back: list[GoalRow]
     progress: dict[str, str]
+    on_break: tuple[PersonRow, ...] = ()  # the people on a break now
+    extended: bool = False  # the pair's program ends later because of its breaks
 
 
 def _health(f: _PairFacts, *, people: dict[str, PersonRow], shared: dict, quiet: int) -> tuple[str | None, tuple]:
@@ -315,10 +325,8 @@ def _health(f: _PairFacts, *, people: dict[str, PersonRow], shared: dict, quiet:
         return None, ()
     if f.timeline is None:
         return TOO_EARLY, (Reason(NOT_INTRODUCED),)
-    for uid in (p.mentee_id, p.mentor_id):
-        person = people.get(uid)
-        if person is not None and person.status == PARTICIPANT_PAUSED:
-            return TOO_EARLY, (Reason(ON_A_BREAK, who=uid, who_name=person.name, until=person.paused_until),)
+    for person in f.on_break:
+        return TOO_EARLY, (Reason(ON_A_BREAK, who=person.user_id, who_name=person.name, until=person.paused_until),)
     done = f.timeline.done
     if done == 0:
         return TOO_EARLY, (Reason(FIRST_SESSION),)
@@ -397,32 +405,41 @@ def _figures(facts: list[_PairFacts], people_rows: list[PersonRow], active_pair_
             keep_meeting={a: sum(1 for c in finals if c.keep_meeting == a) for a in ANSWERS},
         ),
         health={h: sum(1 for f in facts if health.get(f.row.id) == h) for h in HEALTHS},
+        on_break=sum(1 for f in facts if f.status == ACTIVE and f.on_break),
+        extended=sum(1 for f in facts if f.status == ACTIVE and f.extended),
     )
 
 
 def _weeks(facts: list[_PairFacts], rhythm: Rhythm) -> tuple[WeekPoint, ...]:
+    """Per program week: the pairs asked about a session that started that week of their program
+    (slot s of a pair at a cadence of c weeks starts in week (s - 1) * c + 1)."""
     asked: dict[int, int] = defaultdict(int)
+    first: dict[int, int] = {}
     met: dict[int, int] = defaultdict(int)
     answered: dict[int, int] = defaultdict(int)
     ratings: dict[int, list[int]] = defaultdict(list)
     for f in facts:
         if f.timeline is None:
             continue
-        cycles = set(f.timeline.asked)
-        for k in cycles:
-            asked[k] += 1
+        cadence = rhythm.for_pair(f.row.cadence_weeks).cadence_weeks
+        week_of = {k: (slot - 1) * cadence + 1 for k, slot in zip(f.timeline.asked, f.timeline.asked_slots,
+                                                                  strict=True)}
+        for k, w in week_of.items():
+            asked[w] += 1
+            first[w] = min(first.get(w, k), k)
             if k in f.met_cycles:
-                met[k] += 1
+                met[w] += 1
         for c in f.regular:
-            if c.cycle in cycles:
-                answered[c.cycle] += 1
+            if c.cycle in week_of:
+                w = week_of[c.cycle]
+                answered[w] += 1
                 if c.usefulness:
-                    ratings[c.cycle].append(c.usefulness)
+                    ratings[w].append(c.usefulness)
     return tuple(
-        WeekPoint(week=(k - 1) * rhythm.cadence_weeks + 1, cycle=k, pairs=asked[k], met=Ratio(met[k], asked[k]),
-                  response=Ratio(min(answered[k], 2 * asked[k]), 2 * asked[k]),
-                  usefulness=Mean(sum(ratings[k]), len(ratings[k])))
-        for k in sorted(asked)
+        WeekPoint(week=w, cycle=first[w], pairs=asked[w], met=Ratio(met[w], asked[w]),
+                  response=Ratio(min(answered[w], 2 * asked[w]), 2 * asked[w]),
+                  usefulness=Mean(sum(ratings[w]), len(ratings[w])))
+        for w in sorted(asked)
     )
 
 
@@ -438,10 +455,19 @@ def compute(data: ReportData, *, now: datetime) -> Report:
     facts: list[_PairFacts] = []
     for p in data.pairs:
         timeline = None
+        mentee, mentor = people.get(p.mentee_id), people.get(p.mentor_id)
+        tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)
+        away = _away(people, p)
+        spans = _spans(p.breaks, away, tz)
+        on_break = tuple(q for q in away if is_paused(normalise_pauses(_spans((), [q], tz)), now))
+        extended = False
         if p.introduced_at is not None:
-            mentee, mentor = people.get(p.mentee_id), people.get(p.mentor_id)
-            tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)
-            timeline = _timeline(data.rhythm, p, tz, now)
+            rhythm = data.rhythm.for_pair(p.cadence_weeks)
+            cutoff = min(now, p.ended_at) if p.ended_at else now
+            timeline = progress(rhythm, anchor=p.introduced_at, tz=tz, now=cutoff, pauses=spans)
+            if spans:
+                closed = [sp for sp in spans if sp[1] is not None]  # an open-ended pause moves the end once over
+                extended = bool(closed) and missed_slots(rhythm, anchor=p.introduced_at, tz=tz, pauses=closed) > 0
         rows = by_pair.get(p.id, [])
         regular = [c for c in rows if c.kind == CHECKIN_REGULAR]
         goals = goals_by_pair.get(p.id, [])
@@ -454,7 +480,7 @@ def compute(data: ReportData, *, now: datetime) -> Report:
             met_cycles={c.cycle for c in regular if c.met},
             mentee_goals=[g for g in goals if g.role == GOAL_MENTEE],
             learn_back=[g for g in goals if g.role == GOAL_MENTOR],
-            progress=_latest_progress(rows),
+            progress=_latest_progress(rows), on_break=on_break, extended=extended,
         ))
 
     cohort_ids: set[int] | None = None

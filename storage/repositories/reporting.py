@@ -21,8 +21,10 @@ from storage.models import (
     Goal,
     MatchRound,
     Pair,
+    PairSchedule,
     Participant,
 )
+from storage.repositories.pair_schedules import parse_spans
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class PersonRow:
     joined_at: datetime
     paused_until: date | None
     left_at: datetime | None
+    paused_at: datetime | None = None  # when the pause under way began
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class PairRow:
     introduced_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None
+    cadence_weeks: int | None = None  # the pair's own (storage/repositories/pair_schedules.py); None: the program's
+    breaks: tuple[tuple[datetime, datetime], ...] = ()  # the pair's finished breaks
 
 
 @dataclass(frozen=True)
@@ -109,24 +114,28 @@ def people(session: Session, *, team_id: str) -> list[PersonRow]:
                Participant.skills_share, Participant.skills_learn, Participant.seniority_years,
                Participant.department, Participant.timezone, Participant.meeting_mode,
                Participant.meeting_frequency, Participant.capacity, Participant.joined_at,
-               Participant.paused_until, Participant.left_at)
+               Participant.paused_until, Participant.left_at, Participant.paused_at)
         .where(Participant.team_id == team_id).order_by(Participant.slack_user_id)
     )
     return [PersonRow(uid, name or "", status, side, tuple(share or ()), tuple(learn or ()), seniority,
-                      department, tz, mode, freq, capacity, _aware(joined), until, _aware(left))
+                      department, tz, mode, freq, capacity, _aware(joined), until, _aware(left), _aware(since))
             for (uid, name, status, side, share, learn, seniority, department, tz, mode, freq, capacity,
-                 joined, until, left) in rows]
+                 joined, until, left, since) in rows]
 
 
 def pairs(session: Session, *, team_id: str) -> list[PairRow]:
+    """Every pair, with its own rhythm (cadence and finished breaks) when it has one."""
     rows = session.exec(
         select(Pair.id, Pair.round_id, Pair.mentor_user_id, Pair.mentee_user_id, Pair.status, Pair.channel_id,
-               Pair.created_at, Pair.introduced_at, Pair.ended_at, Pair.end_reason)
+               Pair.created_at, Pair.introduced_at, Pair.ended_at, Pair.end_reason, PairSchedule.cadence_weeks,
+               PairSchedule.pauses)
+        .select_from(Pair).outerjoin(PairSchedule, PairSchedule.pair_id == Pair.id)
         .where(Pair.team_id == team_id).order_by(Pair.id)
     )
     return [PairRow(pid, rid, mentor, mentee, status, channel, _aware(created), _aware(introduced),
-                    _aware(ended), reason)
-            for pid, rid, mentor, mentee, status, channel, created, introduced, ended, reason in rows]
+                    _aware(ended), reason, cadence, parse_spans(breaks))
+            for pid, rid, mentor, mentee, status, channel, created, introduced, ended, reason, cadence, breaks
+            in rows]
 
 
 def checkins(session: Session, *, team_id: str) -> list[CheckinRow]:

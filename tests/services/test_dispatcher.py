@@ -383,7 +383,7 @@ def test_a_week_whose_report_was_skipped_gets_no_chart(env, fake_slack):
     check_in(env.db, pair, pair.mentee_user_id, 1)
     for at in (utc(2026, 2, 9, 9, 0), utc(2026, 2, 9, 9, 5), utc(2026, 2, 9, 11, 0)):
         dispatcher(env).tick(at)
-    assert digests(fake_slack) == [] and fake_slack.files == []
+    assert digests(fake_slack) == [] and fake_slack.shared_files() == []
     assert ledger(env.db, digest=True)[f"digest:{TEAM}:2026-W07"].status == SEND_STALE
 
 
@@ -397,7 +397,7 @@ def test_a_report_with_nothing_to_chart_is_not_built_again_at_each_tick(env, fak
                          created_at=utc(2026, 2, 8), decided_at=utc(2026, 2, 8)))
     started_pair(env.db, fake_slack, introduced_at=utc(2026, 2, 8, 12, 0), created_at=utc(2026, 2, 8, 12, 0))
     dispatcher(env).tick(utc(2026, 2, 9, 9, 0))
-    assert len(digests(fake_slack)) >= 1 and fake_slack.files == []
+    assert len(digests(fake_slack)) >= 1 and fake_slack.shared_files() == []
     assert ledger(env.db, digest=True)[f"chart:{TEAM}:2026-W07"].status == SEND_STALE
     builds = []
     monkeypatch.setattr("bot.services.report.build", lambda *a, **k: builds.append(1))

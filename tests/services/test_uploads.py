@@ -28,7 +28,7 @@ def test_the_same_key_uploads_once(db, fake_slack):
     assert upload(outbox, fake_slack.client()) is Outcome.DUPLICATE
     assert [f["content"] for f in fake_slack.files_in("C0GENERAL")] == [FILES[0].content]
     row = outbox.row(team_id=TEAM, key="export:T0001:1")
-    assert row.status == SEND_SENT and row.message_ts == fake_slack.files[0]["id"]
+    assert row.status == SEND_SENT and row.message_ts == fake_slack.shared_files()[0]["id"]
 
 
 def test_slack_refusing_is_recorded_and_not_retried(db, fake_slack):
@@ -38,7 +38,7 @@ def test_slack_refusing_is_recorded_and_not_retried(db, fake_slack):
     row = outbox.row(team_id=TEAM, key="export:T0001:1")
     assert (row.status, row.error) == (SEND_FAILED, "not_in_channel")
     assert Outbox(db, clock=lambda: T0 + timedelta(hours=1)).recover(lambda _t: fake_slack.client()) == {}
-    assert fake_slack.files == [] and fake_slack.calls_to("chat.postMessage") == []
+    assert fake_slack.shared_files() == [] and fake_slack.calls_to("chat.postMessage") == []
 
 
 def test_a_crash_mid_upload_is_settled_with_the_note_never_a_second_upload(db, fake_slack, monkeypatch):
@@ -56,7 +56,7 @@ def test_a_crash_mid_upload_is_settled_with_the_note_never_a_second_upload(db, f
     later.recover(lambda _t: fake_slack.client())
     [note] = fake_slack.calls_to("chat.postMessage")
     assert (note.params["channel"], note.params["text"]) == ("C0GENERAL", "The file didn't come; ask again.")
-    assert fake_slack.files == []
+    assert fake_slack.shared_files() == []
     assert outbox.row(team_id=TEAM, key="export:T0001:1").status == SEND_SENT
 
 

@@ -199,7 +199,7 @@ def hostile_person(user_id: str, name: str, department: str) -> PersonRow:
 def hostile_export() -> Export:
     row = CheckinRow(pair_id=1, user_id="U0ANA", cycle=3, kind="checkin", met=True, usefulness=4, has_blocker=True,
                      share_blocker=True, goal_progress={"1": "some"}, overall_usefulness=None, recommend=None,
-                     keep_meeting=None, created_at=NOW, updated_at=NOW)
+                     keep_meeting=None, updated_at=NOW)
     people = [PersonExport(hostile_person(f"U0P{i}", name, FORMULAS[(-1 - i) % len(FORMULAS)]), 1, 2)
               for i, name in enumerate((*FORMULAS, HOSTILE))]
     return Export(team_id="T0HOSTILE", generated_at=NOW,

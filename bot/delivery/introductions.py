@@ -160,21 +160,23 @@ class _AppProblem(_Stop):
 
 # --- in-process guard ---------------------------------------------------------------------
 
-_running: set[int] = set()
+# Rounds being introduced by this process, by database and round: a round's ID is only unique
+# within its database (the tests run several apps, each on its own database, in one process).
+_running: set[tuple[int, int]] = set()
 _running_lock = threading.Lock()
 
 
-def _acquire(round_id: int) -> bool:
+def _acquire(db: object, round_id: int) -> bool:
     with _running_lock:
-        if round_id in _running:
+        if (id(db), round_id) in _running:
             return False
-        _running.add(round_id)
+        _running.add((id(db), round_id))
         return True
 
 
-def _release(round_id: int) -> None:
+def _release(db: object, round_id: int) -> None:
     with _running_lock:
-        _running.discard(round_id)
+        _running.discard((id(db), round_id))
 
 
 def start_in_background(deps: Deps, round_id: int) -> threading.Thread:
@@ -407,7 +409,7 @@ def _finish(deps: Deps, board: SlackRoundBoard, rnd: MatchRound) -> bool:
 def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> PassResult:
     """One pass over a round: introduce what's left, DM the unmatched, finish if all is settled."""
     result = PassResult(round_id)
-    if not _acquire(round_id):
+    if not _acquire(deps.db, round_id):
         result.stopped = "already running in this process"
         return result
     try:
@@ -457,7 +459,7 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
         result.done = _finish(deps, board, rnd)
         return result
     finally:
-        _release(round_id)
+        _release(deps.db, round_id)
 
 
 # --- crash recovery -----------------------------------------------------------------------

@@ -160,11 +160,13 @@ class _AppProblem(_Stop):
 
 # --- in-process guard ---------------------------------------------------------------------
 
-_running: set[int] = set()
+# (the database, the round): a round's ID is unique within its database only, and a process may
+# hold more than one (a lingering pass over another database's round 2 must not stop this one's).
+_running: set[tuple[int, int]] = set()
 _running_lock = threading.Lock()
 
 
-def _acquire(round_id: int) -> bool:
+def _acquire(round_id: tuple[int, int]) -> bool:
     with _running_lock:
         if round_id in _running:
             return False
@@ -172,7 +174,7 @@ def _acquire(round_id: int) -> bool:
         return True
 
 
-def _release(round_id: int) -> None:
+def _release(round_id: tuple[int, int]) -> None:
     with _running_lock:
         _running.discard(round_id)
 
@@ -407,7 +409,8 @@ def _finish(deps: Deps, board: SlackRoundBoard, rnd: MatchRound) -> bool:
 def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> PassResult:
     """One pass over a round: introduce what's left, DM the unmatched, finish if all is settled."""
     result = PassResult(round_id)
-    if not _acquire(round_id):
+    running = (id(deps.db), round_id)
+    if not _acquire(running):
         result.stopped = "already running in this process"
         return result
     try:
@@ -457,7 +460,7 @@ def run_round(deps: Deps, *, round_id: int, client: WebClient | None = None) -> 
         result.done = _finish(deps, board, rnd)
         return result
     finally:
-        _release(round_id)
+        _release(running)
 
 
 # --- crash recovery -----------------------------------------------------------------------

@@ -429,7 +429,7 @@ def test_two_processes_resuming_the_same_round_introduce_each_pair_once(bot_on, 
     rnd = round_row(bot)
     rounds.confirm(bot.deps, SlackRoundBoard(bot.fake.client(), ADMIN_CHANNEL), team_id=TEAM, round_id=rnd.id,
                    user_id=ADMIN)
-    monkeypatch.setattr(fanout, "_acquire", lambda _round_id: True)  # as if in two processes
+    monkeypatch.setattr(fanout, "_acquire", lambda _db, _round_id: True)  # as if in two processes
     barrier = threading.Barrier(3)
 
     def worker():

@@ -5,6 +5,8 @@ choices only: nobody's free text), from the same reads and definitions as the he
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -40,8 +42,23 @@ class Export:
     checkins: list[CheckinExport]
 
 
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while hundreds of thousands of rows (which hold no cycles)
+    are built: its full passes over them took a fifth of the export's time. Back on afterwards,
+    unless it was already off."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def build(db: Database, *, team_id: str, now: datetime) -> Export:
-    return from_data(load(db, team_id=team_id), now=now)
+    with _collector_paused():
+        return from_data(load(db, team_id=team_id), now=now)
 
 
 def from_data(data: ReportData, *, now: datetime, report: Report | None = None) -> Export:

@@ -51,46 +51,61 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
+_PROGRESS_ORDER = (*PROGRESS_KEYS[::-1], UNREPORTED)
+
+
 def _progress(counts: dict[str, int]) -> str:
-    return "; ".join(f"{PROGRESS_LABELS[k]}: {counts[k]}" for k in (*PROGRESS_KEYS[::-1], UNREPORTED) if counts.get(k))
+    if not counts:
+        return ""
+    return "; ".join(f"{PROGRESS_LABELS[k]}: {counts[k]}" for k in _PROGRESS_ORDER if counts.get(k))
+
+
+class _Cells(dict):
+    """`neutralise(value)`, remembered: ids, names and choices repeat from row to row. One for text
+    and one for numbers (1 == True as a key): cells[value] is neutralise(value)."""
+
+    def __missing__(self, value) -> str:
+        text = self[value] = neutralise(value)
+        return text
 
 
 def _write(columns: tuple[str, ...], rows) -> str:
+    """`rows`: tuples of cells already neutralised (or text that needs none: dates, yes/no, labels)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(columns)
-    for row in rows:
-        w.writerow([neutralise(v) for v in row])
+    w.writerows(rows)
     return out.getvalue()
 
 
 def pairs_csv(export: Export) -> str:
+    t, n = _Cells(), _Cells()
     return _write(PAIRS_COLUMNS, (
-        (p.pair_id, p.mentor_id, p.mentor_name, p.mentee_id, p.mentee_name, _day(p.started), _day(p.ended),
-         STATUS_WORDS[p.status], p.cycles_done, p.checkins, p.meetings_reported,
-         "" if p.usefulness.value is None else f"{p.usefulness.value:.1f}", p.goals, _progress(p.goals_progress),
-         HEALTH_WORDS.get(p.health, ""),
-         "; ".join(reason_words(r, slack=False, with_shared=False) for r in p.reasons))
+        (n[p.pair_id], t[p.mentor_id], t[p.mentor_name], t[p.mentee_id], t[p.mentee_name], _day(p.started),
+         _day(p.ended), t[STATUS_WORDS[p.status]], n[p.cycles_done], n[p.checkins], n[p.meetings_reported],
+         "" if p.usefulness.value is None else t[f"{p.usefulness.value:.1f}"], n[p.goals],
+         _progress(p.goals_progress), t[HEALTH_WORDS.get(p.health, "")],
+         t["; ".join(reason_words(r, slack=False, with_shared=False) for r in p.reasons)])
         for p in export.pairs))
 
 
 def people_csv(export: Export) -> str:
+    t, n = _Cells(), _Cells()
     return _write(PEOPLE_COLUMNS, (
-        (q.person.user_id, q.person.name, q.person.status, q.person.side, ";".join(q.person.skills_share),
-         ";".join(q.person.skills_learn), q.person.seniority_years, q.person.department, q.person.timezone,
-         q.person.meeting_mode, q.person.meeting_frequency, q.person.capacity, _day(q.person.joined_at),
-         _day(q.person.paused_until), _day(q.person.left_at), q.active_pairs, q.pairs)
-        for q in export.people))
+        (t[q.user_id], t[q.name], t[q.status], t[q.side], t[";".join(q.skills_share)], t[";".join(q.skills_learn)],
+         n[q.seniority_years], t[q.department], t[q.timezone], t[q.meeting_mode], t[q.meeting_frequency],
+         n[q.capacity], _day(q.joined_at), _day(q.paused_until), _day(q.left_at), n[e.active_pairs], n[e.pairs])
+        for e in export.people for q in (e.person,)))
 
 
 def checkins_csv(export: Export) -> str:
+    t, n = _Cells(), _Cells()
     return _write(CHECKINS_COLUMNS, (
-        (c.checkin.pair_id, c.checkin.user_id, c.name, c.role, c.checkin.cycle, c.checkin.kind,
-         _yes_no(c.checkin.met), c.checkin.usefulness or "", _yes_no(c.checkin.has_blocker),
-         _yes_no(c.checkin.has_blocker and c.checkin.share_blocker), _progress(c.goal_progress),
-         c.checkin.overall_usefulness or "", c.checkin.recommend or "", c.checkin.keep_meeting or "",
-         _day(c.checkin.updated_at))
-        for c in export.checkins))
+        (n[c.pair_id], t[c.user_id], t[e.name], t[e.role], n[c.cycle], t[c.kind], "yes" if c.met else "no",
+         n[c.usefulness or ""], "yes" if c.has_blocker else "no",
+         "yes" if c.has_blocker and c.share_blocker else "no", _progress(e.goal_progress),
+         n[c.overall_usefulness or ""], t[c.recommend or ""], t[c.keep_meeting or ""], _day(c.updated_at))
+        for e in export.checkins for c in (e.checkin,)))
 
 
 WRITERS = {"pairs": pairs_csv, "people": people_csv, "checkins": checkins_csv}

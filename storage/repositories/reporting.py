@@ -8,10 +8,11 @@ program team (`shared_blockers`). A check-in's blocker is read as "there is one"
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import String, func, type_coerce
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -138,17 +139,28 @@ def pairs(session: Session, *, team_id: str) -> list[PairRow]:
             in rows]
 
 
+def _progress_map(value) -> dict:
+    """A check-in's goal_progress read as text (most are `{}`: no JSON parse for those), or as
+    the dict a driver that decodes JSON itself hands back."""
+    if isinstance(value, dict):
+        return value
+    if not value or value == "{}":
+        return {}
+    value = json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
 def checkins(session: Session, *, team_id: str) -> list[CheckinRow]:
     """Every check-in and final survey: numbers and choices only."""
     has_blocker = func.length(func.coalesce(CheckIn.blockers, "")) > 0
     rows = session.connection().execute(
         select(CheckIn.pair_id, CheckIn.user_id, CheckIn.cycle, CheckIn.kind, CheckIn.met, CheckIn.usefulness,
-               has_blocker, CheckIn.share_blocker, CheckIn.goal_progress, CheckIn.overall_usefulness,
+               has_blocker, CheckIn.share_blocker, type_coerce(CheckIn.goal_progress, String), CheckIn.overall_usefulness,
                CheckIn.recommend, CheckIn.keep_meeting, CheckIn.updated_at)
         .where(CheckIn.team_id == team_id).order_by(CheckIn.pair_id, CheckIn.cycle, CheckIn.user_id, CheckIn.kind)
     )
     return [CheckinRow(pid, uid, cycle, kind, bool(met), usefulness, bool(blocker), bool(share),
-                       progress if isinstance(progress, dict) else {}, overall, recommend, keep, _aware(updated))
+                       _progress_map(progress), overall, recommend, keep, _aware(updated))
             for (pid, uid, cycle, kind, met, usefulness, blocker, share, progress, overall, recommend, keep,
                  updated) in rows]
 

@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.models import (
     CHECKIN_FINAL,
     CHECKIN_REGULAR,
-    END_REASON_LEFT,
+    END_REASON_COMPLETE,
     PAIR_ENDED,
     PARTICIPANT_LEFT,
     PARTICIPANT_PAUSED,
@@ -90,8 +90,8 @@ def _period(r: Rhythm) -> str:
 def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now: datetime) -> Pair:
     """The target's pair, if the person may check in for it now; raises the refusal otherwise:
     not one of the two (NotInPair), someone who has left or deleted their data (NotSignedUp), a
-    pair that ended because someone left (PairEnded; a pair whose program is complete still
-    takes its final survey), a cycle that hasn't begun (NotStarted) or can't exist (Garbled)."""
+    pair that ended early: someone left or an admin ended it (PairEnded; a pair whose program is
+    complete still takes its final survey), a cycle that hasn't begun (NotStarted) or can't exist (Garbled)."""
     if target is None or target.kind not in KINDS or target.cycle < 1:
         raise Garbled()
     pair = pairs_repo.get(s, team_id=team_id, pair_id=target.pair_id)
@@ -107,8 +107,8 @@ def _locate(s, *, team_id: str, user_id: str, target: CheckinTarget | None, now:
     person = people.get(s, team_id=team_id, user_id=user_id)
     if person is None or person.status == PARTICIPANT_LEFT:
         raise NotSignedUp()
-    if pair.status == PAIR_ENDED and pair.end_reason == END_REASON_LEFT:
-        raise PairEnded()
+    if pair.status == PAIR_ENDED and pair.end_reason != END_REASON_COMPLETE:
+        raise PairEnded()  # ended early (someone left, an admin ended it): only a finished one takes its survey
     mentee = people.get(s, team_id=team_id, user_id=pair.mentee_user_id)
     mentor = people.get(s, team_id=team_id, user_id=pair.mentor_user_id)
     tz = pair_zone(mentee.timezone if mentee else None, mentor.timezone if mentor else None)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.blocks import checkins as checkin_words
 from bot.blocks.checkins import build_checkin_modal
-from bot.services import onboarding
+from bot.services import onboarding, steering
 from bot.slack.ids import Action, CheckinBlock, View, checkin_button_value
 from storage.models import CheckIn, Goal
 from tests.support.factories import paired
@@ -187,4 +187,17 @@ def test_an_old_checkin_button_after_leaving_and_deleting_is_refused_kindly(bot_
     click(bot, BEN, checkin_button_value(pair.id, 3, "checkin"))  # the partner: the pair ended when Ana left
     assert bot.wait_until(lambda: bot.fake.replies("actions")[1:], what="the reply")[-1].params["text"] == \
         checkin_words.PAIR_ENDED
+    assert checkins(bot) == []
+
+
+def test_an_old_checkin_button_after_an_admin_ended_the_pair_is_refused_kindly(bot_on, pair):
+    bot = bot_on
+    view = open_checkin(bot, ANA, pair.id, cycle=2)
+    steering.end_pair(bot.deps, team_id="T0001", pair_id=pair.id, by="U0ADM", reason="schedules", note="")
+    status, _, body = bot.slack.view_submission(ANA, view, values_from_view(view, {CheckinBlock.MET: radio("no")}))
+    assert body == {"response_action": "errors", "errors": {CheckinBlock.MET: checkin_words.PAIR_ENDED}}
+    for n, user in enumerate((ANA, BEN), start=1):
+        click(bot, user, checkin_button_value(pair.id, 2, "checkin"))
+        assert bot.wait_until(lambda n=n: bot.fake.replies("actions")[n - 1:], what="the reply")[-1].params["text"] == \
+            checkin_words.PAIR_ENDED
     assert checkins(bot) == []

@@ -20,7 +20,7 @@ from storage.models import CheckIn, Goal, Participant
 from storage.repositories import participants as repo
 from tests.support.factories import mentee_create, participant_create
 from tests.support.harness import ADMIN_CHANNEL
-from tests.support.program import NOW, SHARED_BLOCKER, TEAM, seed_program
+from tests.support.program import NOW, SHARED_BLOCKER, TEAM, seed_program_in_slack
 from tests.support.rounds import ADMIN
 from tests.support.slackreq import checkboxes, plain, radio, values_from_view
 
@@ -63,14 +63,7 @@ def admin_facing(bot) -> list[str]:
 
 @pytest.fixture
 def program(bot_on):
-    bot_on.clock.set(NOW)
-    bot_on.fake.add_user(ADMIN, name="Ada Admin")
-    bot_on.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN])
-    for i in range(1, 8):
-        bot_on.fake.add_user(f"U0R{i}", name=f"Mentor {i}", tz="Europe/London")
-        bot_on.fake.add_user(f"U0E{i}", name=f"Mentee {i}", tz="Europe/London")
-        bot_on.fake.add_channel(f"G0PAIR{i}", name=f"mpdm-pair{i}", members=[f"U0R{i}", f"U0E{i}"])
-    ids = seed_program(bot_on.db)
+    ids = seed_program_in_slack(bot_on)
     with bot_on.db.session() as s:  # the final survey's own words, too
         final = s.exec(select(CheckIn).where(CheckIn.kind == "final")).one()
         final.blockers = f"{MARK}final-blocker"

@@ -12,20 +12,13 @@ from storage.models import PARTICIPANT_PAUSED, Participant
 from storage.repositories import participants as repo
 from tests.support.factories import mentee_create, participant_create
 from tests.support.harness import ADMIN_CHANNEL
-from tests.support.program import NOW, seed_program
+from tests.support.program import seed_program_in_slack
 from tests.support.rounds import ADMIN
 
 
 @pytest.fixture
 def program(bot_on):
-    bot_on.clock.set(NOW)
-    bot_on.fake.add_user(ADMIN, name="Ada Admin")
-    bot_on.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN])
-    for i in range(1, 8):
-        bot_on.fake.add_user(f"U0R{i}", name=f"Mentor {i}", tz="Europe/London")
-        bot_on.fake.add_user(f"U0E{i}", name=f"Mentee {i}", tz="Europe/London")
-        bot_on.fake.add_channel(f"G0PAIR{i}", name=f"mpdm-pair{i}", members=[f"U0R{i}", f"U0E{i}"])
-    return seed_program(bot_on.db)
+    return seed_program_in_slack(bot_on)
 
 
 def open_home(bot, user) -> list[dict]:

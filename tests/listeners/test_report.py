@@ -8,18 +8,13 @@ import pytest
 from bot.slack.ids import Action
 from storage.models import SendLedger
 from tests.support.harness import ADMIN_CHANNEL
-from tests.support.program import NOW, SHARED_BLOCKER, seed_program
+from tests.support.program import SHARED_BLOCKER, seed_program_in_slack
 from tests.support.rounds import ADMIN, all_rows
 
 
 @pytest.fixture
 def program(bot_on):
-    bot_on.clock.set(NOW)
-    bot_on.fake.add_user(ADMIN, name="Ada Admin")
-    bot_on.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN])
-    for i in range(1, 8):
-        bot_on.fake.add_channel(f"G0PAIR{i}", name=f"mpdm-pair{i}", members=[f"U0R{i}", f"U0E{i}"])
-    return seed_program(bot_on.db)
+    return seed_program_in_slack(bot_on)
 
 
 def run_report(bot, user=ADMIN, channel=ADMIN_CHANNEL):

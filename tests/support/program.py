@@ -15,6 +15,8 @@ from sqlmodel import select
 from storage.models import PAIR_ENDED, CheckIn, Goal, MatchRound, Pair
 from storage.repositories import participants as people_repo
 from tests.support.factories import mentee_create, participant_create
+from tests.support.harness import ADMIN_CHANNEL
+from tests.support.rounds import ADMIN
 
 TEAM = "T0001"
 NOW = datetime(2026, 1, 28, 12, 0, tzinfo=UTC)
@@ -89,3 +91,16 @@ def seed_program(db) -> dict[str, int]:
         _checkin(s, p, "U0R7", 12, True, 4, n=(n := n + 1), kind="final", overall_usefulness=4,
                  recommend="yes", keep_meeting="maybe")
     return ids
+
+
+def seed_program_in_slack(bot) -> dict[str, int]:
+    """`seed_program` behind a running bot: the clock at NOW, an admin in the admin channel, and
+    the seven pairs' people and group DMs in the fake Slack."""
+    bot.clock.set(NOW)
+    bot.fake.add_user(ADMIN, name="Ada Admin")
+    bot.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN])
+    for i in range(1, 8):
+        bot.fake.add_user(f"U0R{i}", name=f"Mentor {i}", tz="Europe/London")
+        bot.fake.add_user(f"U0E{i}", name=f"Mentee {i}", tz="Europe/London")
+        bot.fake.add_channel(f"G0PAIR{i}", name=f"mpdm-pair{i}", members=[f"U0R{i}", f"U0E{i}"])
+    return seed_program(bot.db)

@@ -418,7 +418,7 @@ def test_either_heavy_pools_optimal_against_brute_force():
         assert prop.stats["optimality_gap"] == 0 and prop.stats["optimality_gap_pairs"] == 0
         assert key(prop.stats) == brute_force(pool, history, rules)
         solvers.add(prop.stats["solver"])
-    assert {"either_milp", "bipartite"} <= solvers
+    assert {"general", "bipartite"} <= solvers  # "general": the cover method
 
 
 def test_either_pool_matches_milp_reference():

@@ -43,11 +43,14 @@ How it is solved (see bench/MATCHING.md for figures):
    rc, so only edges with rc <= relaxation - incumbent can improve on the incumbent: an exact
    MILP (HiGHS, one role variable per either person, gap 0) runs on those edges only (at most
    _EITHER_MAX_EDGES of them, smallest rc first, with the excluded edges' bound kept).
-   (c) when every "either" person has capacity 1, the round is a matching of a general
-   graph (a mentor who only mentors with capacity c = c nodes): it is solved exactly by
-   the blossom algorithm on the sparse candidate graph and certified for every eligible pair
-   by the matching LP's node, odd-set and pair-count duals (see solver._solve_general);
-   where the LP does not close the gap in time, that matching is the incumbent of (b).
+   (c) the method used up to 12,000 nodes (solver._solve_cover): the round as a general
+   graph (one node per person, capacity - 1 more nodes for a mentor), its fractional
+   matching LP solved exactly as a b-matching of its bipartite double cover (same certified
+   solver), with the row "at most `card` pairs" (card: half a perfect matching of the double
+   cover, or its most edges). Its duals give every pair a reduced cost; only the pairs with
+   rc <= bound - best proposal found can be in a better one, and the blossom algorithm
+   (rustworkx; the one-role MILP when an "either" person has capacity > 1) on those pairs
+   finds the round's optimum and proves it. (a) and (b) run above 12,000 nodes.
    Everything runs within ``Rules.time_budget_s``: when it runs out, the best valid proposal
    found is returned with ``stats["proven_optimal"] = False`` and the proven gap.
 """

@@ -11,10 +11,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
 
-from bot.domain.matching.general import Q as _Q
-from bot.domain.matching.general import certificate as _certificate
 from bot.domain.matching.general import max_weight_matching as _blossom
-from bot.domain.matching.general import set_sums as _set_sums
 from bot.domain.matching.model import (
     EITHER,
     MENTEE,
@@ -53,9 +50,6 @@ _MILP_TIME_LIMIT = 60.0
 _EITHER_MAX_EDGES = 100_000
 _CHUNK = 512
 _WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
-# rustworkx's blossom (O(n^3)) takes about this many seconds per node squared on the 2-core
-# bench machine (10,000 nodes: 10-23 s): the general method runs only where it fits the budget.
-_BLOSSOM_S_PER_NODE2 = 2.5e-7
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
 _TRACE: list | None = None  # set to a list to record solver iterations (benchmarks)
 
@@ -456,7 +450,8 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
 
 
 def _solve_bipartite(
-    K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False
+    K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False,
+    start=None, margin: int = _MARGIN,
 ):
     """Exact maximum-weight b-matching, weight(l, r) from `big` (the pool's _Weights).
 
@@ -470,7 +465,10 @@ def _solve_bipartite(
             z = np.zeros(0, np.int64)
             return [], 0, (np.zeros(nl, np.int64), np.zeros(nr, np.int64), z, z)
         return [], 0
-    el, er = _top_edges(K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, rows_ok, active_cols)
+    if start is None:
+        el, er = _top_edges(K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, rows_ok, active_cols)
+    else:  # candidate edges chosen by the caller
+        el, er = start
     in_sub = np.zeros((nl, nr), dtype=bool)
     in_sub[el, er] = True
     if _TRACE is not None:
@@ -526,7 +524,7 @@ def _solve_bipartite(
             # the matching can improve with edges outside the subgraph: use the subgraph's
             # own duals to find them
             v, u = _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er)
-        vl, vr = _violations(K, big, u, v, rows_ok, active_cols, _MARGIN)
+        vl, vr = _violations(K, big, u, v, rows_ok, active_cols, margin)
         strict = big.w(vl, vr) > u[vl] + v[vr]
         if _TRACE is not None:
             _TRACE.append({"edges": len(el), "valid": valid, "violations": int(strict.sum()),
@@ -732,123 +730,10 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
 # --------------------------------------------------------------------------- general matching
 
 
-class _Graph:
-    """The round as a general graph: one node per person, plus capL - 1 extra nodes for a
-    mentor who only mentors; an edge per (mentor node, mentee) couple of the (l, r) edges."""
-
-    def __init__(self, P: _Pool):
-        extra = np.where(P.can_mentee[P.L], 0, np.maximum(P.capL - 1, 0))
-        self.n_nodes = P.n + int(extra.sum())
-        self.owner = np.concatenate([np.arange(P.n), np.repeat(P.L, extra)])
-        # nodes of each L row: the person, then its extra nodes
-        self.row_nodes_ptr = np.concatenate([[0], np.cumsum(extra + 1)])
-        first = P.n + np.concatenate([[0], np.cumsum(extra)])[:-1]
-        nodes = []
-        for li in range(len(P.L)):
-            nodes.append(int(P.L[li]))
-            nodes.extend(range(int(first[li]), int(first[li] + extra[li])))
-        self.row_nodes = np.array(nodes, dtype=np.int64)
-        self.P = P
-
-    def expand(self, el, er):
-        """General edges (node a, node b, index into el) of the (l, r) edges."""
-        reps = self.row_nodes_ptr[el + 1] - self.row_nodes_ptr[el]
-        k = np.repeat(np.arange(len(el)), reps)
-        off = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
-        a = self.row_nodes[self.row_nodes_ptr[el][k] + off]
-        b = self.P.R[er][k]
-        return a, b, k
-
-
 def _general_applies(P: _Pool) -> bool:
     """Exact as a general matching: every "either" person can mentor at most one person."""
     both = P.can_mentor[P.L] & P.can_mentee[P.L]
     return not (P.capL[both] > 1).any()
-
-
-def _solve_general(P: _Pool, big: int, deadline: float):
-    """Maximum-weight matching of the round's general graph, certified for every eligible
-    pair.
-
-    The blossom algorithm runs on a sparse candidate graph (the best edges of each person,
-    as for bipartite rounds); the matching LP with odd-set cuts on that graph gives node and
-    odd-set duals whose value bounds every matching there; every eligible pair of the full
-    matrix is then checked against those duals (exact integer arithmetic) and the pairs that
-    fail join the candidate graph, which is solved again. When no pair fails, the duals'
-    value bounds every proposal of the round: equal to the matching's weight (below it + 1)
-    = proven optimal.
-
-    Returns (pairs, upper bound on the weight of any proposal or None)."""
-    nl, nr = P.K.shape
-    rows_ok = P.capL >= 1
-    cols_ok = np.ones(nr, bool)
-    G = _Graph(P)
-    el, er = _top_edges(P.K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, rows_ok, cols_ok)
-    in_sub = np.zeros((nl, nr), dtype=bool)
-    in_sub[el, er] = True
-    best: list = []
-    card = _pairs_bound(P)  # no proposal has more pairs: a valid row of the LP
-    last_blossom = 0.0
-    for _ in range(50):
-        # the blossom cannot be interrupted: another round only if it fits what is left
-        if best and 2 * last_blossom > deadline - time.perf_counter():
-            return best, None
-        ga, gb, gk = G.expand(el, er)
-        w = big.w(el, er)
-        gw = w[gk]
-        t0 = time.perf_counter()
-        pick = _blossom(G.n_nodes, ga, gb, gw.tolist())
-        t1 = time.perf_counter()
-        last_blossom = t1 - t0
-        best = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
-        W = int(gw[pick].sum())
-        # the LP gets part of the time left: the one-role MILP can still prove it after
-        now = time.perf_counter()
-        if card is not None:
-            # with "at most `card` pairs" as a row, the LP runs on the weights less the pair
-            # unit (small numbers HiGHS resolves to the point); the pair unit goes back into
-            # the row's dual: y_a + y_b + z + (mu + PAIR) >= w on every edge, and the value
-            # grows by PAIR * card
-            cert = _certificate(G.n_nodes, ga, gb, gw - big.pair, W - big.pair * card,
-                                now + 0.4 * (deadline - now), card=card)
-            if cert is not None:
-                cert.mu += big.pair * _Q
-                cert.value += big.pair * card * _Q
-        else:
-            cert = _certificate(G.n_nodes, ga, gb, gw, W, now + 0.4 * (deadline - now))
-        t2 = time.perf_counter()
-        if _TRACE is not None:
-            _TRACE.append({"general_edges": len(ga), "blossom": round(t1 - t0, 3),
-                           "lp": round(t2 - t1, 3), "dual": cert is not None})
-        if cert is None:
-            return best, None
-        # every eligible pair: node duals alone first (rounded down: a superset of the
-        # failures), then the exact check with the odd sets on the flagged pairs
-        ymin = np.full(P.n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(ymin, G.owner, cert.y)
-        u = (ymin[P.L] + cert.mu) // _Q
-        v = cert.y[P.R] // _Q
-        vl, vr = _violations(P.K, big, u, v, rows_ok, cols_ok, 0)
-        fresh = ~in_sub[vl, vr]
-        vl, vr = vl[fresh], vr[fresh]
-        if len(vl):
-            fa, fb, fk = G.expand(vl, vr)
-            fw = big.w(vl, vr)
-            lhs = (cert.y[fa] + cert.y[fb] + cert.mu
-                   + _set_sums(G.n_nodes, cert.sets, cert.z, fa, fb))
-            bad = np.zeros(len(vl), bool)
-            bad[fk[lhs < fw[fk] * _Q]] = True
-            vl, vr = vl[bad], vr[bad]
-        if _TRACE is not None:
-            _TRACE.append({"general_violations": len(vl)})
-        if not len(vl):
-            return best, cert.value // _Q  # valid for every eligible pair
-        if time.perf_counter() > deadline:
-            return best, None
-        in_sub[vl, vr] = True
-        el = np.concatenate([el, vl])
-        er = np.concatenate([er, vr])
-    return best, None  # pragma: no cover
 
 
 _PAIRS_BOUND_MAX_ARCS = 12_000_000  # about 5,000 people: ~300 MB for a moment
@@ -887,11 +772,6 @@ def _tighten(P: _Pool, bound: int, found_pairs: int) -> int:
     return min(bound, (pmax + 1) * P.wt.pair - 1)
 
 
-def _general_affordable(P: _Pool, deadline: float) -> bool:
-    n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
-    return _BLOSSOM_S_PER_NODE2 * n_nodes**2 < 0.5 * (deadline - time.perf_counter())
-
-
 def _big(P: _Pool) -> _Weights:
     return P.wt
 
@@ -909,20 +789,15 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
     conf = _conflicts(P, pairs)
     if not conf:
         return pairs, "bipartite", None
-    if method == "auto" and _general_applies(P) and _general_affordable(P, deadline):
-        best, bound = _solve_general(P, big, deadline)
-        found = _pairs_weight(P, best, big)
-        bound = val if bound is None else min(bound, val)
-        if bound <= found:
-            return best, "general", None
-        # the blossom's matching is the incumbent of the exact one-role MILP, which runs on
-        # the edges that could still improve it (see _solve_either)
-        best2, solver, bound2 = _solve_either(P, big, pairs, val, duals, deadline, start=best)
-        found2 = _pairs_weight(P, best2, big)
-        bound = min(bound, bound2)
-        if bound <= found2:
-            return best2, "general", None
-        return best2, "general_unproven", _tighten(P, bound, len(best2))
+    if method == "auto" and _cover_affordable(P, deadline):
+        res = _solve_cover(P, big, deadline)
+        if res is not None:
+            best, bound = res
+            bound = min(bound, val)
+            found = _pairs_weight(P, best, big)
+            if bound <= found:
+                return best, "general", None
+            return best, "general_unproven", _tighten(P, bound, len(best))
     if method == "auto":
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
         found = _pairs_weight(P, best, big)
@@ -952,6 +827,278 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
             if cv > best_val:
                 stack.append((f2, cp, cv, _conflicts(P, cp)))
     return best, "branch_and_bound", None
+
+
+# --------------------------------------------------------------------------- fractional bound
+
+# The double cover of the round's graph is a dense nodes x nodes matrix: used up to this
+# many nodes (12,000: 288 MB of int16 keys for a moment).
+_COVER_MAX_NODES = 12_000
+
+
+class _CoverWeights:
+    """Weights of the round's bipartite double cover (every node of the general graph as a
+    row and as a column; the pair {a, b} is the edges (a, b) and (b, a), same weight):
+
+        pair_unit + WANTED * covered + LEFT * (people left out last round) + score
+
+    with a pair unit of the caller's choice (see _solve_cover). Same interface as _Weights
+    for _solve_bipartite."""
+
+    def __init__(self, P: _Pool, Kd: np.ndarray, owner: np.ndarray, pair_unit: int):
+        self.K = Kd
+        self.table = P.wt.table
+        lo = P.wt.left * P.left_out[owner].astype(np.int64) if P.wt.fairness else 0 * owner
+        self.rowoff = (pair_unit + lo).astype(np.int64)
+        self.coloff = np.asarray(lo, np.int64)
+        self.max_weight = int(self.rowoff.max(initial=0) + self.coloff.max(initial=0)
+                              + self.table.max())
+
+    def key_value(self, keys: np.ndarray) -> np.ndarray:
+        return self.table[keys.astype(np.int64) + 1]
+
+    def w(self, el, er) -> np.ndarray:
+        el = np.asarray(el, np.int64)
+        er = np.asarray(er, np.int64)
+        return self.rowoff[el] + self.coloff[er] + self.key_value(self.K[el, er])
+
+    def colmax(self, rows) -> np.ndarray:
+        vals = self.key_value(self.K[rows]) + self.rowoff[rows, None]
+        return vals.max(axis=0) + self.coloff
+
+
+class _Cover:
+    """The round as a general graph (one node per person, plus capacity - 1 mentor-only
+    nodes for anyone who can mentor more than one person) and its double cover.
+
+    When "either" people have capacity 1 a matching of this graph is a proposal. With
+    capacity >= 2 it is a relaxation (someone could mentee and mentor at once): the
+    "tighter model" of issue 13, used for bounds."""
+
+    def __init__(self, P: _Pool):
+        extra = np.maximum(P.capL - 1, 0)
+        self.n_nodes = P.n + int(extra.sum())
+        self.owner = np.concatenate([np.arange(P.n), np.repeat(P.L, extra)])
+        self.lrow = np.full(self.n_nodes, -1, np.int64)  # L row of a node that can mentor
+        self.lrow[P.L] = np.arange(len(P.L))
+        self.lrow[P.n:] = np.repeat(np.arange(len(P.L)), extra)
+        self.P = P
+
+    def matrix(self) -> np.ndarray:
+        """Keys of the double cover: Kd[a, b] = Kd[b, a] = key of the pair (the mentor's node,
+        the mentee), -1 where not eligible (one direction at most: seniority is strict)."""
+        P = self.P
+        N = self.n_nodes
+        Kd = np.full((N, N), -1, P.K.dtype)
+        ment = np.flatnonzero(self.lrow >= 0)
+        for a in range(0, len(ment), _CHUNK):
+            rows = ment[a : a + _CHUNK]
+            Kd[rows[:, None], P.R[None, :]] = P.K[self.lrow[rows]]
+        for a in range(0, len(P.R), _CHUNK):
+            cols = P.R[a : a + _CHUNK]
+            blk = Kd[cols[:, None], ment[None, :]]
+            np.maximum(blk, P.K[self.lrow[ment]][:, a : a + _CHUNK].T, out=blk)
+            Kd[cols[:, None], ment[None, :]] = blk
+        return Kd
+
+    def pairs_of(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(L row, R column) of each cover edge between nodes a[k] and b[k]: the direction
+        that is eligible (at most one is: the mentor is strictly less senior)."""
+        P = self.P
+        la, lb = self.lrow[a], self.lrow[b]
+        ra, rb = P.posR[self.owner[a]], P.posR[self.owner[b]]
+        fwd = (la >= 0) & (rb >= 0)
+        fwd[fwd] = P.K[la[fwd], rb[fwd]] >= 0
+        return np.where(fwd, la, lb), np.where(fwd, rb, ra)
+
+    def expand(self, el, er):
+        """Cover edges (node a, node b, index into el) of the (l, r) edges: every node of
+        the mentor (the person, then their extra nodes) with the mentee."""
+        P = self.P
+        extra = np.maximum(P.capL - 1, 0)
+        first = P.n + np.concatenate([[0], np.cumsum(extra)])[:-1]
+        reps = extra[el] + 1
+        k = np.repeat(np.arange(len(el)), reps)
+        off = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        a = np.where(off == 0, P.L[el][k], first[el][k] + off - 1)
+        return a, P.R[er][k], k
+
+    def start_edges(self):
+        """Candidate cover edges: the best edges of each person both ways."""
+        P = self.P
+        el, er = _top_edges(P.K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, P.capL >= 1,
+                            np.ones(P.K.shape[1], bool))
+        ment = np.flatnonzero(self.lrow >= 0)
+        by_row = [[] for _ in range(len(P.L))]
+        for node in ment.tolist():
+            by_row[self.lrow[node]].append(node)
+        reps = np.array([len(x) for x in by_row], np.int64)
+        nodes = np.concatenate([np.array(x, np.int64) for x in by_row]) if len(by_row) else ment
+        ptr = np.concatenate([[0], np.cumsum(reps)])
+        k = np.repeat(np.arange(len(el)), reps[el])
+        off = np.arange(int(reps[el].sum())) - np.repeat(np.cumsum(reps[el]) - reps[el], reps[el])
+        a = nodes[ptr[el][k] + off]
+        b = P.R[er][k]
+        return np.concatenate([a, b]), np.concatenate([b, a])
+
+
+def _cover_affordable(P: _Pool, deadline: float) -> bool:
+    n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
+    # about 1 s per 3,000 nodes per solve on the 2-core bench machine; two solves
+    return n_nodes <= _COVER_MAX_NODES and n_nodes / 1500 < deadline - time.perf_counter()
+
+
+def _rc_edges(P: _Pool, big, ul2, vr2, limit2: int):
+    """Eligible (l, r) edges with doubled reduced cost ul2[l] + vr2[r] - 2 w(l, r) <= limit2."""
+    rows_ok = P.capL >= 1
+    cols_ok = np.ones(P.K.shape[1], bool)
+    # rounded-down halves flag a superset; the exact doubled test keeps the right ones
+    el, er = _violations(P.K, big, ul2 // 2, vr2 // 2, rows_ok, cols_ok, limit2 // 2 + 1)
+    rc2 = ul2[el] + vr2[er] - 2 * big.w(el, er)
+    keep = rc2 <= limit2
+    return el[keep], er[keep], rc2[keep]
+
+
+def _best_on(P: _Pool, C: _Cover, big, el, er, one_role: bool, deadline: float,
+             exact: bool = False):
+    """The best proposal using only the (l, r) edges given.
+
+    Every "either" person at capacity 1 (`one_role`): the blossom algorithm on those edges
+    of the round's graph, exact. Otherwise the blossom on the relaxed graph, repaired to one
+    role each (exact=False), or the one-role MILP (exact=True).
+    Returns pairs (exact=False), or (pairs, upper bound over these edges) or None when the
+    time left does not allow the MILP."""
+    if len(el):
+        el, er = np.unique(np.stack([el, er], 1), axis=0).T
+    if one_role or not exact:
+        ga, gb, gk = C.expand(el, er)
+        w = big.w(el, er)
+        pick = _blossom(C.n_nodes, ga, gb, w[gk].tolist())
+        pairs = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
+        if not one_role:
+            pairs, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(P.K.shape[1], bool))
+        return (pairs, _pairs_weight(P, pairs, big)) if exact else pairs
+    limit = 0.5 * (deadline - time.perf_counter()) - 0.1
+    if limit <= 0.05:
+        return None
+    pairs, val, proven, mbound = _milp_edges(P, el, er, big, limit)
+    return pairs, (val if proven else max(mbound, val))
+
+
+def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_role: bool,
+                 deadline: float, best: list):
+    """Steps 2 and 3 of _solve_cover for one `mu`: (best pairs, their weight, bound)."""
+    N = C.n_nodes
+    ones = np.ones(N, bool)
+    d2, _, (u2, v2, _, _) = _solve_bipartite(
+        Kd, np.ones(N, np.int64), ones, ones, _CoverWeights(P, Kd, C.owner, big.pair - mu),
+        with_duals=True, start=start)
+    y2 = u2 + v2  # twice the node duals
+    D2 = int(y2.sum()) + 2 * mu * card  # twice the bound
+    ul2 = np.full(len(P.L), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(ul2, C.lrow[C.lrow >= 0], y2[C.lrow >= 0])
+    ul2 += 2 * mu
+    vr2 = y2[P.R]
+    bound = D2 // 2
+    # the proposal to beat: from the pairs of the fractional optimum, and the 4 * N pairs of
+    # smallest reduced cost (the limit read off a sample of the rows)
+    if d2:
+        a, b = np.array(d2, dtype=np.int64).T
+        sl, sr = C.pairs_of(a, b)
+    else:
+        sl = sr = np.zeros(0, np.int64)
+    rows = np.arange(0, len(P.L), max(1, len(P.L) // 256))
+    el_s, er_s = np.nonzero(P.K[rows] >= 0)
+    rc_s = ul2[rows[el_s]] + vr2[er_s] - 2 * big.w(rows[el_s], er_s)
+    want = max(1, 4 * N * len(rc_s) // max(1, int((P.K >= 0).sum())))
+    limit2 = int(np.partition(rc_s, min(want, len(rc_s) - 1))[min(want, len(rc_s) - 1)]) \
+        if len(rc_s) else 0
+    el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
+    first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]), one_role,
+                     deadline)
+    if _pairs_weight(P, first, big) > _pairs_weight(P, best, big):
+        best = first
+    best_val = _pairs_weight(P, best, big)
+    # a proposal using a pair of doubled reduced cost > limit2 weighs at most this
+    bound = min(bound, max(best_val, (D2 - limit2 - 1) // 2))
+    if _TRACE is not None:
+        _TRACE.append({"cover_nodes": N, "card": card, "pairs": len(best),
+                       "cover_gap": bound - best_val, "edges": len(el),
+                       "t": round(time.perf_counter(), 3)})
+    while best_val < bound and time.perf_counter() < deadline - 0.1:
+        limit2 = D2 - 2 * best_val
+        el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
+        if len(el) > _EITHER_MAX_EDGES:
+            limit2 = int(np.partition(rc2, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
+            keep = rc2 <= limit2
+            el, er = el[keep], er[keep]
+        cand = _best_on(P, C, big, el, er, one_role, deadline, exact=True)
+        if cand is None:
+            break
+        cand, cbound = cand
+        if _pairs_weight(P, cand, big) > best_val:
+            best, best_val = cand, _pairs_weight(P, cand, big)
+        bound = min(bound, max(cbound, (D2 - limit2 - 1) // 2))
+        if _TRACE is not None:
+            _TRACE.append({"cover_edges": len(el), "pairs": len(best),
+                           "cover_gap": bound - best_val, "t": round(time.perf_counter(), 3)})
+        if cbound > _pairs_weight(P, cand, big) or limit2 >= D2 - 2 * best_val:
+            break
+    return best, best_val, max(bound, best_val)
+
+
+def _solve_cover(P: _Pool, big, deadline: float):
+    """Rounds with "either" people, through the fractional matching LP of the round's general
+    graph (`_Cover`), solved exactly as a bipartite b-matching of its double cover.
+
+    1. `card`, a bound on the pairs of any proposal: half the nodes when the double cover
+       has a perfect matching on the candidate pairs (Hopcroft-Karp), else half the most
+       edges of a double-cover matching (a solve with a pair unit above everything else).
+    2. Double cover with the weights less `mu` (the pair unit, and the wanted-skill unit when
+       every pair of the relaxation covers one): its certified duals y (y_a + y_b + mu >= w_ab
+       on every eligible pair) bound every proposal of at most `card` pairs by
+       D = sum y + mu * card, and a proposal weighs at most D minus the reduced costs
+       rc = y_a + y_b + mu - w of its pairs.
+    3. So only pairs with rc <= D - (the proposal to beat) can be in a better proposal: the
+       blossom algorithm (every "either" person at capacity 1) or the one-role MILP runs on
+       those alone (a few thousand pairs where the bound is tight), and its optimum is the
+       round's. The first proposal to beat comes from the pairs of smallest reduced cost.
+
+    Returns (pairs, upper bound on the weight of any proposal) or None when it could not run."""
+    C = _Cover(P)
+    N = C.n_nodes
+    Kd = C.matrix()
+    ones = np.ones(N, bool)
+    cap1 = np.ones(N, np.int64)
+    start = C.start_edges()
+    one_role = _general_applies(P)  # a matching of the cover graph is a proposal
+    g = csr_matrix((np.ones(len(start[0]), np.int8), start), shape=(N, N))
+    if int((maximum_bipartite_matching(g, perm_type="column") >= 0).sum()) == N:
+        card = N // 2  # a perfect fractional matching: no proposal has more pairs
+    else:
+        lower_max = int(big.table.max()) + (2 * big.left if big.fairness else 0)
+        unit = lower_max * (N + 1) + 1
+        if (unit + lower_max) * (N + 1) >= _WEIGHT_LIMIT:  # pragma: no cover - beyond any pool
+            return None
+        d1, _, _ = _solve_bipartite(Kd, cap1, ones, ones, _CoverWeights(P, Kd, C.owner, unit),
+                                    with_duals=True, start=start)
+        card = len(d1) // 2
+    best: list = []
+    best_val, bound = 0, None
+    # the bound is aimed at proposals where every pair covers a wanted skill (the usual
+    # case); when the best one found needs pairs without one, once more with the pair unit
+    for mu in (big.pair + big.wanted, big.pair):
+        if time.perf_counter() > deadline - N / 3000:
+            break
+        best, best_val, b = _cover_round(P, C, big, Kd, start, card, mu, one_role, deadline,
+                                         best)
+        bound = b if bound is None else min(bound, b)
+        if best_val >= bound or bool((big.key_value(P.K[tuple(np.array(best).T)])
+                                      >= big.wanted).all() if best else True):
+            break
+    if bound is None:
+        return None
+    return best, max(bound, best_val)
 
 
 # --------------------------------------------------------------------------- the proposal

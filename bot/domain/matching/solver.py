@@ -280,6 +280,11 @@ class _Weights:
 # --------------------------------------------------------------------------- exact solvers
 
 
+class _OutOfTime(Exception):
+    """The time budget ran out in a step that can stop between rounds."""
+
+
+
 def _sample_threshold(sub: np.ndarray, k: int, total: int, axis: int) -> np.ndarray:
     """Per-line threshold: the key ranked about k * len(sample) / total in the sample."""
     m = sub.shape[axis]
@@ -451,7 +456,7 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
 
 def _solve_bipartite(
     K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False,
-    start=None, margin: int = _MARGIN,
+    start=None, margin: int = _MARGIN, deadline: float = float("inf"),
 ):
     """Exact maximum-weight b-matching, weight(l, r) from `big` (the pool's _Weights).
 
@@ -479,6 +484,8 @@ def _solve_bipartite(
     slot_owner = np.repeat(np.arange(nl), capr)
     C = big.max_weight + 1
     for _ in range(1000):
+        if time.perf_counter() > deadline:
+            raise _OutOfTime
         w = big.w(el, er)
         reps = capL[el]
         es = np.repeat(slot_start[el], reps) + (
@@ -559,14 +566,19 @@ def _repair(P: _Pool, pairs, big: int, rows, cols):
     """Give every conflicting "either" person the role worth more in `pairs`, forbid the
     other role (rows/cols updated in place) and drop the pairs that used it."""
     conf = _conflicts(P, pairs)
-    for p in conf:
-        lp, rp = P.posL[p], P.posR[p]
-        as_mentor = _pairs_weight(P, [(a, b) for a, b in pairs if a == lp], big)
-        as_mentee = _pairs_weight(P, [(a, b) for a, b in pairs if b == rp], big)
-        if as_mentor >= as_mentee:
-            cols[rp] = False
-        else:
-            rows[lp] = False
+    if conf:
+        a, b = np.array(pairs, dtype=np.int64).T
+        w = big.w(a, b)
+        as_mentor = np.bincount(a, weights=w.astype(np.float64), minlength=len(P.L))
+        as_mentee = np.bincount(b, weights=w.astype(np.float64), minlength=P.K.shape[1])
+        for p in conf:
+            lp, rp = P.posL[p], P.posR[p]
+            m = int(w[a == lp].sum()) if as_mentor[lp] else 0
+            e = int(w[b == rp].sum()) if as_mentee[rp] else 0
+            if m >= e:
+                cols[rp] = False
+            else:
+                rows[lp] = False
     return [(a, b) for a, b in pairs if rows[a] and cols[b]], conf
 
 
@@ -672,6 +684,18 @@ def _solve_milp(P: _Pool, active_rows, active_cols, big: int):
     return pairs, val, proven
 
 
+def _rc_quantile(P: _Pool, big, u, v, count: int, scale: int = 1) -> int:
+    """About the `count`-th smallest reduced cost u[l] + v[r] - scale * w(l, r) over every
+    eligible pair, read off a sample of the rows (one pass over ~256 rows)."""
+    rows = np.arange(0, len(P.L), max(1, len(P.L) // 256))
+    el, er = np.nonzero(P.K[rows] >= 0)
+    if not len(el):
+        return 0
+    rc = u[rows[el]] + v[er] - scale * big.w(rows[el], er)
+    k = min(len(rc) - 1, max(0, count * len(rc) // max(1, int((P.K >= 0).sum()))))
+    return int(np.partition(rc, k)[k])
+
+
 def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, start=None):
     """Exact one-role solve after a relaxation optimum that uses someone in both roles.
 
@@ -697,6 +721,8 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             break
+        # never more than _EITHER_MAX_EDGES or so: a sample of the rows tells where to stop
+        delta = min(delta, _rc_quantile(P, big, u, v, _EITHER_MAX_EDGES))
         el, er = _violations(P.K, big, u, v, rows_ok, cols_ok, delta + 1)  # rc <= delta
         if time.perf_counter() > deadline - 0.05:
             break
@@ -744,12 +770,15 @@ def _pairs_bound(P: _Pool) -> int | None:
     of the round's graph (every person as many nodes as partners they can take), i.e. half
     a maximum matching of its bipartite double cover (Hopcroft-Karp, every eligible pair).
     None when the graph is too big to bother (see _PAIRS_BOUND_MAX_ARCS)."""
-    el, er = np.nonzero(P.K >= 0)
     copies = np.ones(P.n, np.int64)
     copies[P.L] = np.maximum(P.capL, 1)
-    reps = copies[P.L[el]]
-    if 2 * int(reps.sum()) > _PAIRS_BOUND_MAX_ARCS:
+    per_row = np.zeros(len(P.L), np.int64)
+    for a in range(0, len(P.L), _CHUNK):
+        per_row[a : a + _CHUNK] = (P.K[a : a + _CHUNK] >= 0).sum(1)
+    if 2 * int((per_row * copies[P.L]).sum()) > _PAIRS_BOUND_MAX_ARCS:
         return None
+    el, er = np.nonzero(P.K >= 0)
+    reps = copies[P.L[el]]
     start = np.concatenate([[0], np.cumsum(copies)])
     k = np.repeat(np.arange(len(el)), reps)
     off = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
@@ -834,6 +863,11 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
 # The double cover of the round's graph is a dense nodes x nodes matrix: used up to this
 # many nodes (12,000: 288 MB of int16 keys for a moment).
 _COVER_MAX_NODES = 12_000
+_COVER_FIRST_EDGES = 4  # pairs per node (smallest reduced costs) for the first proposal
+# seconds per node squared for the two double-cover solves, and per node x edge for
+# rustworkx's blossom, on the 2-core bench machine (10,000 people: about 6 s and 5 s)
+_COVER_S = 1e-7
+_BLOSSOM_S = 1.2e-8
 
 
 class _CoverWeights:
@@ -944,8 +978,7 @@ class _Cover:
 
 def _cover_affordable(P: _Pool, deadline: float) -> bool:
     n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
-    # about 1 s per 3,000 nodes per solve on the 2-core bench machine; two solves
-    return n_nodes <= _COVER_MAX_NODES and n_nodes / 1500 < deadline - time.perf_counter()
+    return n_nodes <= _COVER_MAX_NODES and _COVER_S * n_nodes**2 < deadline - time.perf_counter()
 
 
 def _rc_edges(P: _Pool, big, ul2, vr2, limit2: int):
@@ -972,6 +1005,8 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, one_role: bool, deadline: float,
         el, er = np.unique(np.stack([el, er], 1), axis=0).T
     if one_role or not exact:
         ga, gb, gk = C.expand(el, er)
+        if _BLOSSOM_S * C.n_nodes * len(ga) > deadline - time.perf_counter():
+            raise _OutOfTime  # the blossom cannot stop half-way
         w = big.w(el, er)
         pick = _blossom(C.n_nodes, ga, gb, w[gk].tolist())
         pairs = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
@@ -992,7 +1027,7 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_ro
     ones = np.ones(N, bool)
     d2, _, (u2, v2, _, _) = _solve_bipartite(
         Kd, np.ones(N, np.int64), ones, ones, _CoverWeights(P, Kd, C.owner, big.pair - mu),
-        with_duals=True, start=start)
+        with_duals=True, start=start, deadline=deadline)
     y2 = u2 + v2  # twice the node duals
     D2 = int(y2.sum()) + 2 * mu * card  # twice the bound
     ul2 = np.full(len(P.L), np.iinfo(np.int64).max, np.int64)
@@ -1007,15 +1042,16 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_ro
         sl, sr = C.pairs_of(a, b)
     else:
         sl = sr = np.zeros(0, np.int64)
-    rows = np.arange(0, len(P.L), max(1, len(P.L) // 256))
-    el_s, er_s = np.nonzero(P.K[rows] >= 0)
-    rc_s = ul2[rows[el_s]] + vr2[er_s] - 2 * big.w(rows[el_s], er_s)
-    want = max(1, 4 * N * len(rc_s) // max(1, int((P.K >= 0).sum())))
-    limit2 = int(np.partition(rc_s, min(want, len(rc_s) - 1))[min(want, len(rc_s) - 1)]) \
-        if len(rc_s) else 0
+    limit2 = _rc_quantile(P, big, ul2, vr2, _COVER_FIRST_EDGES * N, scale=2)
     el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
-    first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]), one_role,
-                     deadline)
+    try:
+        first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]),
+                         one_role, deadline)
+    except _OutOfTime:  # the pairs of the fractional optimum alone, if that fits
+        try:
+            first = _best_on(P, C, big, sl, sr, one_role, deadline)
+        except _OutOfTime:
+            first = []
     if _pairs_weight(P, first, big) > _pairs_weight(P, best, big):
         best = first
     best_val = _pairs_weight(P, best, big)
@@ -1032,7 +1068,10 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_ro
             limit2 = int(np.partition(rc2, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
             keep = rc2 <= limit2
             el, er = el[keep], er[keep]
-        cand = _best_on(P, C, big, el, er, one_role, deadline, exact=True)
+        try:
+            cand = _best_on(P, C, big, el, er, one_role, deadline, exact=True)
+        except _OutOfTime:
+            break
         if cand is None:
             break
         cand, cbound = cand
@@ -1072,31 +1111,34 @@ def _solve_cover(P: _Pool, big, deadline: float):
     cap1 = np.ones(N, np.int64)
     start = C.start_edges()
     one_role = _general_applies(P)  # a matching of the cover graph is a proposal
-    g = csr_matrix((np.ones(len(start[0]), np.int8), start), shape=(N, N))
-    if int((maximum_bipartite_matching(g, perm_type="column") >= 0).sum()) == N:
-        card = N // 2  # a perfect fractional matching: no proposal has more pairs
-    else:
-        lower_max = int(big.table.max()) + (2 * big.left if big.fairness else 0)
-        unit = lower_max * (N + 1) + 1
-        if (unit + lower_max) * (N + 1) >= _WEIGHT_LIMIT:  # pragma: no cover - beyond any pool
-            return None
-        d1, _, _ = _solve_bipartite(Kd, cap1, ones, ones, _CoverWeights(P, Kd, C.owner, unit),
-                                    with_duals=True, start=start)
-        card = len(d1) // 2
     best: list = []
     best_val, bound = 0, None
-    # the bound is aimed at proposals where every pair covers a wanted skill (the usual
-    # case); when the best one found needs pairs without one, once more with the pair unit
-    for mu in (big.pair + big.wanted, big.pair):
-        if time.perf_counter() > deadline - N / 3000:
-            break
-        best, best_val, b = _cover_round(P, C, big, Kd, start, card, mu, one_role, deadline,
-                                         best)
-        bound = b if bound is None else min(bound, b)
-        if best_val >= bound or bool((big.key_value(P.K[tuple(np.array(best).T)])
-                                      >= big.wanted).all() if best else True):
-            break
-    if bound is None:
+    try:
+        g = csr_matrix((np.ones(len(start[0]), np.int8), start), shape=(N, N))
+        if int((maximum_bipartite_matching(g, perm_type="column") >= 0).sum()) == N:
+            card = N // 2  # a perfect fractional matching: no proposal has more pairs
+        else:
+            lower_max = int(big.table.max()) + (2 * big.left if big.fairness else 0)
+            unit = lower_max * (N + 1) + 1
+            if (unit + lower_max) * (N + 1) >= _WEIGHT_LIMIT:  # pragma: no cover - beyond any pool
+                return None
+            d1, _, _ = _solve_bipartite(Kd, cap1, ones, ones, _CoverWeights(P, Kd, C.owner, unit),
+                                        with_duals=True, start=start, deadline=deadline)
+            card = len(d1) // 2
+        # the bound is aimed at proposals where every pair covers a wanted skill (the usual
+        # case); when the best one found needs pairs without one, once more with the pair unit
+        for mu in (big.pair + big.wanted, big.pair):
+            if time.perf_counter() > deadline - N / 3000:
+                break
+            best, best_val, b = _cover_round(P, C, big, Kd, start, card, mu, one_role, deadline,
+                                             best)
+            bound = b if bound is None else min(bound, b)
+            if best_val >= bound or bool((big.key_value(P.K[tuple(np.array(best).T)])
+                                          >= big.wanted).all() if best else True):
+                break
+    except _OutOfTime:
+        pass
+    if bound is None or not best:
         return None
     return best, max(bound, best_val)
 

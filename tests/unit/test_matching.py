@@ -767,3 +767,18 @@ def test_previous_pairs_kept_as_far_as_an_optimal_proposal_allows_on_random_pool
         assert full_key(prop, left_out, previous) == ref, k
         fewer += kept(plain, previous) < ref[-1]
     assert fewer >= 5  # without the tie-break, many of these would keep fewer pairs
+
+
+def test_keeping_previous_pairs_never_gives_an_either_person_two_roles():
+    """Rounds with "either" people: valid (one role each), as good as without `keep`, and where
+    the round is solved as a bipartite one, no fewer previous pairs kept."""
+    rng = random.Random(99)
+    for k in range(60):
+        pool, history, rules = mixed_pool(rng, rng.randint(4, 30), rng.uniform(0, 0.5), True)
+        previous = random_valid_proposal(rng, pool, history, rules)
+        plain = propose(pool, history, rules)
+        prop = propose(pool, history, rules, keep=previous)
+        check_valid(prop, pool, history, rules)
+        assert key(prop.stats) == key(plain.stats), k
+        if prop.stats["solver"] == "bipartite":
+            assert kept(prop, previous) >= kept(plain, previous), k

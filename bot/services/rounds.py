@@ -72,6 +72,8 @@ class Snapshot:
     skill_labels: dict = field(default_factory=lambda: dict(catalog.SKILL_LABELS))  # the workspace's
     # people left unmatched by the last round that went ahead: paired first this time
     left_out: frozenset[str] = frozenset()
+    # (mentor, mentee) pairs of the latest preview: kept among equally good proposals
+    keep: tuple[tuple[str, str], ...] = ()
 
     @property
     def user_ids(self) -> frozenset[str]:
@@ -80,7 +82,9 @@ class Snapshot:
 
 def _fingerprint(pool: list, active_pairs: list[tuple[int, str, str]], rules: Rules) -> str:
     """A hash of everything a proposal depends on: the pool's rows (with updated_at), the active
-    pairs and the rules. repr() of tuples of str/int/None/date/datetime is stable and unambiguous."""
+    pairs and the rules. repr() of tuples of str/int/None/date/datetime is stable and unambiguous.
+    Not the previous preview's pairs (Snapshot.keep): they only choose among equally good proposals,
+    and once a preview is posted it is itself the latest one, so its own confirm would look stale."""
     h = hashlib.sha256()
     for p in sorted(pool, key=lambda p: p.slack_user_id):
         h.update(repr((p.slack_user_id, p.side, sorted(p.skills_share or ()), sorted(p.skills_learn or ()),
@@ -107,7 +111,8 @@ def snapshot(session: Session, *, team_id: str, now: datetime) -> Snapshot:
     history = pairs_repo.history(session, team_id=team_id)
     pool, history = _with_returners(session, team_id=team_id, pool=pool, history=history)
     return Snapshot(pool=pool, history=history, rules=rules, fingerprint=_fingerprint(pool, active, rules),
-                    skill_labels=labels, left_out=repo.last_left_out(session, team_id=team_id))
+                    skill_labels=labels, left_out=repo.last_left_out(session, team_id=team_id),
+                    keep=repo.last_preview_pairs(session, team_id=team_id))
 
 
 def _with_returners(session: Session, *, team_id: str, pool: list, history: list) -> tuple[list, list]:
@@ -127,7 +132,7 @@ def _with_returners(session: Session, *, team_id: str, pool: list, history: list
 
 def proposal_for(snap: Snapshot) -> Proposal:
     return propose([candidate(p) for p in snap.pool], snap.history, snap.rules, skill_labels=snap.skill_labels,
-                   left_out=snap.left_out)
+                   left_out=snap.left_out, keep=snap.keep)
 
 
 def dry_run(db: Database, *, team_id: str, now: datetime) -> tuple[Proposal, Snapshot]:

@@ -53,6 +53,21 @@ def last_left_out(session: Session, *, team_id: str) -> frozenset[str]:
     return frozenset(u["user"] for u in (row.proposal or {}).get("unmatched") or [] if u.get("user"))
 
 
+def last_preview_pairs(session: Session, *, team_id: str) -> tuple[tuple[str, str], ...]:
+    """(mentor, mentee) user IDs of the workspace's latest matching round preview, whatever became
+    of it (open, cancelled, stale or confirmed; not a one-person rematch or a pair made by hand):
+    among equally good proposals the engine keeps these pairs, so one change in the pool moves few."""
+    row = session.exec(
+        select(MatchRound)
+        .where(MatchRound.team_id == team_id, MatchRound.kind == ROUND_KIND_ROUND)
+        .order_by(col(MatchRound.id).desc())
+    ).first()
+    if row is None:
+        return ()
+    return tuple((p["mentor"], p["mentee"]) for p in (row.proposal or {}).get("pairs") or []
+                 if p.get("mentor") and p.get("mentee"))
+
+
 def set_message(session: Session, *, round_id: int, channel_id: str, message_ts: str) -> None:
     session.execute(update(MatchRound).where(col(MatchRound.id) == round_id)
                     .values(channel_id=channel_id, message_ts=message_ts))

@@ -4,6 +4,7 @@ or cancels; pairs are introduced exactly once, also through 429s, interruptions 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,7 +30,7 @@ from storage.models import (
     SendLedger,
 )
 from storage.repositories import participants as participants_repo
-from tests.support.factories import mentee_create, participant_create
+from tests.support.factories import mentee_create, participant_create, seed_participants
 from tests.support.harness import ADMIN_CHANNEL, TEAM, start_harness
 from tests.support.rounds import (
     ADMIN,
@@ -599,3 +600,38 @@ def test_recovery_after_a_restart_mid_round_goes_at_the_workspaces_pace(fake_sla
         assert sum(slept) >= (14 - 1) / 2
     finally:
         bot.close()
+
+
+def test_a_new_preview_after_one_person_joins_keeps_the_pairs_of_the_cancelled_one(bot):
+    """Five mentors and four mentees, all alike: every assignment is as good as any other. A
+    preview, cancelled; one mentor joins; the next preview has the same pairs (the newcomer
+    changes nothing that has to change), where the engine alone would have moved some."""
+    bot.fake.add_user(ADMIN, name="Ada Admin")
+    bot.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN, "U0OTHER"])
+    mentors = [f"U0M{i}" for i in range(1, 6)]
+    mentees = [f"U0E{i}" for i in range(1, 5)]
+    seed_participants(bot.db, [participant_create(slack_user_id=u) for u in mentors]
+                      + [mentee_create(slack_user_id=u) for u in mentees])
+    for uid in mentors + mentees:
+        bot.fake.add_user(uid)
+
+    def latest_pairs():
+        rows = all_rows(bot, MatchRound)
+        return {(p["mentor"], p["mentee"]) for p in rows[-1].proposal["pairs"]}
+
+    _, call = preview(bot)
+    first = latest_pairs()
+    assert len(first) == 4
+    click(bot, call, Action.MATCH_CANCEL)
+    bot.wait_until(lambda: round_row(bot).status == ROUND_CANCELLED, what="cancelled")
+    seed_participants(bot.db, [participant_create(slack_user_id="U0A0")])  # sorts first
+    bot.fake.add_user("U0A0")
+    with bot.db.session() as s:
+        snap = rounds.snapshot(s, team_id=TEAM, now=datetime.now(UTC))
+    assert set(snap.keep) == first
+    plain = {(p.mentor, p.mentee) for p in rounds.proposal_for(replace(snap, keep=())).pairs}
+    assert plain != first  # without the previous pairs the engine would move some
+
+    preview(bot)
+    assert latest_pairs() == first
+    assert [r.status for r in all_rows(bot, MatchRound)] == [ROUND_CANCELLED, ROUND_PROPOSED]

@@ -341,3 +341,27 @@ def test_the_people_left_out_by_the_last_round_that_went_ahead_are_passed_to_the
         snap = rounds.snapshot(s, team_id=T, now=NOW)
     assert snap.left_out == frozenset({"U0E1"})
     assert rounds.proposal_for(snap).stats["left_out_last_round"] == 1
+
+
+def test_the_latest_previews_pairs_whatever_became_of_it_are_passed_to_the_engine(db):
+    seed(db)
+    pairs = [{"mentor": "U0M0", "mentee": "U0E1", "score": 1, "reasons": []}]
+    with db.session() as s:
+        assert repo.last_preview_pairs(s, team_id=T) == ()
+        old = repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="f", created_at=NOW,
+                                   proposal={"pairs": [{"mentor": "U0M1", "mentee": "U0E0"}], "unmatched": []})
+        assert repo.move(s, round_id=old.id, expected="proposed", to=ROUND_INTRODUCING, open_slot=None)
+        cancelled = repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="g", created_at=NOW,
+                                         proposal={"pairs": pairs, "unmatched": []})
+        assert repo.move(s, round_id=cancelled.id, expected="proposed", to="cancelled", open_slot=None)
+        # a one-person rematch is not a preview of the round
+        repo.insert_proposal(s, team_id=T, created_by="U0ADM", fingerprint="h", created_at=NOW, kind="rematch",
+                             proposal={"pairs": [{"mentor": "U0M1", "mentee": "U0E1"}], "unmatched": []})
+        repo.insert_proposal(s, team_id="T0002", created_by="U0ADM", fingerprint="i", created_at=NOW,
+                             proposal={"pairs": [{"mentor": "U0X", "mentee": "U0Y"}], "unmatched": []})
+    with db.session() as s:
+        assert repo.last_preview_pairs(s, team_id=T) == (("U0M0", "U0E1"),)
+        assert repo.last_preview_pairs(s, team_id="T0003") == ()
+        snap = rounds.snapshot(s, team_id=T, now=NOW)
+    assert snap.keep == (("U0M0", "U0E1"),)
+    assert {(p.mentor, p.mentee) for p in rounds.proposal_for(snap).pairs} == {("U0M0", "U0E1"), ("U0M1", "U0E0")}

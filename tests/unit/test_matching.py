@@ -655,3 +655,130 @@ def test_an_either_pool_that_crashed_the_engine_before_the_overflow_fix():
     prop = propose(pool, history, rules)
     check_valid(prop, pool, history, rules)
     assert prop.stats["pairs"] == 521
+
+
+# --------------------------------------------------------------------------- keeping the last preview
+
+
+def kept(prop, previous) -> int:
+    return len({(p.mentor, p.mentee) for p in prop.pairs} & set(previous))
+
+
+def test_one_person_added_to_a_pool_of_equal_pairs_keeps_every_previous_pair():
+    """Six mentors and five mentees all alike: every assignment is optimal. The previous
+    preview (a rotation the engine would not pick by itself) is kept whole when a mentee joins;
+    the proposal is as good as without it on every level."""
+    mentors = [cand(f"UM{i}", sen=1, dept="Eng", share=["ai"], learn=["lead"]) for i in range(6)]
+    mentees = [cand(f"UE{i}", side="mentee", sen=20, share=["lead"], learn=["ai"]) for i in range(5)]
+    previous = [(f"UM{(i + 2) % 6}", f"UE{i}") for i in range(5)]
+    pool = [*mentors, *mentees, cand("UE25", side="mentee", sen=20, share=["lead"], learn=["ai"])]
+    plain = propose(pool, [], RULES)
+    prop = propose(pool, [], RULES, keep=previous)
+    check_valid(prop, pool, [], RULES)
+    assert key(prop.stats, True) == key(plain.stats, True) == (6, 6, 0, 6 * plain.pairs[0].score)
+    assert kept(prop, previous) == 5
+    assert kept(plain, previous) < 5  # the test means something: the engine alone moves pairs
+    # a previous pair that is no longer possible (its mentee paused) does not stop the others
+    gone = [c for c in pool if c.user_id != "UE3"]
+    prop = propose(gone, [], RULES, keep=previous)
+    assert kept(prop, previous) == 4 and len(prop.pairs) == 5
+    # nor do pairs now ruled out, unknown people or pairs the wrong way round
+    prop = propose(pool, [("UM2", "UE0")], RULES,
+                   keep=[*previous, ("UX", "UE1"), ("UE1", "UM3"), ("UM2",)])
+    assert kept(prop, previous) == 4 and len(prop.pairs) == 6
+
+
+def plain_pool(rng: random.Random, n: int, flat: bool):
+    """Mentors and mentees only; `flat`: few skills, departments and zones, so many proposals
+    tie on every level."""
+    pool, history, rules = random_pool(rng, n)
+    out = []
+    for c in pool:
+        side = rng.choice(["mentor", "mentee"])
+        extra = {}
+        if flat:
+            extra = dict(skills_share=frozenset(rng.sample(SKILLS[:3], 1)),
+                         skills_learn=frozenset(rng.sample(SKILLS[:3], 1)),
+                         department=rng.choice(["Sales", "Eng"]), timezone="Europe/Paris")
+        out.append(Candidate(**{**c.__dict__, "side": side, **extra,
+                                "seniority_years": rng.randint(0, 5) if side == "mentor" else rng.randint(6, 12)}))
+    return out, history, rules
+
+
+def random_valid_proposal(rng: random.Random, pool, history, rules) -> list[tuple[str, str]]:
+    """Eligible pairs taken in random order while the capacities allow."""
+    edges = [(m.user_id, e.user_id) for m in pool for e in pool if eligible(m, e, rules, history) is None]
+    rng.shuffle(edges)
+    cap = {c.user_id: c.capacity for c in pool}
+    taken, out = set(), []
+    for m, e in edges:
+        if cap[m] > 0 and e not in taken:
+            cap[m] -= 1
+            taken.add(e)
+            out.append((m, e))
+    return out
+
+
+def networkx_most_kept(pool, history, rules, left_out, previous):
+    """Best (pairs, covered, left out paired, score, kept) by networkx's blossom algorithm on
+    every eligible pair, one integer weight (units far apart; pure Python integers)."""
+    prev = set(previous)
+    g = nx.Graph()
+    for m in pool:
+        for e in pool:
+            if eligible(m, e, rules, history) is None:
+                s = score(m, e, rules)[0]
+                cov = int(bool(e.skills_learn & m.skills_share))
+                lo = (m.user_id in left_out) + (e.user_id in left_out)
+                w = (((10**4 + cov) * 10**3 + lo) * 10**5 + s) * 10**3 + ((m.user_id, e.user_id) in prev)
+                for k in range(m.capacity):
+                    g.add_edge((m.user_id, k), (e.user_id, 0), weight=w)
+    total = sum(g.edges[a, b]["weight"] for a, b in nx.max_weight_matching(g))
+    return (total // 10**15, total // 10**11 % 10**4, total // 10**8 % 10**3, total // 10**3 % 10**5,
+            total % 10**3)
+
+
+def full_key(prop, left_out, previous):
+    """(pairs, covered, left-out people in the pairs (a mentor once per mentee), score, kept)."""
+    s = prop.stats
+    return (s["pairs"], s["mentees_with_wanted_skill_covered"], left_out_in_pairs(prop, left_out),
+            s["total_score"], kept(prop, previous))
+
+
+def test_previous_pairs_kept_as_far_as_an_optimal_proposal_allows_on_random_pools():
+    """Random pools of 6-40 people without "either", a random valid previous proposal (or the
+    engine's before one person joined): the proposal is as good as without `keep` on every
+    level, and keeps as many previous pairs as the best of the optimal proposals (networkx)."""
+    rng = random.Random(424242)
+    fewer = 0
+    for k in range(24):
+        pool, history, rules = plain_pool(rng, rng.randint(6, 40), flat=k % 2 == 0)
+        left_out = {c.user_id for c in pool if rng.random() < 0.2}
+        if k % 3 == 2:
+            previous = [(p.mentor, p.mentee) for p in propose(pool[:-1], history, rules, left_out=left_out).pairs]
+        else:
+            previous = random_valid_proposal(rng, pool, history, rules)
+        plain = propose(pool, history, rules, left_out=left_out)
+        prop = propose(pool, history, rules, left_out=left_out, keep=previous)
+        check_valid(prop, pool, history, rules)
+        assert key(prop.stats, True) == key(plain.stats, True), k
+        assert kept(prop, previous) >= kept(plain, previous), k
+        ref = networkx_most_kept(pool, history, rules, left_out, previous)
+        assert full_key(prop, left_out, previous) == ref, k
+        fewer += kept(plain, previous) < ref[-1]
+    assert fewer >= 5  # without the tie-break, many of these would keep fewer pairs
+
+
+def test_keeping_previous_pairs_never_gives_an_either_person_two_roles():
+    """Rounds with "either" people: valid (one role each), as good as without `keep`, and where
+    the round is solved as a bipartite one, no fewer previous pairs kept."""
+    rng = random.Random(99)
+    for k in range(60):
+        pool, history, rules = mixed_pool(rng, rng.randint(4, 30), rng.uniform(0, 0.5), True)
+        previous = random_valid_proposal(rng, pool, history, rules)
+        plain = propose(pool, history, rules)
+        prop = propose(pool, history, rules, keep=previous)
+        check_valid(prop, pool, history, rules)
+        assert key(prop.stats) == key(plain.stats), k
+        if prop.stats["solver"] == "bipartite":
+            assert kept(prop, previous) >= kept(plain, previous), k

@@ -20,7 +20,9 @@ Output: a :class:`Proposal` with explained pairs, explained unmatched people and
 Objective (lexicographic, solved exactly): the largest number of pairs, then the most mentees
 whose wanted skill is covered, then the most people left out last round, then the highest
 total score. Every edge gets one integer weight whose levels cannot be outweighed by the
-levels below (solver._Weights), so one maximum-weight matching gives them all.
+levels below (solver._Weights), so one maximum-weight matching gives them all. Then, among
+proposals equal on all four, the most pairs of the previous preview (`keep`): a tie-break
+pass on the optimum's tight edges (solver._prefer_kept; rounds without "either" people).
 
 How it is solved (see bench/MATCHING.md for figures):
 

@@ -9,7 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import (
+    connected_components,
+    maximum_bipartite_matching,
+    min_weight_full_bipartite_matching,
+)
 
 from bot.domain.matching.general import max_weight_matching as _blossom
 from bot.domain.matching.model import (
@@ -753,6 +757,142 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
     return best, solver, max(bound, best_val)
 
 
+# --------------------------------------------------------------------------- stability
+
+
+def _keep_index(P: _Pool, keep: Iterable[tuple[str, str]]) -> frozenset[tuple[int, int]]:
+    """The (L row, R column) of each (mentor, mentee) user-ID pair of `keep` that is still
+    possible (both in the pool, in those roles, eligible)."""
+    out = set()
+    for pair in keep:
+        if len(pair) != 2:
+            continue
+        m, e = P.index.get(pair[0], -1), P.index.get(pair[1], -1)
+        if m < 0 or e < 0:
+            continue
+        lp, rp = int(P.posL[m]), int(P.posR[e])
+        if lp >= 0 and rp >= 0 and P.K[lp, rp] >= 0:
+            out.add((lp, rp))
+    return frozenset(out)
+
+
+def _prefer_kept(P: _Pool, big, pairs, duals, keep: frozenset[tuple[int, int]],
+                 rows_ok=None, cols_ok=None):
+    """Among the optimal proposals, one with the most pairs of `keep` (the previous
+    preview's pairs, as (L row, R column)): the fifth level of the objective, as a tie-break
+    after the optimum is known.
+
+    `pairs` is an optimal b-matching on the switched-on rows and columns (`rows_ok`,
+    `cols_ok`, default all) and `duals` = (u, v, ...) its certified LP duals
+    (w(l, r) <= u[l] + v[r] on every eligible edge, equality on the matching; from
+    `_solve_bipartite(..., with_duals=True)` on the same masks). Complementary slackness:
+    every optimal b-matching uses only tight edges (u + v == w) and fills every slot of a row
+    with u > 0 and every column with v > 0, and any b-matching with those two properties is
+    optimal. So on the tight edges alone a b-matching of small weights
+    `Lw * (ends with a positive dual it covers) + (1 if the pair is kept)` (Lw = slots + 1)
+    is solved with LAPJVsp: the first term can reach its maximum only by being optimal, the
+    second counts kept pairs. Only the connected components of the tight graph that hold a
+    kept tight edge are re-solved; the others keep their pairs. The result is checked (same
+    int64 weight, no fewer kept pairs, one role per "either" person) and `pairs` returned
+    unchanged otherwise.
+
+    Hook for rounds with "either" people (not wired: their solver returns no duals): once
+    the optimum is known, fix every "either" person's role to the one they hold in it (row or
+    column switched off), re-solve `_solve_bipartite(P.K, P.capL, rows, cols, big,
+    with_duals=True)` on those masks (same weight: the optimum fits them) and call this with
+    the same masks. That keeps the most previous pairs among the optimal proposals with
+    those roles."""
+    if not keep or not pairs:
+        return pairs
+    nl, nr = P.K.shape
+    u, v = np.asarray(duals[0], np.int64), np.asarray(duals[1], np.int64)
+    rows_ok = (P.capL >= 1) if rows_ok is None else (np.asarray(rows_ok, bool) & (P.capL >= 1))
+    cols_ok = np.ones(nr, bool) if cols_ok is None else np.asarray(cols_ok, bool).copy()
+    rows_ok = rows_ok.copy()
+    pl, pr = np.array(pairs, np.int64).T
+    # one role per "either" person: the one they hold in `pairs`; when they hold none, the
+    # one they hold in a kept pair (mentor first); such a person has u = v = 0, so switching
+    # a side off removes no positive dual and the original matching still fits the masks
+    both = np.flatnonzero(P.can_mentor & P.can_mentee & (P.posL >= 0) & (P.posR >= 0))
+    if len(both):
+        as_mentor = np.zeros(P.n, bool)
+        as_mentor[P.L[pl]] = True
+        as_mentee = np.zeros(P.n, bool)
+        as_mentee[P.R[pr]] = True
+        kept_mentor = np.zeros(P.n, bool)
+        for lp, _ in keep:
+            kept_mentor[P.L[lp]] = True
+        for p in both.tolist():
+            if as_mentor[p] or (not as_mentee[p] and kept_mentor[p]):
+                cols_ok[P.posR[p]] = False
+            else:
+                rows_ok[P.posL[p]] = False
+    el, er = _violations(P.K, big, u, v, rows_ok, cols_ok, 1)  # w > u + v - 1: tight
+    w = big.w(el, er)
+    if len(el) == 0 or not (w == u[el] + v[er]).all() or \
+            not (big.w(pl, pr) == u[pl] + v[pr]).all():  # pragma: no cover - not a certificate
+        return pairs
+    kcodes = np.array(sorted(a * nr + b for a, b in keep), np.int64)
+    kept = np.isin(el * nr + er, kcodes)
+    if not kept.any():
+        return pairs
+    # components of the tight graph (rows 0..nl-1, columns nl..nl+nr-1) holding a kept edge
+    g = csr_matrix((np.ones(len(el), np.int8), (el, nl + er)), shape=(nl + nr, nl + nr))
+    _, comp = connected_components(g, directed=False)
+    hot = np.zeros(comp.max() + 1, bool)
+    hot[comp[el[kept]]] = True
+    sel = hot[comp[el]]
+    el, er, kept = el[sel], er[sel], kept[sel]
+    stay = [(a, b) for a, b in pairs if not hot[comp[a]]]
+    rows = np.unique(el)
+    cols = np.unique(er)
+    ri = np.full(nl, -1, np.int64)
+    ri[rows] = np.arange(len(rows))
+    ci = np.full(nr, -1, np.int64)
+    ci[cols] = np.arange(len(cols))
+    capr = P.capL[rows]
+    slot_start = np.concatenate([[0], np.cumsum(capr)])
+    nslots = int(slot_start[-1])
+    ncols = len(cols)
+    lw = min(nslots, ncols) + 1
+    ends = ((u[el] > 0) & rows_ok[el]).astype(np.int64) + ((v[er] > 0) & cols_ok[er])
+    sw = lw * ends + kept
+    top = float(sw.max(initial=0) + 1)
+    reps = capr[ri[el]]
+    es = np.repeat(slot_start[ri[el]], reps) + (
+        np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
+    et = np.repeat(ci[er], reps)
+    ew = np.repeat(top - sw, reps).astype(np.float64)
+    if nslots <= ncols:
+        M = csr_matrix((np.concatenate([ew, np.full(nslots, top)]),
+                        (np.concatenate([es, np.arange(nslots)]),
+                         np.concatenate([et, ncols + np.arange(nslots)]))),
+                       shape=(nslots, ncols + nslots))
+        _, col_of = min_weight_full_bipartite_matching(M)
+        slot_of_col = {int(c): s for s, c in enumerate(col_of.tolist()) if c < ncols}
+    else:
+        M = csr_matrix((np.concatenate([ew, np.full(ncols, top)]),
+                        (np.concatenate([et, np.arange(ncols)]),
+                         np.concatenate([es, nslots + np.arange(ncols)]))),
+                       shape=(ncols, nslots + ncols))
+        _, slot_of = min_weight_full_bipartite_matching(M)
+        slot_of_col = {c: int(s) for c, s in enumerate(slot_of.tolist()) if s < nslots}
+    slot_owner = np.repeat(rows, capr)
+    new = stay + [(int(slot_owner[s]), int(cols[c])) for c, s in slot_of_col.items()]
+    new = sorted(new)
+    # checks: valid, as good on every level (same int64 weight), no fewer kept pairs
+    nr_, nc_ = np.array(new, np.int64).T if new else (np.zeros(0, np.int64),) * 2
+    ok = (len(set(new)) == len(new) and len(set(nc_.tolist())) == len(new)
+          and (np.bincount(nr_, minlength=nl) <= P.capL).all()
+          and bool((P.K[nr_, nc_] >= 0).all())
+          and _pairs_weight(P, new, big) == _pairs_weight(P, pairs, big)
+          and sum(p in keep for p in new) >= sum(p in keep for p in pairs)
+          and not _conflicts(P, new))
+    if not ok:  # pragma: no cover - complementary slackness guarantees it
+        return pairs
+    return new
+
+
 # --------------------------------------------------------------------------- general matching
 
 
@@ -805,8 +945,12 @@ def _big(P: _Pool) -> _Weights:
     return P.wt
 
 
-def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
-    """Returns (pairs, solver, upper bound on the weight or None when proven optimal)."""
+def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
+           keep: frozenset[tuple[int, int]] = frozenset()):
+    """Returns (pairs, solver, upper bound on the weight or None when proven optimal).
+
+    `keep`: (L row, R column) pairs of the previous preview, kept where an optimal proposal
+    can (see _prefer_kept; bipartite rounds only so far)."""
     nl, nr = P.K.shape
     big = _big(P)
     rows = np.ones(nl, bool)
@@ -817,6 +961,8 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf")):
     pairs, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True)
     conf = _conflicts(P, pairs)
     if not conf:
+        if keep:
+            pairs = _prefer_kept(P, big, pairs, duals, keep)
         return pairs, "bipartite", None
     if method == "auto" and _cover_affordable(P, deadline):
         res = _solve_cover(P, big, deadline)
@@ -1201,11 +1347,11 @@ def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = N
 # --------------------------------------------------------------------------- entry points
 
 
-def _propose(pool, history, rules, skill_labels, method: str, left_out=()) -> Proposal:
+def _propose(pool, history, rules, skill_labels, method: str, left_out=(), keep=()) -> Proposal:
     t0 = time.perf_counter()
     P = _Pool(pool, history, rules, left_out)
     t1 = time.perf_counter()
-    pairs, solver, bound = _solve(P, method, t0 + float(rules.time_budget_s))
+    pairs, solver, bound = _solve(P, method, t0 + float(rules.time_budget_s), _keep_index(P, keep))
     t2 = time.perf_counter()
     pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
     out = _build(P, pairs_idx, skill_labels, solver, bound)
@@ -1221,13 +1367,16 @@ def propose(
     rules: Rules | None = None,
     skill_labels: Mapping[str, str] | None = None,
     left_out: Iterable[str] = (),
+    keep: Iterable[tuple[str, str]] = (),
 ) -> Proposal:
     """Optimal, deterministic proposal for one matching round.
 
     Maximises, in this order: the number of pairs; the number of mentees whose mentor shares
     a skill they want to learn; the number of people paired among `left_out` (user IDs left
     unmatched last round, so nobody who could be paired is left out round after round); the
-    total score. All under the hard rules. `history` holds earlier (mentor_id, mentee_id)
-    pairs; either order is never repeated.
+    total score; then, among proposals equal on all four, the number of pairs of `keep`
+    ((mentor_id, mentee_id) of the previous preview, so one change in the pool moves few
+    pairs; rounds without "either" people so far). All under the hard rules. `history` holds
+    earlier (mentor_id, mentee_id) pairs; either order is never repeated.
     """
-    return _propose(pool, history, rules or Rules(), skill_labels, "auto", left_out)
+    return _propose(pool, history, rules or Rules(), skill_labels, "auto", left_out, keep)

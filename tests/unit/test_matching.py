@@ -782,3 +782,24 @@ def test_keeping_previous_pairs_never_gives_an_either_person_two_roles():
         assert key(prop.stats) == key(plain.stats), k
         if prop.stats["solver"] == "bipartite":
             assert kept(prop, previous) >= kept(plain, previous), k
+
+
+def test_an_either_round_keeps_the_previous_pairs_among_equal_proposals():
+    """Four mentors, four "either" people and four mentees, all alike: every proposal of six
+    pairs is optimal, some with "either" people mentoring and some with them mentored. The
+    previous preview (one the engine would not pick by itself) is kept whole when a mentee
+    joins, roles included, and the round is still solved as a general one."""
+    sk = ["ai", "lead"]
+    mentors = [cand(f"UM{i}", sen=1, dept="Eng", share=sk, learn=sk) for i in range(4)]
+    either = [cand(f"UX{i}", side="either", sen=10, dept="Ops", share=sk, learn=sk) for i in range(4)]
+    mentees = [cand(f"UE{i}", side="mentee", sen=20, share=sk, learn=sk) for i in range(5)]
+    previous = [("UM0", "UX1"), ("UM1", "UX0"), ("UX2", "UE3"), ("UX3", "UE2"),
+                ("UM2", "UE1"), ("UM3", "UE0")]
+    pool = [*mentors, *either, *mentees]
+    plain = propose(pool, [], RULES)
+    prop = propose(pool, [], RULES, keep=previous)
+    check_valid(prop, pool, [], RULES)
+    assert prop.stats["solver"] == plain.stats["solver"] == "general"
+    assert key(prop.stats, True) == key(plain.stats, True) and prop.stats["pairs"] == 6
+    assert kept(prop, previous) == 6
+    assert kept(plain, previous) < 6  # the engine alone picks another of the equal proposals

@@ -52,6 +52,7 @@ _MARGIN = 3
 _MILP_TIME_LIMIT = 60.0
 # Largest edge set handed to the one-role MILP (edges of smallest reduced cost first).
 _EITHER_MAX_EDGES = 100_000
+_MILP_EDGES_PER_S = 5_000  # pairs HiGHS's one-role MILP gets through per second, about
 _CHUNK = 512
 _WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
@@ -725,14 +726,17 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             break
-        # never more than _EITHER_MAX_EDGES or so: a sample of the rows tells where to stop
-        delta = min(delta, _rc_quantile(P, big, u, v, _EITHER_MAX_EDGES))
+        # HiGHS overshoots its time limit on big models: no more pairs than the time left
+        # allows (and never more than _EITHER_MAX_EDGES); a sample of the rows tells where
+        # to stop before the full pass
+        most = max(100, min(_EITHER_MAX_EDGES, int(_MILP_EDGES_PER_S * remaining)))
+        delta = min(delta, _rc_quantile(P, big, u, v, most))
         el, er = _violations(P.K, big, u, v, rows_ok, cols_ok, delta + 1)  # rc <= delta
         if time.perf_counter() > deadline - 0.05:
             break
-        if len(el) > _EITHER_MAX_EDGES:
+        if len(el) > most:
             rc = u[el] + v[er] - big.w(el, er)
-            delta = int(np.partition(rc, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
+            delta = int(np.partition(rc, most)[most]) - 1
             keep = rc <= delta
             el, er = el[keep], er[keep]
         # HiGHS checks its clock between phases and overshoots on big models: keep a margin
@@ -796,12 +800,9 @@ def _prefer_kept(P: _Pool, big, pairs, duals, keep: frozenset[tuple[int, int]],
     int64 weight, no fewer kept pairs, one role per "either" person) and `pairs` returned
     unchanged otherwise.
 
-    Hook for rounds with "either" people (not wired: their solver returns no duals): once
-    the optimum is known, fix every "either" person's role to the one they hold in it (row or
-    column switched off), re-solve `_solve_bipartite(P.K, P.capL, rows, cols, big,
-    with_duals=True)` on those masks (same weight: the optimum fits them) and call this with
-    the same masks. That keeps the most previous pairs among the optimal proposals with
-    those roles."""
+    Rounds with "either" people reach it through _keep_with_roles (roles fixed to the ones
+    held in the optimum, the round re-solved with duals on those masks): the most previous
+    pairs among the optimal proposals with those roles."""
     if not keep or not pairs:
         return pairs
     nl, nr = P.K.shape
@@ -945,12 +946,42 @@ def _big(P: _Pool) -> _Weights:
     return P.wt
 
 
+def _keep_with_roles(P: _Pool, big, pairs, keep: frozenset[tuple[int, int]],
+                     deadline: float):
+    """Rounds with "either" people: the previous preview's pairs among the optima with the
+    roles of `pairs`. Each "either" person keeps the role they hold in `pairs` (one who holds
+    none: the role of a kept pair, else mentee), the round is solved again exactly with
+    those roles (never worse: `pairs` fits them) and _prefer_kept runs on its certified
+    duals. `pairs` unchanged when time does not allow it."""
+    if not keep or not pairs:
+        return pairs
+    rows, cols = P.capL >= 1, np.ones(P.K.shape[1], bool)
+    as_mentor = {int(P.L[a]) for a, _ in pairs}
+    as_mentee = {int(P.R[b]) for _, b in pairs}
+    kept_mentor = {int(P.L[a]) for a, _ in keep}
+    for p in np.flatnonzero(P.can_mentor & P.can_mentee & (P.posL >= 0) & (P.posR >= 0)):
+        p = int(p)
+        if p in as_mentor or (p not in as_mentee and p in kept_mentor):
+            cols[P.posR[p]] = False
+        else:
+            rows[P.posL[p]] = False
+    try:
+        new, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True,
+                                           deadline=deadline)
+    except _OutOfTime:
+        return pairs
+    if val < _pairs_weight(P, pairs, big):  # pragma: no cover - `pairs` fits the roles
+        return pairs
+    return _prefer_kept(P, big, new, duals, keep, rows, cols)
+
+
 def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
            keep: frozenset[tuple[int, int]] = frozenset()):
     """Returns (pairs, solver, upper bound on the weight or None when proven optimal).
 
     `keep`: (L row, R column) pairs of the previous preview, kept where an optimal proposal
-    can (see _prefer_kept; bipartite rounds only so far)."""
+    can (see _prefer_kept; with "either" people, among the optima with the roles found, see
+    _keep_with_roles)."""
     nl, nr = P.K.shape
     big = _big(P)
     rows = np.ones(nl, bool)
@@ -969,12 +1000,14 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         if res is not None:
             best, bound = res
             bound = min(bound, val)
+            best = _keep_with_roles(P, big, best, keep, deadline)
             found = _pairs_weight(P, best, big)
             if bound <= found:
                 return best, "general", None
             return best, "general_unproven", _tighten(P, bound, len(best))
     if method == "auto":
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
+        best = _keep_with_roles(P, big, best, keep, deadline)
         found = _pairs_weight(P, best, big)
         if bound > found:
             bound = _tighten(P, bound, len(best))
@@ -1156,8 +1189,9 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, one_role: bool, deadline: float,
         w = big.w(el, er)
         pick = _blossom(C.n_nodes, ga, gb, w[gk].tolist())
         pairs = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
-        if not one_role:
-            pairs, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(P.K.shape[1], bool))
+        if not one_role:  # each "either" person keeps the role worth more to them there,
+            # and the round is solved exactly with those roles
+            pairs, _ = _incumbent(P, big, pairs, deadline)
         return (pairs, _pairs_weight(P, pairs, big)) if exact else pairs
     limit = 0.5 * (deadline - time.perf_counter()) - 0.1
     if limit <= 0.05:
@@ -1210,8 +1244,10 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_ro
     while best_val < bound and time.perf_counter() < deadline - 0.1:
         limit2 = D2 - 2 * best_val
         el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
-        if len(el) > _EITHER_MAX_EDGES:
-            limit2 = int(np.partition(rc2, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
+        most = _EITHER_MAX_EDGES if one_role else max(100, min(
+            _EITHER_MAX_EDGES, int(_MILP_EDGES_PER_S * (deadline - time.perf_counter()))))
+        if len(el) > most:
+            limit2 = int(np.partition(rc2, most)[most]) - 1
             keep = rc2 <= limit2
             el, er = el[keep], er[keep]
         try:

@@ -975,6 +975,14 @@ def _keep_with_roles(P: _Pool, big, pairs, keep: frozenset[tuple[int, int]],
     return _prefer_kept(P, big, new, duals, keep, rows, cols)
 
 
+def _cover_result(P: _Pool, big, best, bound: int, keep, deadline: float):
+    """_solve's answer from _solve_cover's (pairs, bound)."""
+    best = _keep_with_roles(P, big, best, keep, deadline)
+    if bound <= _pairs_weight(P, best, big):
+        return best, "general", None
+    return best, "general_unproven", _tighten(P, bound, len(best))
+
+
 def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
            keep: frozenset[tuple[int, int]] = frozenset()):
     """Returns (pairs, solver, upper bound on the weight or None when proven optimal).
@@ -989,22 +997,23 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
     if method == "milp":
         pairs, val, proven = _solve_milp(P, rows, cols, big)
         return pairs, "milp" if proven else "milp_time_limit", None
+    either = int((P.can_mentor & P.can_mentee & (P.posL >= 0) & (P.posR >= 0)).sum())
+    if method == "auto" and either >= _COVER_FIRST_SHARE * P.n and _cover_affordable(P, deadline):
+        # many "either" people: the relaxation would only be the first step of the cover
+        res = _solve_cover(P, big, deadline)
+        if res is not None:
+            return _cover_result(P, big, *res, keep, deadline)
     pairs, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True)
     conf = _conflicts(P, pairs)
     if not conf:
         if keep:
             pairs = _prefer_kept(P, big, pairs, duals, keep)
         return pairs, "bipartite", None
-    if method == "auto" and _cover_affordable(P, deadline):
+    if method == "auto" and either < _COVER_FIRST_SHARE * P.n and _cover_affordable(P, deadline):
         res = _solve_cover(P, big, deadline)
         if res is not None:
             best, bound = res
-            bound = min(bound, val)
-            best = _keep_with_roles(P, big, best, keep, deadline)
-            found = _pairs_weight(P, best, big)
-            if bound <= found:
-                return best, "general", None
-            return best, "general_unproven", _tighten(P, bound, len(best))
+            return _cover_result(P, big, best, min(bound, val), keep, deadline)
     if method == "auto":
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
         best = _keep_with_roles(P, big, best, keep, deadline)
@@ -1042,6 +1051,7 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
 # The double cover of the round's graph is a dense nodes x nodes matrix: used up to this
 # many nodes (12,000: 288 MB of int16 keys for a moment).
 _COVER_MAX_NODES = 12_000
+_COVER_FIRST_SHARE = 0.05  # from this share of "either" people, no bipartite relaxation first
 _COVER_FIRST_EDGES = 4  # pairs per node (smallest reduced costs) for the first proposal
 # seconds per node squared for the two double-cover solves, and per node x edge for
 # rustworkx's blossom, on the 2-core bench machine (10,000 people: about 6 s and 5 s)
@@ -1238,7 +1248,7 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_ro
     # a proposal using a pair of doubled reduced cost > limit2 weighs at most this
     bound = min(bound, max(best_val, (D2 - limit2 - 1) // 2))
     if _TRACE is not None:
-        _TRACE.append({"cover_nodes": N, "card": card, "pairs": len(best),
+        _TRACE.append({"cover_nodes": N, "card": card, "pairs": len(best), "D_gap": D2 // 2 - best_val, "limit2": limit2, "d2": len(d2),
                        "cover_gap": bound - best_val, "edges": len(el),
                        "t": round(time.perf_counter(), 3)})
     while best_val < bound and time.perf_counter() < deadline - 0.1:

@@ -3,6 +3,7 @@ of "either" people, and `propose` (the package docstring describes the method)."
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -696,8 +697,11 @@ def _rc_quantile(P: _Pool, big, u, v, count: int, scale: int = 1) -> int:
     el, er = np.nonzero(P.K[rows] >= 0)
     if not len(el):
         return 0
+    total = int((P.K >= 0).sum())
+    if count >= total:  # every pair
+        return int(np.iinfo(np.int64).max)
     rc = u[rows[el]] + v[er] - scale * big.w(rows[el], er)
-    k = min(len(rc) - 1, max(0, count * len(rc) // max(1, int((P.K >= 0).sum()))))
+    k = min(len(rc) - 1, max(0, count * len(rc) // max(1, total)))
     return int(np.partition(rc, k)[k])
 
 
@@ -730,7 +734,9 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         # allows (and never more than _EITHER_MAX_EDGES); a sample of the rows tells where
         # to stop before the full pass
         most = max(100, min(_EITHER_MAX_EDGES, int(_MILP_EDGES_PER_S * remaining)))
-        delta = min(delta, _rc_quantile(P, big, u, v, most))
+        q = _rc_quantile(P, big, u, v, most)
+        capped = q < delta  # the set stops short of every pair that could improve
+        delta = min(delta, q)
         el, er = _violations(P.K, big, u, v, rows_ok, cols_ok, delta + 1)  # rc <= delta
         if time.perf_counter() > deadline - 0.05:
             break
@@ -739,10 +745,12 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
             delta = int(np.partition(rc, most)[most]) - 1
             keep = rc <= delta
             el, er = el[keep], er[keep]
+            capped = True
         # HiGHS checks its clock between phases and overshoots on big models: keep a margin
-        limit = 0.5 * (deadline - time.perf_counter()) - 0.1
+        limit = 0.8 * (deadline - time.perf_counter()) - 0.2
         if limit <= 0.05:
             break
+        before = best_val
         mp, mval, proven, mbound = _milp_edges(P, el, er, big, limit)
         if mval > best_val:
             best, best_val = mp, mval
@@ -752,8 +760,8 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         if best_val >= bound:
             solver = "either_milp"
             break
-        if not proven:
-            break
+        if not proven or (capped and mval <= before):
+            break  # no bigger set fits the time left
         delta = val - best_val  # the restricted optimum was not enough: widen the set
     if _conflicts(P, best):  # pragma: no cover - safety net: never two roles
         best, _ = _repair(P, best, big, P.capL >= 1, np.ones(P.K.shape[1], bool))
@@ -998,7 +1006,9 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         pairs, val, proven = _solve_milp(P, rows, cols, big)
         return pairs, "milp" if proven else "milp_time_limit", None
     either = int((P.can_mentor & P.can_mentee & (P.posL >= 0) & (P.posR >= 0)).sum())
-    if method == "auto" and either >= _COVER_FIRST_SHARE * P.n and _cover_affordable(P, deadline):
+    one_role = _general_applies(P)  # every "either" person at capacity 1
+    if (method == "auto" and one_role and either >= _COVER_FIRST_SHARE * P.n
+            and _cover_affordable(P, deadline)):
         # many "either" people: the relaxation would only be the first step of the cover
         res = _solve_cover(P, big, deadline)
         if res is not None:
@@ -1009,13 +1019,27 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         if keep:
             pairs = _prefer_kept(P, big, pairs, duals, keep)
         return pairs, "bipartite", None
-    if method == "auto" and either < _COVER_FIRST_SHARE * P.n and _cover_affordable(P, deadline):
+    if (method == "auto" and one_role and either < _COVER_FIRST_SHARE * P.n
+            and _cover_affordable(P, deadline)):
         res = _solve_cover(P, big, deadline)
         if res is not None:
             best, bound = res
             return _cover_result(P, big, best, min(bound, val), keep, deadline)
     if method == "auto":
-        best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline)
+        start = None
+        if not one_role:
+            # "either" people who can mentor several: the round where they mentor one at
+            # most is a matching, solved exactly by the cover method; its optimum is a valid
+            # proposal here and the one-role MILP's proposal to beat
+            Pr = copy.copy(P)
+            both = P.can_mentee[P.L]
+            Pr.capL = np.where(both, np.minimum(P.capL, 1), P.capL)
+            now = time.perf_counter()
+            if _cover_affordable(Pr, now + 0.5 * (deadline - now)):
+                res = _solve_cover(Pr, big, now + 0.5 * (deadline - now))
+                if res is not None:
+                    start = res[0]
+        best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline, start=start)
         best = _keep_with_roles(P, big, best, keep, deadline)
         found = _pairs_weight(P, best, big)
         if bound > found:

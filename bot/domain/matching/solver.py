@@ -598,6 +598,12 @@ def _incumbent(P: _Pool, big: int, pairs, deadline: float):
     _repair(P, pairs, big, rows, cols)
     as_mentor = {int(P.L[a]) for a, _ in pairs}
     as_mentee = {int(P.R[b]) for _, b in pairs}
+    row_count = np.zeros(nl, np.int64)  # eligible partners on each side
+    col_count = np.zeros(nr, np.int64)
+    for a in range(0, nl, _CHUNK):
+        blk = P.K[a : a + _CHUNK] >= 0
+        row_count[a : a + _CHUNK] = blk.sum(1)
+        col_count += blk.sum(0)
     for p in np.flatnonzero(P.can_mentor & P.can_mentee):
         lp, rp = P.posL[p], P.posR[p]
         if lp < 0 or rp < 0 or not rows[lp] or not cols[rp]:
@@ -607,13 +613,16 @@ def _incumbent(P: _Pool, big: int, pairs, deadline: float):
                 cols[rp] = False
             else:
                 rows[lp] = False
-        elif int((P.K[lp] >= 0).sum()) >= int((P.K[:, rp] >= 0).sum()):
+        elif row_count[lp] >= col_count[rp]:
             cols[rp] = False
         else:
             rows[lp] = False
     fixed = [(a, b) for a, b in pairs if rows[a] and cols[b]]
     if time.perf_counter() < deadline:
-        cand, _ = _solve_bipartite(P.K, P.capL, rows, cols, big)
+        try:
+            cand, _ = _solve_bipartite(P.K, P.capL, rows, cols, big, deadline=deadline)
+        except _OutOfTime:  # the relaxation's pairs with one role each
+            cand = fixed
         if _pairs_weight(P, cand, big) > _pairs_weight(P, fixed, big):
             fixed = cand
     return fixed, _pairs_weight(P, fixed, big)

@@ -462,12 +462,14 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
 
 def _solve_bipartite(
     K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False,
-    start=None, margin: int = _MARGIN, deadline: float = float("inf"),
+    start=None, margin: int = _MARGIN, deadline: float = float("inf"), partial: bool = False,
 ):
     """Exact maximum-weight b-matching, weight(l, r) from `big` (the pool's _Weights).
 
     Solved on a sparse candidate subgraph, certified optimal for the full graph by an LP dual
     (see the package docstring). Returns the sorted (l, r) pairs and the total weight.
+    Past `deadline`: raises _OutOfTime, or with `partial` returns the candidate subgraph's
+    optimum (valid, not proven; duals None).
     """
     nl, nr = K.shape
     rows_ok = active_rows & (capL >= 1)
@@ -490,7 +492,7 @@ def _solve_bipartite(
     slot_owner = np.repeat(np.arange(nl), capr)
     C = big.max_weight + 1
     for _ in range(1000):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline and not partial:
             raise _OutOfTime
         w = big.w(el, er)
         reps = capL[el]
@@ -522,6 +524,10 @@ def _solve_bipartite(
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)
         wmatch[ms] = big.w(slot_owner[ms], match[ms])
+        if partial and time.perf_counter() > deadline:
+            # out of time: the subgraph's optimum, valid but not proven for the full graph
+            pairs = sorted((int(slot_owner[s]), int(match[s])) for s in np.flatnonzero(ms))
+            return (pairs, int(wmatch.sum()), None) if with_duals else (pairs, int(wmatch.sum()))
         res = _column_duals(
             K, big, rows_ok, active_cols, slot_start, slot_owner, match, wmatch, el, er
         )
@@ -1022,7 +1028,12 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         res = _solve_cover(P, big, deadline)
         if res is not None:
             return _cover_result(P, big, *res, keep, deadline)
-    pairs, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True)
+    pairs, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True,
+                                         deadline=deadline, partial=True)
+    if duals is None:  # the budget ran out before the relaxation was proven
+        pairs, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
+        pmax = min(int(P.capL.sum()), nr)  # mentor slots, mentees
+        return pairs, "time_limit", (pmax + 1) * big.pair - 1
     conf = _conflicts(P, pairs)
     if not conf:
         if keep:

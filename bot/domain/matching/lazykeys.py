@@ -84,6 +84,8 @@ class LazyKeys:
         self.dtype = np.dtype(dtype)
         self.bonus = np.float32(16 * (P.max_score + 1))
         self._max = None
+        self._scratch = {}
+        self.row_max = self.col_max = None  # largest key per row / column (first pass)
         self.cache = None  # (arguments, result) of the first candidate pass
         tie_l = ((np.arange(nl) * 7 + 3) % 4).astype(np.float32)
         self.tie_r = ((np.arange(nr) * 5 + 1) % 4).astype(np.float32)
@@ -186,8 +188,13 @@ class LazyKeys:
     def _covered(self, X, rows, cov, ncols):
         """X += bonus where the mentor shares a skill the mentee wants."""
         if self.CR is None:
-            m = self.cov_l[rows, None] & cov[None, :ncols]
-            X += (m != 0) * self.bonus
+            m = self.scratch("m", X.shape, self.cov_l.dtype)
+            np.bitwise_and(self.cov_l[rows, None], cov[None, :ncols], out=m)
+            mk = self.scratch("mk", X.shape, bool)
+            np.not_equal(m, 0, out=mk)
+            t = self.scratch("t", X.shape, np.float32)
+            np.multiply(mk, self.bonus, out=t)
+            X += t
         else:  # pragma: no cover
             A = self.CL[rows] @ cov[:, :ncols]
             np.minimum(A, 1, out=A)
@@ -199,12 +206,27 @@ class LazyKeys:
         eligible pairs, below -2**19 for ineligible ones."""
         GR, cov, *_, pos = ctx
         ncols = GR.shape[1] if ncols is None else ncols
+        X = self.scratch("X", (len(rows), ncols), np.float32)
         with one_blas_thread():
-            X = self.FL[rows] @ (GR if ncols == GR.shape[1] else GR[:, :ncols])
+            np.matmul(self.FL[rows], GR if ncols == GR.shape[1] else GR[:, :ncols], out=X)
         self._covered(X, rows, cov, ncols)
         X += self._colterm(l0, ctx, ncols)
         self._strike(X, rows, pos, ncols)
         return X
+
+    def release(self) -> None:
+        """Free the scratch buffers (between passes)."""
+        self._scratch.clear()
+
+    def scratch(self, name: str, shape, dtype) -> np.ndarray:
+        """A reused buffer (fresh arrays of this size cost page faults on every block).
+        Valid until the next call with the same name: block()'s result is overwritten by
+        the next block()."""
+        n = int(np.prod(shape))
+        buf = self._scratch.get(name)
+        if buf is None or buf.dtype != np.dtype(dtype) or len(buf) < n:
+            buf = self._scratch[name] = np.empty(max(n, _BLOCK * self.shape[1]), dtype)
+        return buf[:n].reshape(shape)
 
     def _strike(self, X, rows, pos, ncols):
         cnt = self.ex_ptr[rows + 1] - self.ex_ptr[rows]
@@ -229,6 +251,8 @@ class LazyKeys:
         for at, X in self._by_group(rows, ctx):
             np.maximum(X, -1, out=X)
             out[at] = X
+        if len(rows) > _BLOCK:
+            self.release()
         return out
 
     def _by_group(self, rows, ctx, block: int = _BLOCK):
@@ -248,6 +272,7 @@ class LazyKeys:
         best = np.full(self.shape[1], -1.0, np.float32)
         for _, X in self._by_group(np.asarray(rows, np.int64), self.columns()):
             np.maximum(best, X.max(axis=0), out=best)
+        self.release()
         return best.astype(np.int64)
 
     def pairs(self, el, er) -> np.ndarray:

@@ -403,25 +403,33 @@ def _top_edges_lazy(K: LazyKeys, k_row: int, k_col: int, rows_ok, cols_ok,
     out = [np.zeros(0, np.int64)]
     kmax = -1
     all_cols = bool(cols_ok.all())
+    if remember:
+        row_max = np.full(nl, -1, np.int64)
+        col_max = np.full(nr, -1.0, np.float32)
     for rows, l0 in K.groups(None if remember else rows_ok):
         X = K.block(rows, l0, ctx)
         if remember:
-            kmax = max(kmax, int(X.max(initial=-1)))
-        s = X >= thr_row[rows, None]
+            rm = X.max(axis=1)
+            row_max[rows] = np.maximum(rm, -1)
+            kmax = max(kmax, int(rm.max(initial=-1)))
+            np.maximum(col_max, X.max(axis=0), out=col_max)
+        s = np.greater_equal(X, thr_row[rows, None], out=K.scratch("s", X.shape, bool))
         if not all_cols:
             s &= cols_ok[None, :]
         if thr_col is not None:
-            t = X >= thr_col[None, :]
+            t = np.greater_equal(X, thr_col[None, :], out=K.scratch("s2", X.shape, bool))
             if not rows_ok[rows].all():
                 t &= rows_ok[rows, None]
             s |= t
         f = np.flatnonzero(s)
         if len(f):
             out.append(rows[f // nr] * nr + f % nr)
+    K.release()
     flat = np.sort(np.concatenate(out))
     res = (flat // max(1, nr), flat % max(1, nr)) if len(ok_cols) and len(ok_rows) else empty
     if remember:
         K._max = kmax
+        K.row_max, K.col_max = row_max, col_max.astype(np.int64)
         K.cache = (args, res)
     return res
 
@@ -435,7 +443,9 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
     their dual and cut into classes; per row and class, gk at the class's smallest dual is a
     key threshold no smaller than any pair's of the class, so one float32 comparison per
     pair keeps every violating pair (and a few more), which are then checked exactly (int64).
-    Columns whose class cannot hold a violation for any row of the block are not computed."""
+    Rows and columns whose largest key (recorded by the first pass) is below those
+    thresholds cannot hold a violation: such rows, and the classes past the last one that
+    can, are not computed."""
     nl, nr = K.shape
     a64 = np.asarray(u, np.int64) - big.rowoff
     v64 = np.asarray(v, np.int64) - big.coloff - margin
@@ -454,6 +464,10 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
     sizes = np.diff(bounds)
     vlo = v64[cols[bounds[:-1]]]
     mono = bool((np.diff(vals) >= 0).all())
+    row_max = K.row_max if K.row_max is not None else np.full(nl, top, np.int64)
+    col_max = K.col_max if K.col_max is not None else np.full(nr, top, np.int64)
+    cls_max = np.maximum.reduceat(col_max[cols], bounds[:-1])  # largest key per class
+    cls_of = np.repeat(np.arange(ncls), sizes)
     ctx = K.columns(cols)
     out = [np.zeros(0, np.int64)]
     for rows, l0 in K.groups(rows_ok):
@@ -462,7 +476,7 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
             H = np.searchsorted(vals, t, side="right") - 1  # gk(t), in -1..top
         else:  # pragma: no cover - keys are ordered like values (see _Weights)
             H = np.full((len(rows), ncls), -1)
-        can = H < top  # a pair of this row and class can violate
+        can = (H < row_max[rows, None]) & (H < cls_max[None, :])  # a violation is possible
         live_rows = can.any(axis=1)
         if not live_rows.any():
             continue
@@ -471,8 +485,8 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
         last = int(np.flatnonzero(can.any(axis=0))[-1]) + 1
         end = int(bounds[last])
         X = K.block(rows, l0, ctx, end)
-        Hf = np.repeat(H[:, :last].astype(np.float32), sizes[:last], axis=1)
-        f = np.flatnonzero(X > Hf)
+        Hf = np.take(H.astype(np.float32), cls_of[:end], axis=1, out=K.scratch("s2", X.shape, np.float32))
+        f = np.flatnonzero(np.greater(X, Hf, out=K.scratch("s", X.shape, bool)))
         if not len(f):
             continue
         r, c = f // end, f % end
@@ -480,6 +494,7 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
         sl, sc = rows[r], cols[c]
         bad = vals[keys] > a64[sl] + v64[sc]
         out.append(sl[bad] * nr + sc[bad])
+    K.release()
     flat = np.sort(np.concatenate(out))
     return flat // nr, flat % nr
 
@@ -672,6 +687,7 @@ def _solve_bipartite(
             col_of = np.full(nslots, nr)
             real = slot_of < nslots
             col_of[slot_of[real]] = np.flatnonzero(real)
+        del M, rows, cols, data, es, et, ew, w  # the solve's inputs (~250 MB at 50,000)
         match = np.where(col_of < nr, col_of, -1)  # slot -> column or -1
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)

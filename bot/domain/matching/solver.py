@@ -459,15 +459,14 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
     if top < 0:
         return empty
     cols = cols[np.argsort(v64[cols], kind="stable")]
-    ncls = min(_VIOL_CLASSES, len(cols))
-    bounds = (np.arange(ncls + 1) * len(cols)) // ncls
-    sizes = np.diff(bounds)
+    size = -(-len(cols) // _VIOL_CLASSES)  # classes of `size` columns (the last: the rest)
+    ncls = -(-len(cols) // size)
+    bounds = np.minimum(np.arange(ncls + 1) * size, len(cols))
     vlo = v64[cols[bounds[:-1]]]
     mono = bool((np.diff(vals) >= 0).all())
     row_max = K.row_max if K.row_max is not None else np.full(nl, top, np.int64)
     col_max = K.col_max if K.col_max is not None else np.full(nr, top, np.int64)
     cls_max = np.maximum.reduceat(col_max[cols], bounds[:-1])  # largest key per class
-    cls_of = np.repeat(np.arange(ncls), sizes)
     ctx = K.columns(cols)
     out = [np.zeros(0, np.int64)]
     for rows, l0 in K.groups(rows_ok):
@@ -485,12 +484,20 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
         last = int(np.flatnonzero(can.any(axis=0))[-1]) + 1
         end = int(bounds[last])
         X = K.block(rows, l0, ctx, end)
-        Hf = np.take(H.astype(np.float32), cls_of[:end], axis=1, out=K.scratch("s2", X.shape, np.float32))
-        f = np.flatnonzero(np.greater(X, Hf, out=K.scratch("s", X.shape, bool)))
-        if not len(f):
+        # X > H of the pair's class, as (rows, classes, size) views: no per-pair threshold
+        Hf = H[:, :last].astype(np.float32)
+        full = (end // size) * size
+        b = len(rows)
+        f = np.flatnonzero(np.greater(X[:, :full].reshape(b, full // size, size),
+                                      Hf[:, : full // size, None]))
+        r, c = f // full, f % full
+        if full < end:
+            g = np.flatnonzero(np.greater(X[:, full:end], Hf[:, -1:]))
+            r = np.concatenate([r, g // (end - full)])
+            c = np.concatenate([c, full + g % (end - full)])
+        if not len(r):
             continue
-        r, c = f // end, f % end
-        keys = X.ravel()[f].astype(np.int64)
+        keys = X[r, c].astype(np.int64)
         sl, sc = rows[r], cols[c]
         bad = vals[keys] > a64[sl] + v64[sc]
         out.append(sl[bad] * nr + sc[bad])

@@ -413,6 +413,13 @@ def _top_edges_lazy(K: LazyKeys, k_row: int, k_col: int, rows_ok, cols_ok,
             row_max[rows] = np.maximum(rm, -1)
             kmax = max(kmax, int(rm.max(initial=-1)))
             np.maximum(col_max, X.max(axis=0), out=col_max)
+        if all_cols and thr_col is not None and rows_ok[rows].all():
+            # X >= thr_row or X >= thr_col  <=>  X >= min(thr_row, thr_col)
+            thr = np.minimum(thr_row[rows, None], thr_col[None, :], out=K.scratch("t2", X.shape, np.float32))
+            f = np.flatnonzero(np.greater_equal(X, thr, out=K.scratch("s", X.shape, bool)))
+            if len(f):
+                out.append(rows[f // nr] * nr + f % nr)
+            continue
         s = np.greater_equal(X, thr_row[rows, None], out=K.scratch("s", X.shape, bool))
         if not all_cols:
             s &= cols_ok[None, :]

@@ -8,6 +8,8 @@ from :mod:`bot.domain.catalog`.
 - :mod:`~bot.domain.matching.rules`: the hard rules, the scores and the reasons in people's
   words (`eligible`, `score`, why a pair was made, why someone was left unmatched).
 - :mod:`~bot.domain.matching.solver`: the pool as numpy arrays, the solver below and `propose`.
+- :mod:`~bot.domain.matching.lazykeys`: the key matrix of large pools without "either"
+  people, computed block by block instead of held.
 - :mod:`~bot.domain.matching.general`: maximum-weight matching on a general graph (blossom,
   rustworkx) and its LP certificate (node and odd-set duals, HiGHS), for "either" rounds.
 
@@ -28,7 +30,10 @@ How it is solved (see bench/MATCHING.md for figures):
 
 1. Scores and eligibility of every (possible mentor, possible mentee) couple are computed at
    once with one float32 matrix product (skills as 0/1 vectors, time zones one-hot) plus
-   numpy comparisons, in row chunks.
+   numpy comparisons, in row chunks. Large pools without "either" people (more than 100 M
+   couples) keep no such matrix: :mod:`~bot.domain.matching.lazykeys` computes the same keys
+   block by block whenever a pass needs them (candidates, certificate), under 1 GB at
+   50,000 people.
 2. The b-matching (mentor slots x mentees) is solved exactly on a *sparse candidate subgraph*
    (each mentee's and each mentor's best few edges) with scipy's LAPJVsp
    (``min_weight_full_bipartite_matching``, one private dummy column per slot so a full

@@ -292,8 +292,10 @@ def _unmatched_reason(P, i: int) -> str:
     if c.side == MENTOR and P.cap[i] < 1:
         return "Their mentoring capacity is set to 0"
     li, ri = P.posL[i], P.posR[i]
-    n_mentees = int((P.K[li] >= 0).sum()) if li >= 0 else 0
-    n_mentors = int((P.K[:, ri] >= 0).sum()) if ri >= 0 else 0
+    K = P.K
+    lazy = hasattr(K, "row_eligible")  # solver's LazyKeys: counted from the attributes
+    n_mentees = (K.row_eligible(li) if lazy else int((K[li] >= 0).sum())) if li >= 0 else 0
+    n_mentors = (K.col_eligible(ri) if lazy else int((K[:, ri] >= 0).sum())) if ri >= 0 else 0
     if n_mentees and n_mentors:
         return (
             f"All {n_mentees + n_mentors} possible partners were paired elsewhere, which gave "

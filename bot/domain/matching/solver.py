@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import (
 )
 
 from bot.domain.matching.general import max_weight_matching as _blossom
+from bot.domain.matching.lazykeys import LazyKeys, member
 from bot.domain.matching.model import (
     EITHER,
     MENTEE,
@@ -58,6 +59,10 @@ _CHUNK = 512
 _WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
 _TRACE: list | None = None  # set to a list to record solver iterations (benchmarks)
+# Pools without "either" people whose key matrix has more entries than this keep no dense
+# matrix: keys are computed block by block (lazykeys.LazyKeys; 50,000 people: 625 M pairs).
+_LAZY_MIN_ENTRIES = 100_000_000
+_VIOL_CLASSES = 256  # column classes of the lazy certificate's filter
 
 
 # --------------------------------------------------------------------------- the pool arrays
@@ -134,12 +139,24 @@ class _Pool:
         self.posR[self.R] = np.arange(len(self.R))
         self.capL = np.minimum(self.cap[self.L], max(1, len(self.R)))
         self.max_score = W_WANTED * self.n_skills + W_BACK * self.n_skills + W_CROSS_DEPT + W_TZ_MAX
-        self.K = self._score_matrix()
+        if self._lazy_fits():
+            top = 16 * (2 * self.max_score + 1) + 15
+            self.K = LazyKeys(self, np.int16 if top < 32767 else np.int32)
+            # first pass: candidate edges of the first solve, and the largest key
+            _top_edges_lazy(self.K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, self.capL >= 1,
+                            np.ones(len(self.R), bool), remember=True)
+        else:
+            self.K = self._score_matrix()
         self.left_out = np.zeros(n, bool)
         for u in set(left_out):
             if u in self.index:
                 self.left_out[self.index[u]] = True
         self.wt = _Weights(self)
+
+    def _lazy_fits(self) -> bool:
+        """No dense key matrix: large pool where nobody can take both roles."""
+        both = self.can_mentor & self.can_mentee & (self.posL >= 0) & (self.posR >= 0)
+        return len(self.L) * len(self.R) > _LAZY_MIN_ENTRIES and not both.any()
 
     def score_of(self, keys) -> np.ndarray:
         """The score of eligible keys (key >> 4 = score + (max_score + 1) * covered)."""
@@ -279,6 +296,13 @@ class _Weights:
 
     def colmax(self, rows) -> np.ndarray:
         """Per column, the largest weight over `rows` (<= 0 where none is eligible)."""
+        if isinstance(self.K, LazyKeys):  # keys are ordered like values: max key per rowoff
+            rows = np.asarray(rows, np.int64)
+            out = np.full(self.K.shape[1], -(np.int64(1) << 62), np.int64)
+            for off in np.unique(self.rowoff[rows]):
+                kmax = self.K.colmax_key(rows[self.rowoff[rows] == off])
+                np.maximum(out, self.key_value(kmax) + off, out=out)
+            return out + self.coloff
         vals = self.key_value(self.K[rows]) + self.rowoff[rows, None]
         return vals.max(axis=0) + self.coloff
 
@@ -306,6 +330,8 @@ def _top_edges(K: np.ndarray, k_row: int, k_col: int, rows_ok, cols_ok):
     Per-line thresholds come from a deterministic sample of at most 512 lines, so this costs
     one pass over K. They only have to be good guesses: the certificate in _solve_bipartite
     adds whatever is missing."""
+    if isinstance(K, LazyKeys):
+        return _top_edges_lazy(K, k_row, k_col, rows_ok, cols_ok)
     nl, nr = K.shape
     ok_cols, ok_rows = np.flatnonzero(cols_ok), np.flatnonzero(rows_ok)
     if not len(ok_cols) or not len(ok_rows):
@@ -340,6 +366,152 @@ def _top_edges(K: np.ndarray, k_row: int, k_col: int, rows_ok, cols_ok):
             out.append(f + a * nr)
     flat = np.concatenate(out)
     return flat // max(1, nr), flat % max(1, nr)
+
+
+def _top_edges_lazy(K: LazyKeys, k_row: int, k_col: int, rows_ok, cols_ok,
+                    remember: bool = False):
+    """_top_edges on a LazyKeys: the same thresholds (from the same sample lines, read
+    exactly) and the same edges, in one pass over key blocks computed group by group.
+    With `remember`, the pass also records the largest key and the result is kept for the
+    next call with the same arguments (the first solve)."""
+    rows_ok = np.asarray(rows_ok, bool)
+    cols_ok = np.asarray(cols_ok, bool)
+    args = (k_row, k_col, rows_ok.tobytes(), cols_ok.tobytes())
+    if K.cache is not None and K.cache[0] == args:
+        out, K.cache = K.cache[1], None
+        return out
+    nl, nr = K.shape
+    ok_cols, ok_rows = np.flatnonzero(cols_ok), np.flatnonzero(rows_ok)
+    empty = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if (not len(ok_cols) or not len(ok_rows)) and not remember:
+        return empty
+    top = np.iinfo(K.dtype).max
+    thr_row = np.full(nl, top, np.float32)
+    thr_col = None
+    if len(ok_cols) and len(ok_rows):
+        srows = ok_rows[:: max(1, len(ok_rows) // 512)]
+        if k_col:
+            thr_col = _sample_threshold(K.rows(srows), k_col, len(ok_rows), 0)
+            thr_col[~cols_ok] = top
+            thr_col = thr_col.astype(K.dtype).astype(np.float32)
+        scols = ok_cols[:: max(1, len(ok_cols) // 512)]
+        sub = K.rows(np.arange(nl), scols)
+        for a in range(0, nl, _CHUNK):
+            thr_row[a : a + _CHUNK] = _sample_threshold(sub[a : a + _CHUNK], k_row, len(ok_cols), 1)
+        del sub
+        thr_row[~rows_ok] = top
+    ctx = K.columns()
+    out = [np.zeros(0, np.int64)]
+    kmax = -1
+    all_cols = bool(cols_ok.all())
+    if remember:
+        row_max = np.full(nl, -1, np.int64)
+        col_max = np.full(nr, -1.0, np.float32)
+    for rows, l0 in K.groups(None if remember else rows_ok):
+        X = K.block(rows, l0, ctx)
+        if remember:
+            rm = X.max(axis=1)
+            row_max[rows] = np.maximum(rm, -1)
+            kmax = max(kmax, int(rm.max(initial=-1)))
+            np.maximum(col_max, X.max(axis=0), out=col_max)
+        if all_cols and thr_col is not None and rows_ok[rows].all():
+            # X >= thr_row or X >= thr_col  <=>  X >= min(thr_row, thr_col)
+            thr = np.minimum(thr_row[rows, None], thr_col[None, :], out=K.scratch("t2", X.shape, np.float32))
+            f = np.flatnonzero(np.greater_equal(X, thr, out=K.scratch("s", X.shape, bool)))
+            if len(f):
+                out.append(rows[f // nr] * nr + f % nr)
+            continue
+        s = np.greater_equal(X, thr_row[rows, None], out=K.scratch("s", X.shape, bool))
+        if not all_cols:
+            s &= cols_ok[None, :]
+        if thr_col is not None:
+            t = np.greater_equal(X, thr_col[None, :], out=K.scratch("s2", X.shape, bool))
+            if not rows_ok[rows].all():
+                t &= rows_ok[rows, None]
+            s |= t
+        f = np.flatnonzero(s)
+        if len(f):
+            out.append(rows[f // nr] * nr + f % nr)
+    K.release()
+    flat = np.sort(np.concatenate(out))
+    res = (flat // max(1, nr), flat % max(1, nr)) if len(ok_cols) and len(ok_rows) else empty
+    if remember:
+        K._max = kmax
+        K.row_max, K.col_max = row_max, col_max.astype(np.int64)
+        K.cache = (args, res)
+    return res
+
+
+def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
+    """_violations on a LazyKeys: the same edges (weight > u + v - margin), every eligible
+    pair checked, block by block.
+
+    value(key) (big.table) is nondecreasing in the key, so value(key) > t exactly when
+    key > gk(t), the largest key whose value is <= t. The switched-on columns are sorted by
+    their dual and cut into classes; per row and class, gk at the class's smallest dual is a
+    key threshold no smaller than any pair's of the class, so one float32 comparison per
+    pair keeps every violating pair (and a few more), which are then checked exactly (int64).
+    Rows and columns whose largest key (recorded by the first pass) is below those
+    thresholds cannot hold a violation: such rows, and the classes past the last one that
+    can, are not computed."""
+    nl, nr = K.shape
+    a64 = np.asarray(u, np.int64) - big.rowoff
+    v64 = np.asarray(v, np.int64) - big.coloff - margin
+    rows_ok = np.asarray(rows_ok, bool)
+    cols = np.flatnonzero(np.asarray(cols_ok, bool))
+    empty = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if not len(cols) or not rows_ok.any():
+        return empty
+    vals = big.table[1:]  # value of keys 0..top
+    top = len(vals) - 1
+    if top < 0:
+        return empty
+    cols = cols[np.argsort(v64[cols], kind="stable")]
+    size = -(-len(cols) // _VIOL_CLASSES)  # classes of `size` columns (the last: the rest)
+    ncls = -(-len(cols) // size)
+    bounds = np.minimum(np.arange(ncls + 1) * size, len(cols))
+    vlo = v64[cols[bounds[:-1]]]
+    mono = bool((np.diff(vals) >= 0).all())
+    row_max = K.row_max if K.row_max is not None else np.full(nl, top, np.int64)
+    col_max = K.col_max if K.col_max is not None else np.full(nr, top, np.int64)
+    cls_max = np.maximum.reduceat(col_max[cols], bounds[:-1])  # largest key per class
+    ctx = K.columns(cols)
+    out = [np.zeros(0, np.int64)]
+    for rows, l0 in K.groups(rows_ok):
+        if mono:
+            t = a64[rows, None] + vlo[None, :]
+            H = np.searchsorted(vals, t, side="right") - 1  # gk(t), in -1..top
+        else:  # pragma: no cover - keys are ordered like values (see _Weights)
+            H = np.full((len(rows), ncls), -1)
+        can = (H < row_max[rows, None]) & (H < cls_max[None, :])  # a violation is possible
+        live_rows = can.any(axis=1)
+        if not live_rows.any():
+            continue
+        if not live_rows.all():
+            rows, H, can = rows[live_rows], H[live_rows], can[live_rows]
+        last = int(np.flatnonzero(can.any(axis=0))[-1]) + 1
+        end = int(bounds[last])
+        X = K.block(rows, l0, ctx, end)
+        # X > H of the pair's class, as (rows, classes, size) views: no per-pair threshold
+        Hf = H[:, :last].astype(np.float32)
+        full = (end // size) * size
+        b = len(rows)
+        f = np.flatnonzero(np.greater(X[:, :full].reshape(b, full // size, size),
+                                      Hf[:, : full // size, None]))
+        r, c = f // full, f % full
+        if full < end:
+            g = np.flatnonzero(np.greater(X[:, full:end], Hf[:, -1:]))
+            r = np.concatenate([r, g // (end - full)])
+            c = np.concatenate([c, full + g % (end - full)])
+        if not len(r):
+            continue
+        keys = X[r, c].astype(np.int64)
+        sl, sc = rows[r], cols[c]
+        bad = vals[keys] > a64[sl] + v64[sc]
+        out.append(sl[bad] * nr + sc[bad])
+    K.release()
+    flat = np.sort(np.concatenate(out))
+    return flat // nr, flat % nr
 
 
 def _propagate(v, nl, al, ar, w, slot_owner, match, wmatch, matched, zero, rounds: int):
@@ -402,6 +574,11 @@ def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatc
     has_free &= rows_ok
     v = np.zeros(nr, dtype=np.int64)
     fr = np.flatnonzero(has_free)
+    if isinstance(K, LazyKeys) and len(fr):  # one call: rows are computed group by group
+        colmax = big.colmax(fr)
+        ok = (colmax > 0) & cols_ok
+        v[ok] = colmax[ok]
+        fr = fr[:0]
     for a in range(0, len(fr), _CHUNK):
         colmax = big.colmax(fr[a : a + _CHUNK])
         ok = (colmax > 0) & cols_ok
@@ -436,6 +613,8 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
     The thresholds are int64 and switched-off rows and columns are left out by their masks:
     adding two int32 "switched-off" markers (2**30 each) overflowed and let in edges of
     people whose role was turned off (issue 13)."""
+    if isinstance(K, LazyKeys):
+        return _violations_lazy(K, big, u, v, rows_ok, cols_ok, margin)
     nl, nr = K.shape
     a64 = np.asarray(u, np.int64) - big.rowoff
     v64 = np.asarray(v, np.int64) - big.coloff - margin
@@ -482,8 +661,13 @@ def _solve_bipartite(
         el, er = _top_edges(K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, rows_ok, active_cols)
     else:  # candidate edges chosen by the caller
         el, er = start
-    in_sub = np.zeros((nl, nr), dtype=bool)
-    in_sub[el, er] = True
+    if isinstance(K, LazyKeys):  # no dense mask either: the subgraph as sorted flat codes
+        in_sub = None
+        sub_codes = np.sort(el * nr + er)
+        sub_codes = sub_codes[np.r_[True, sub_codes[1:] != sub_codes[:-1]]]
+    else:
+        in_sub = np.zeros((nl, nr), dtype=bool)
+        in_sub[el, er] = True
     if _TRACE is not None:
         _TRACE.append({"top_edges_done": round(time.perf_counter(), 3)})
     capr = np.where(rows_ok, capL, 0)
@@ -520,6 +704,7 @@ def _solve_bipartite(
             col_of = np.full(nslots, nr)
             real = slot_of < nslots
             col_of[slot_of[real]] = np.flatnonzero(real)
+        del M, rows, cols, data, es, et, ew, w  # the solve's inputs (~250 MB at 50,000)
         match = np.where(col_of < nr, col_of, -1)  # slot -> column or -1
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)
@@ -554,8 +739,13 @@ def _solve_bipartite(
             if with_duals:
                 return pairs, int(wmatch.sum()), (u, v, el, er)
             return pairs, int(wmatch.sum())
-        new = ~in_sub[vl, vr]
-        in_sub[vl[new], vr[new]] = True
+        if in_sub is None:
+            codes = vl * nr + vr  # sorted, unique
+            new = ~member(sub_codes, codes)
+            sub_codes = np.insert(sub_codes, np.searchsorted(sub_codes, codes[new]), codes[new])
+        else:
+            new = ~in_sub[vl, vr]
+            in_sub[vl[new], vr[new]] = True
         el = np.concatenate([el, vl[new]])
         er = np.concatenate([er, vr[new]])
     raise RuntimeError("certificate loop did not converge")  # pragma: no cover
@@ -1419,7 +1609,8 @@ def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = N
         "left_out_last_round_paired": int(sum(1 for i in used if P.left_out[i])),
         "total_score": total,
         "mean_score": round(total / npairs, 2) if npairs else 0.0,
-        "eligible_edges": int((P.K >= 0).sum()),
+        "eligible_edges": (P.K.eligible_count() if isinstance(P.K, LazyKeys)
+                           else int((P.K >= 0).sum())),
         "solver": solver,
         "proven_optimal": solver != "milp_time_limit" and bound is None,
         "optimality_gap": 0,

@@ -1,0 +1,130 @@
+"""The low-memory path of the matching engine (bot/domain/matching/lazykeys.py): large pools
+without "either" people keep no dense key matrix. Forced here on small pools by lowering the
+threshold, it must give exactly the dense path's keys, proposal and statistics."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from bench.bench_matching_core import REFERENCE, make_pool
+from bot.domain.catalog import SKILL_LABELS
+from bot.domain.matching import Candidate, Rules, propose
+from bot.domain.matching import solver as M
+from bot.domain.matching.lazykeys import LazyKeys
+
+RULES = Rules(reference_time=REFERENCE)
+
+
+def both(monkeypatch, pool, history, rules, **kw):
+    """(dense proposal, lazy proposal, dense pool, lazy pool)."""
+    monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 10**15)
+    dense = propose(pool, history, rules, SKILL_LABELS, **kw)
+    Pd = M._Pool(pool, history, rules, kw.get("left_out", ()))
+    monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 0)
+    lazy = propose(pool, history, rules, SKILL_LABELS, **kw)
+    Pl = M._Pool(pool, history, rules, kw.get("left_out", ()))
+    return dense, lazy, Pd, Pl
+
+
+def random_rules(rng):
+    return Rules(reference_time=REFERENCE, allow_same_department=rng.random() < 0.3,
+                 max_tz_diff_hours=rng.choice([3, 6, 9]))
+
+
+def test_lazy_keys_equal_the_dense_matrix(monkeypatch):
+    rng = random.Random(3)
+    for n in (50, 300, 1200):
+        pool, history = make_pool(n, seed=n)
+        rules = random_rules(rng)
+        monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 10**15)
+        Pd = M._Pool(pool, history, rules)
+        monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 0)
+        Pl = M._Pool(pool, history, rules)
+        assert isinstance(Pl.K, LazyKeys) and isinstance(Pd.K, np.ndarray)
+        K = Pl.K.rows(np.arange(Pl.K.shape[0]))
+        assert K.dtype == Pd.K.dtype
+        assert (K == Pd.K).all()
+        el, er = np.nonzero(np.ones(Pd.K.shape, bool))
+        assert (Pl.K.pairs(el, er) == Pd.K[el, er]).all()
+        assert Pl.K.max() == int(Pd.K.max())
+        assert Pl.K.eligible_count() == int((Pd.K >= 0).sum())
+        assert (Pl.K._counts()[0] == (Pd.K >= 0).sum(1)).all()
+        assert (Pl.K._counts()[1] == (Pd.K >= 0).sum(0)).all()
+        rows = np.arange(0, Pd.K.shape[0], 3)
+        assert (Pl.wt.colmax(rows) > 0).tolist() == (Pd.wt.colmax(rows) > 0).tolist()
+        pos = Pd.wt.colmax(rows) > 0
+        assert (Pl.wt.colmax(rows)[pos] == Pd.wt.colmax(rows)[pos]).all()
+        assert Pl.wt.pair == Pd.wt.pair and Pl.wt.max_weight == Pd.wt.max_weight
+
+
+def test_lazy_candidates_and_certificate_equal_the_dense_ones(monkeypatch):
+    """_top_edges and _violations (every eligible pair against the duals, block by block)
+    return the same edges, for duals that leave many, few and no pairs violated."""
+    pool, history = make_pool(900, seed=9)
+    _, _, Pd, Pl = both(monkeypatch, pool, history, RULES)
+    nl, nr = Pd.K.shape
+    rows_ok, cols_ok = Pd.capL >= 1, np.ones(nr, bool)
+    for k in ((30, 12), (3, 1), (1, 0)):
+        a = M._top_edges(Pd.K, *k, rows_ok, cols_ok)
+        b = M._top_edges(Pl.K, *k, rows_ok, cols_ok)
+        assert all((x == y).all() for x, y in zip(a, b, strict=True))
+    pairs, _, duals = M._solve_bipartite(Pd.K, Pd.capL, rows_ok, cols_ok, Pd.wt, with_duals=True)
+    u, v = duals[0], duals[1]
+    rng = np.random.default_rng(1)
+    cols_half = rng.random(nr) < 0.5
+    for uu, vv, r_ok, c_ok, margin in (
+        (u, v, rows_ok, cols_ok, 0), (u, v, rows_ok, cols_ok, 3), (u, v, rows_ok, cols_half, 1),
+        (u - 40, v, rows_ok, cols_ok, 0), (u, v - Pd.wt.wanted, rows_ok, cols_ok, 0),
+        (np.zeros(nl, np.int64), np.zeros(nr, np.int64), rows_ok, cols_ok, 0),
+        (u, v - rng.integers(0, 2 * Pd.wt.wanted, nr), rows_ok & (rng.random(nl) < 0.7), cols_ok, 2),
+    ):
+        a = M._violations(Pd.K, Pd.wt, uu, vv, r_ok, c_ok, margin)
+        b = M._violations(Pl.K, Pl.wt, uu, vv, r_ok, c_ok, margin)
+        assert len(a[0]) == len(b[0])
+        assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
+    assert len(M._violations(Pd.K, Pd.wt, u, v, rows_ok, cols_ok, 0)[0]) == 0  # certified
+    assert len(M._violations(Pd.K, Pd.wt, u - 40, v, rows_ok, cols_ok, 0)[0]) > 1000
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lazy_path_gives_the_same_proposal_on_random_pools(monkeypatch, seed):
+    rng = random.Random(seed)
+    n = rng.choice([50, 120, 400, 900, 2000]) if seed else 2000
+    pool, history = make_pool(n, seed=seed, history_share=rng.choice([0.0, 0.2, 1.0]))
+    if seed % 3 == 1:  # some mentors with capacity 0 or 3, a few unknown time zones
+        pool = [Candidate(**{**c.__dict__, "capacity": rng.choice([0, 1, 3])})
+                if c.side == "mentor" and rng.random() < 0.2 else c for c in pool]
+        pool = [Candidate(**{**c.__dict__, "timezone": "Mars/Base"})
+                if rng.random() < 0.01 else c for c in pool]
+    rules = random_rules(rng)
+    ids = [c.user_id for c in pool]
+    left_out = rng.sample(ids, len(ids) // 10) if seed % 2 else ()
+    dense, lazy, _, Pl = both(monkeypatch, pool, history, rules, left_out=left_out)
+    assert isinstance(Pl.K, LazyKeys)
+    assert dense.stats["solver"] == lazy.stats["solver"] == "bipartite"
+    assert dense.stats["proven_optimal"] and lazy.stats["proven_optimal"]
+    assert dense.pairs == lazy.pairs
+    assert dense.unmatched == lazy.unmatched
+    assert dense.stats == lazy.stats
+
+
+def test_lazy_path_keeps_previous_pairs_like_the_dense_one(monkeypatch):
+    pool, history = make_pool(700, seed=4)
+    first = propose(pool, history, RULES, SKILL_LABELS)
+    keep = [(p.mentor, p.mentee) for p in first.pairs]
+    grown = pool + [Candidate(**{**pool[0].__dict__, "user_id": "UZZZ", "name": "New"})]
+    dense, lazy, _, _ = both(monkeypatch, grown, history, RULES, keep=keep)
+    assert dense.pairs == lazy.pairs
+    assert dense.stats == lazy.stats
+
+
+def test_pools_with_either_people_or_small_matrices_stay_dense(monkeypatch):
+    pool, history = make_pool(300, seed=2, either_share=0.05)
+    monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 0)
+    assert isinstance(M._Pool(pool, history, RULES).K, np.ndarray)
+    pool, history = make_pool(300, seed=2)
+    monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 10**8)
+    assert isinstance(M._Pool(pool, history, RULES).K, np.ndarray)

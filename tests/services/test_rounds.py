@@ -286,6 +286,10 @@ def test_the_preview_says_when_the_round_stopped_at_the_time_limit():
     # words an admin understands: none of the engine's
     for jargon in ("bound", "optim", "gap", "solver", "score"):
         assert jargon not in text.split("\n")[-1].lower()
+    # why it stopped, in the round's own terms
+    assert "This round is a big one" in text and "either role" not in text.split("\n")[-1]
+    proposal["stats"].update(either=30)
+    assert "Many people said they'd take either role" in views.summary_line(proposal)
 
 
 def test_the_intro_shows_each_person_in_their_own_words():

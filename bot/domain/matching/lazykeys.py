@@ -23,12 +23,8 @@ indexing, by _Weights and the reasons. No "either" code path ever sees it.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import glob
-import os
-
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bot.domain.matching.model import W_BACK, W_CROSS_DEPT, W_WANTED
 
@@ -37,38 +33,12 @@ _BLOCK = 256  # most mentor rows per block of a pass
 _PAIR_CHUNK = 1 << 18
 
 
-def _blas_thread_setter():
-    """numpy's bundled OpenBLAS `openblas_set_num_threads_local` (per calling thread,
-    returns the previous count), or None (other BLAS builds: nothing is changed)."""
-    try:
-        libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-        for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas*.so*"))):
-            fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
-            if fn is not None:
-                fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-                return fn
-    except OSError:  # pragma: no cover
-        pass
-    return None
-
-
-_SET_THREADS = _blas_thread_setter()
-
-
-@contextlib.contextmanager
 def one_blas_thread():
     """The passes' products are many small ones (a few hundred rows x 27-66 columns), and
     OpenBLAS's threads wait for one another on each: on the 2-core bench machine with other
-    work running they took 4-6 times longer than one thread. This thread only, restored
-    after."""
-    if _SET_THREADS is None:  # pragma: no cover
-        yield
-        return
-    old = _SET_THREADS(1)
-    try:
-        yield
-    finally:
-        _SET_THREADS(max(1, old))
+    work running they took 4-6 times longer than one thread. So a round on a LazyKeys runs
+    with one BLAS thread (threadpoolctl; the previous setting is restored after)."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class LazyKeys:
@@ -207,8 +177,7 @@ class LazyKeys:
         GR, cov, *_, pos = ctx
         ncols = GR.shape[1] if ncols is None else ncols
         X = self.scratch("X", (len(rows), ncols), np.float32)
-        with one_blas_thread():
-            np.matmul(self.FL[rows], GR if ncols == GR.shape[1] else GR[:, :ncols], out=X)
+        np.matmul(self.FL[rows], GR if ncols == GR.shape[1] else GR[:, :ncols], out=X)
         self._covered(X, rows, cov, ncols)
         X += self._colterm(l0, ctx, ncols)
         self._strike(X, rows, pos, ncols)

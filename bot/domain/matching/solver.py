@@ -3,6 +3,7 @@ of "either" people, and `propose` (the package docstring describes the method)."
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,7 +18,7 @@ from scipy.sparse.csgraph import (
 )
 
 from bot.domain.matching.general import max_weight_matching as _blossom
-from bot.domain.matching.lazykeys import LazyKeys, member
+from bot.domain.matching.lazykeys import LazyKeys, member, one_blas_thread
 from bot.domain.matching.model import (
     EITHER,
     MENTEE,
@@ -1632,10 +1633,12 @@ def _propose(pool, history, rules, skill_labels, method: str, left_out=(), keep=
     t0 = time.perf_counter()
     P = _Pool(pool, history, rules, left_out)
     t1 = time.perf_counter()
-    pairs, solver, bound = _solve(P, method, t0 + float(rules.time_budget_s), _keep_index(P, keep))
-    t2 = time.perf_counter()
-    pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
-    out = _build(P, pairs_idx, skill_labels, solver, bound)
+    with one_blas_thread() if isinstance(P.K, LazyKeys) else contextlib.nullcontext():
+        pairs, solver, bound = _solve(P, method, t0 + float(rules.time_budget_s),
+                                      _keep_index(P, keep))
+        t2 = time.perf_counter()
+        pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
+        out = _build(P, pairs_idx, skill_labels, solver, bound)
     if _TRACE is not None:
         _TRACE.append({"pool": round(t1 - t0, 3), "solve": round(t2 - t1, 3),
                        "build": round(time.perf_counter() - t2, 3)})

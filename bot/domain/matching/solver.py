@@ -1238,18 +1238,21 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
             return _cover_result(P, big, best, min(bound, val), keep, deadline)
     if method == "auto":
         start = None
-        if not one_role:
-            # "either" people who can mentor several: the round where they mentor one at
-            # most is a matching, solved exactly by the cover method; its optimum is a valid
-            # proposal here and the one-role MILP's proposal to beat
+        # A round with fewer partners allowed is a matching the cover method solves exactly
+        # (when it fits); its optimum is a valid proposal here and the proposal for the
+        # one-role MILP to beat: "either" people who can mentor several mentor one at most,
+        # or, when that graph is still too big, everyone takes one partner at most.
+        both = P.can_mentee[P.L]
+        now = time.perf_counter()
+        part = now + 0.7 * (deadline - now)
+        for caps in (np.where(both, np.minimum(P.capL, 1), P.capL), np.minimum(P.capL, 1)):
             Pr = copy.copy(P)
-            both = P.can_mentee[P.L]
-            Pr.capL = np.where(both, np.minimum(P.capL, 1), P.capL)
-            now = time.perf_counter()
-            if _cover_affordable(Pr, now + 0.5 * (deadline - now)):
-                res = _solve_cover(Pr, big, now + 0.5 * (deadline - now))
+            Pr.capL = caps
+            if (caps != P.capL).any() and _cover_affordable(Pr, part):
+                res = _solve_cover(Pr, big, part)
                 if res is not None:
                     start = res[0]
+                break
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline, start=start)
         best = _keep_with_roles(P, big, best, keep, deadline)
         found = _pairs_weight(P, best, big)

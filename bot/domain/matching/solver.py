@@ -1297,14 +1297,14 @@ _COVER_S = 1e-7
 _BLOSSOM_S = 1.2e-8
 
 
-class _CoverWeights:
+class _CoverWeights(_Weights):
     """Weights of the round's bipartite double cover (every node of the general graph as a
     row and as a column; the pair {a, b} is the edges (a, b) and (b, a), same weight):
 
         pair_unit + WANTED * covered + LEFT * (people left out last round) + score
 
-    with a pair unit of the caller's choice (see _solve_cover). Same interface as _Weights
-    for _solve_bipartite."""
+    with a pair unit of the caller's choice (see _solve_cover): _Weights' methods on the
+    double cover's keys and offsets."""
 
     def __init__(self, P: _Pool, Kd: np.ndarray, owner: np.ndarray, pair_unit: int):
         self.K = Kd
@@ -1314,18 +1314,6 @@ class _CoverWeights:
         self.coloff = np.asarray(lo, np.int64)
         self.max_weight = int(self.rowoff.max(initial=0) + self.coloff.max(initial=0)
                               + self.table.max())
-
-    def key_value(self, keys: np.ndarray) -> np.ndarray:
-        return self.table[keys.astype(np.int64) + 1]
-
-    def w(self, el, er) -> np.ndarray:
-        el = np.asarray(el, np.int64)
-        er = np.asarray(er, np.int64)
-        return self.rowoff[el] + self.coloff[er] + self.key_value(self.K[el, er])
-
-    def colmax(self, rows) -> np.ndarray:
-        vals = self.key_value(self.K[rows]) + self.rowoff[rows, None]
-        return vals.max(axis=0) + self.coloff
 
 
 class _Cover:

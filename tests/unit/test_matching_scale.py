@@ -14,6 +14,7 @@ from bot.domain.catalog import SKILL_LABELS
 from bot.domain.matching import Candidate, Rules, propose
 from bot.domain.matching import solver as M
 from bot.domain.matching.lazykeys import LazyKeys
+from tests.unit import test_matching as tm  # its pools and checks
 
 RULES = Rules(reference_time=REFERENCE)
 
@@ -128,3 +129,25 @@ def test_pools_with_either_people_or_small_matrices_stay_dense(monkeypatch):
     pool, history = make_pool(300, seed=2)
     monkeypatch.setattr(M, "_LAZY_MIN_ENTRIES", 10**8)
     assert isinstance(M._Pool(pool, history, RULES).K, np.ndarray)
+
+
+def test_a_round_with_either_people_too_big_for_the_dense_matrix(monkeypatch):
+    """Above the dense matrix's size, a round with "either" people is the relaxation's optimum
+    with one role each: valid, flagged unproven with a true bound on the pairs, and no worse
+    than the relaxation allows (forced here on small pools)."""
+    rng = random.Random(5)
+    for k in range(12):
+        pool, history, rules = tm.mixed_pool(rng, rng.randint(20, 120), rng.uniform(0.2, 0.5), k % 2 == 0)
+        dense = propose(pool, history, rules)
+        monkeypatch.setattr(M, "_LAZY_EITHER_MIN_ENTRIES", 0)
+        lazy = propose(pool, history, rules)
+        monkeypatch.setattr(M, "_LAZY_EITHER_MIN_ENTRIES", 10**15)
+        tm.check_valid(lazy, pool, history, rules)
+        s = lazy.stats
+        if s["solver"] == "bipartite":  # nobody needed both roles: the same optimum
+            assert tm.key(s) == tm.key(dense.stats), k
+            continue
+        assert s["solver"] == "either_relaxation" and not s["proven_optimal"], k
+        # the bound holds: the exact optimum is within it
+        assert dense.stats["proven_optimal"], k
+        assert dense.stats["pairs"] <= s["pairs"] + s["optimality_gap_pairs"], k

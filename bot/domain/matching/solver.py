@@ -63,6 +63,7 @@ _TRACE: list | None = None  # set to a list to record solver iterations (benchma
 # Pools without "either" people whose key matrix has more entries than this keep no dense
 # matrix: keys are computed block by block (lazykeys.LazyKeys; 50,000 people: 625 M pairs).
 _LAZY_MIN_ENTRIES = 100_000_000
+_LAZY_EITHER_MIN_ENTRIES = 400_000_000  # 800 MB of int16 keys: ~35,000 people
 _VIOL_CLASSES = 256  # column classes of the lazy certificate's filter
 
 
@@ -155,9 +156,12 @@ class _Pool:
         self.wt = _Weights(self)
 
     def _lazy_fits(self) -> bool:
-        """No dense key matrix: large pool where nobody can take both roles."""
+        """No dense key matrix: a large pool. With "either" people only the relaxation and
+        its one-role repair run on it (see _solve), so only where the dense matrix would not
+        fit in memory: their methods read it and do better with it."""
         both = self.can_mentor & self.can_mentee & (self.posL >= 0) & (self.posR >= 0)
-        return len(self.L) * len(self.R) > _LAZY_MIN_ENTRIES and not both.any()
+        floor = _LAZY_EITHER_MIN_ENTRIES if both.any() else _LAZY_MIN_ENTRIES
+        return len(self.L) * len(self.R) > floor
 
     def score_of(self, keys) -> np.ndarray:
         """The score of eligible keys (key >> 4 = score + (max_score + 1) * covered)."""
@@ -676,7 +680,9 @@ def _solve_bipartite(
     nslots = int(slot_start[-1])
     slot_owner = np.repeat(np.arange(nl), capr)
     C = big.max_weight + 1
+    round_s = 0.0  # how long the last round took
     for _ in range(1000):
+        t_round = time.perf_counter()
         if time.perf_counter() > deadline and not partial:
             raise _OutOfTime
         w = big.w(el, er)
@@ -740,6 +746,11 @@ def _solve_bipartite(
             if with_duals:
                 return pairs, int(wmatch.sum()), (u, v, el, er)
             return pairs, int(wmatch.sum())
+        round_s = time.perf_counter() - t_round
+        if partial and time.perf_counter() + round_s > deadline:
+            # another round would end past the budget: this round's optimum (valid)
+            pairs = sorted((int(slot_owner[s]), int(match[s])) for s in np.flatnonzero(ms))
+            return (pairs, int(wmatch.sum()), None) if with_duals else (pairs, int(wmatch.sum()))
         if in_sub is None:
             codes = vl * nr + vr  # sorted, unique
             new = ~member(sub_codes, codes)
@@ -1230,6 +1241,11 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         if keep:
             pairs = _prefer_kept(P, big, pairs, duals, keep)
         return pairs, "bipartite", None
+    if isinstance(P.K, LazyKeys):
+        # a round too big for the dense matrix the "either" methods read: the relaxation's
+        # optimum with one role each, bounded by the relaxation
+        best, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
+        return best, "either_relaxation", max(val, _pairs_weight(P, best, big))
     if (method == "auto" and one_role and either < _COVER_FIRST_SHARE * P.n
             and _cover_affordable(P, deadline)):
         res = _solve_cover(P, big, deadline)
@@ -1392,6 +1408,8 @@ class _Cover:
 
 
 def _cover_affordable(P: _Pool, deadline: float) -> bool:
+    if isinstance(P.K, LazyKeys):  # the cover reads the dense matrix
+        return False
     n_nodes = P.n + int(np.maximum(P.capL - 1, 0).sum())
     return n_nodes <= _COVER_MAX_NODES and _COVER_S * n_nodes**2 < deadline - time.perf_counter()
 

@@ -1425,37 +1425,21 @@ def _rc_edges(P: _Pool, big, ul2, vr2, limit2: int):
     return el[keep], er[keep], rc2[keep]
 
 
-def _best_on(P: _Pool, C: _Cover, big, el, er, one_role: bool, deadline: float,
-             exact: bool = False):
-    """The best proposal using only the (l, r) edges given.
-
-    Every "either" person at capacity 1 (`one_role`): the blossom algorithm on those edges
-    of the round's graph, exact. Otherwise the blossom on the relaxed graph, repaired to one
-    role each (exact=False), or the one-role MILP (exact=True).
-    Returns pairs (exact=False), or (pairs, upper bound over these edges) or None when the
-    time left does not allow the MILP."""
+def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float) -> list:
+    """The best proposal using only the (l, r) pairs given: the blossom algorithm on those
+    pairs of the round's graph (every "either" person at capacity 1), exact. Raises
+    _OutOfTime when its estimated time does not fit (it cannot stop half-way)."""
     if len(el):
         el, er = np.unique(np.stack([el, er], 1), axis=0).T
-    if one_role or not exact:
-        ga, gb, gk = C.expand(el, er)
-        if _BLOSSOM_S * C.n_nodes * len(ga) > deadline - time.perf_counter():
-            raise _OutOfTime  # the blossom cannot stop half-way
-        w = big.w(el, er)
-        pick = _blossom(C.n_nodes, ga, gb, w[gk].tolist())
-        pairs = sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
-        if not one_role:  # each "either" person keeps the role worth more to them there,
-            # and the round is solved exactly with those roles
-            pairs, _ = _incumbent(P, big, pairs, deadline)
-        return (pairs, _pairs_weight(P, pairs, big)) if exact else pairs
-    limit = 0.5 * (deadline - time.perf_counter()) - 0.1
-    if limit <= 0.05:
-        return None
-    pairs, val, proven, mbound = _milp_edges(P, el, er, big, limit)
-    return pairs, (val if proven else max(mbound, val))
+    ga, gb, gk = C.expand(el, er)
+    if _BLOSSOM_S * C.n_nodes * len(ga) > deadline - time.perf_counter():
+        raise _OutOfTime
+    pick = _blossom(C.n_nodes, ga, gb, big.w(el, er)[gk].tolist())
+    return sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
 
 
-def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_role: bool,
-                 deadline: float, best: list):
+def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, deadline: float,
+                 best: list):
     """Steps 2 and 3 of _solve_cover for one `mu`: (best pairs, their weight, bound)."""
     N = C.n_nodes
     ones = np.ones(N, bool)
@@ -1478,47 +1462,46 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, one_ro
         sl = sr = np.zeros(0, np.int64)
     limit2 = _rc_quantile(P, big, ul2, vr2, _COVER_FIRST_EDGES * N, scale=2)
     el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
+    exact = True  # the first proposal is the best of every pair with rc <= limit2
     try:
-        first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]),
-                         one_role, deadline)
+        first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]), deadline)
     except _OutOfTime:  # the pairs of the fractional optimum alone, if that fits
+        exact = False
         try:
-            first = _best_on(P, C, big, sl, sr, one_role, deadline)
+            first = _best_on(P, C, big, sl, sr, deadline)
         except _OutOfTime:
             first = []
     if _pairs_weight(P, first, big) > _pairs_weight(P, best, big):
         best = first
     best_val = _pairs_weight(P, best, big)
-    # a proposal using a pair of doubled reduced cost > limit2 weighs at most this
-    bound = min(bound, max(best_val, (D2 - limit2 - 1) // 2))
+    if exact:  # a proposal using a pair of doubled reduced cost > limit2 weighs at most this
+        bound = min(bound, max(best_val, (D2 - limit2 - 1) // 2))
     if _TRACE is not None:
-        _TRACE.append({"cover_nodes": N, "card": card, "pairs": len(best), "D_gap": D2 // 2 - best_val, "limit2": limit2, "d2": len(d2),
-                       "cover_gap": bound - best_val, "edges": len(el),
-                       "t": round(time.perf_counter(), 3)})
+        _TRACE.append({"cover_nodes": N, "card": card, "pairs": len(best),
+                       "bound_gap": D2 // 2 - best_val, "cover_gap": bound - best_val,
+                       "edges": len(el), "t": round(time.perf_counter(), 3)})
     while best_val < bound and time.perf_counter() < deadline - 0.1:
         limit2 = D2 - 2 * best_val
         el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
-        most = _EITHER_MAX_EDGES if one_role else max(100, min(
-            _EITHER_MAX_EDGES, int(_MILP_EDGES_PER_S * (deadline - time.perf_counter()))))
-        if len(el) > most:
-            limit2 = int(np.partition(rc2, most)[most]) - 1
+        capped = len(el) > _EITHER_MAX_EDGES
+        if capped:
+            limit2 = int(np.partition(rc2, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
             keep = rc2 <= limit2
             el, er = el[keep], er[keep]
         try:
-            cand = _best_on(P, C, big, el, er, one_role, deadline, exact=True)
+            cand = _best_on(P, C, big, el, er, deadline)
         except _OutOfTime:
             break
-        if cand is None:
-            break
-        cand, cbound = cand
-        if _pairs_weight(P, cand, big) > best_val:
-            best, best_val = cand, _pairs_weight(P, cand, big)
-        bound = min(bound, max(cbound, (D2 - limit2 - 1) // 2))
+        cval = _pairs_weight(P, cand, big)  # the best of every pair with rc <= limit2
+        improved = cval > best_val
+        if improved:
+            best, best_val = cand, cval
+        bound = min(bound, max(cval, (D2 - limit2 - 1) // 2))
         if _TRACE is not None:
             _TRACE.append({"cover_edges": len(el), "pairs": len(best),
                            "cover_gap": bound - best_val, "t": round(time.perf_counter(), 3)})
-        if cbound > _pairs_weight(P, cand, big) or limit2 >= D2 - 2 * best_val:
-            break
+        if not capped or not improved:
+            break  # proven, or no bigger set fits
     return best, best_val, max(bound, best_val)
 
 
@@ -1540,13 +1523,14 @@ def _solve_cover(P: _Pool, big, deadline: float):
        round's. The first proposal to beat comes from the pairs of smallest reduced cost.
 
     Returns (pairs, upper bound on the weight of any proposal) or None when it could not run."""
+    if not _general_applies(P):  # a matching of the cover graph must be a proposal
+        return None
     C = _Cover(P)
     N = C.n_nodes
     Kd = C.matrix()
     ones = np.ones(N, bool)
     cap1 = np.ones(N, np.int64)
     start = C.start_edges()
-    one_role = _general_applies(P)  # a matching of the cover graph is a proposal
     best: list = []
     best_val, bound = 0, None
     try:
@@ -1566,8 +1550,7 @@ def _solve_cover(P: _Pool, big, deadline: float):
         for mu in (big.pair + big.wanted, big.pair):
             if time.perf_counter() > deadline - N / 3000:
                 break
-            best, best_val, b = _cover_round(P, C, big, Kd, start, card, mu, one_role, deadline,
-                                             best)
+            best, best_val, b = _cover_round(P, C, big, Kd, start, card, mu, deadline, best)
             bound = b if bound is None else min(bound, b)
             if best_val >= bound or bool((big.key_value(P.K[tuple(np.array(best).T)])
                                           >= big.wanted).all() if best else True):

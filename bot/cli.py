@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import runtime
 from bot.blocks.export import WRITERS
 from bot.blocks.report import report_text
+from bot.blocks.rounds import stopped_early_text
 from bot.delivery import notes
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outbox import Outbox
@@ -318,11 +319,13 @@ def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
     lines.append(f"Pairs:  {n}; mentees with a wanted skill covered: "
                  f"{s.get('mentees_with_wanted_skill_covered', 0)} of {n} "
                  f"({round(100 * s.get('mentees_with_wanted_skill_covered_share', 0))}%); "
-                 f"mean score {s.get('mean_score', 0)}")
+                 f"average fit {s.get('mean_score', 0)}")
     lines.append(f"Left in the pool: {len(proposal.unmatched)}")
+    if s.get("proven_optimal") is False:
+        lines.append(f"Note: {stopped_early_text(s)}")
     if proposal.pairs:
         width = max(len("MENTOR"), *(len(who(p.mentor)) for p in proposal.pairs))
-        lines += ["", f"{'MENTOR':<{width}}  {'MENTEE':<{width}}  SCORE"]
+        lines += ["", f"{'MENTOR':<{width}}  {'MENTEE':<{width}}    FIT"]
         for p in proposal.pairs:
             lines.append(f"{who(p.mentor):<{width}}  {who(p.mentee):<{width}}  {p.score:>5}")
             lines += [f"    - {r}" for r in p.reasons]

@@ -103,11 +103,15 @@ def summary_line(proposal: dict) -> str:
 
 
 def _how_far_from_best(s: dict) -> str:
+    return f":hourglass: {stopped_early_text(s)}"
+
+
+def stopped_early_text(s: dict) -> str:
     """What an admin needs to know when the round stopped before proving it is the best."""
     gap = s.get("optimality_gap_pairs") or 0
     why = ("Many people said they'd take either role" if s.get("either")
            else "This round is a big one")
-    head = f":hourglass: {why}, so I stopped at the time limit with the best set I found. "
+    head = f"{why}, so I stopped at the time limit with the best set I found. "
     if gap:
         paired = 2 * gap
         return head + (f"At most {gap} more pair{'s' if gap != 1 else ''} might be possible "

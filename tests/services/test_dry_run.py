@@ -44,6 +44,7 @@ def test_dry_run_prints_pairs_reasons_unmatched_and_figures(db_file, capsys):
     assert "Ana Silva (U0ANA)" in out and "Carl Old (U0CARL)" in out
     assert "    - Ana Silva can share what Carl Old wants to learn: " in out
     assert "NOT MATCHED (1)\n  Eve Far (U0EVE): " in out
+    assert "time limit" not in out and "score" not in out.lower()  # proven; no engine words
     with db_file.session() as s:  # nothing saved
         from sqlmodel import select
 
@@ -88,3 +89,21 @@ def test_a_database_the_bot_never_used_is_set_up_and_its_empty_pool_explained(tm
     out, err = capsys.readouterr()
     assert "Nobody in T0001 is waiting to be matched" in out
     assert "had no schema: created it" in err
+
+
+def test_dry_run_says_when_the_round_stopped_at_the_time_limit():
+    """An unproven round says so on the command line too, in the preview's words."""
+    from types import SimpleNamespace
+
+    from bot.cli import format_dry_run
+    from bot.domain.matching import Proposal, ProposedPair
+
+    snap = SimpleNamespace(pool=[SimpleNamespace(slack_user_id=u, name=u) for u in ("U0A", "U0B", "U0C")])
+    stats = {"participants": 3, "mentors": 1, "mentees": 1, "either": 1, "pairs": 1,
+             "mentees_with_wanted_skill_covered": 1, "mentees_with_wanted_skill_covered_share": 1.0,
+             "mean_score": 20.0, "proven_optimal": False, "optimality_gap_pairs": 1}
+    proposal = Proposal((ProposedPair("U0A", "U0B", 20, ("why",)),), (), stats)
+    out = format_dry_run(proposal, snap, team_id="T0001")
+    assert ("Note: Many people said they'd take either role, so I stopped at the time limit with the best "
+            "set I found. At most 1 more pair might be possible") in out
+    assert "score" not in out.lower()

@@ -462,6 +462,8 @@ CALLS: dict[str, list] = {
     "rounds.round_state_reply": [lambda: rounds.round_state_reply("done", decided_by="U0ADM")],
     "rounds.stale_reply": [lambda: rounds.stale_reply("someone left")],
     "rounds.summary_line": [lambda: rounds.summary_line(hostile_proposal())],
+    "rounds.stopped_early_text": [lambda: rounds.stopped_early_text({"optimality_gap_pairs": 2, "either": 3}),
+                                  lambda: rounds.stopped_early_text({})],
     "rounds.what_changed": [lambda: rounds.what_changed(PoolChange(1, 2))],
     "settings.build_settings_modal": [lambda: settings.build_settings_modal(HOSTILE_SETTINGS),
                                       lambda: settings.build_settings_modal(ProgramSettings(team_id="T0"))],

@@ -56,6 +56,7 @@ _MILP_TIME_LIMIT = 60.0
 # Largest edge set handed to the one-role MILP (edges of smallest reduced cost first).
 _EITHER_MAX_EDGES = 100_000
 _MILP_EDGES_PER_S = 5_000  # pairs HiGHS's one-role MILP gets through per second, about
+_MILP_EDGES_PER_PERSON = 20  # the first pair set: the set widens when its optimum is proven
 _CHUNK = 512
 _WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
@@ -943,6 +944,7 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
     bound = val
     solver = "either_incumbent"
     delta = val - best_val
+    grow = 1
     while best_val < bound:
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
@@ -950,7 +952,8 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         # HiGHS overshoots its time limit on big models: no more pairs than the time left
         # allows (and never more than _EITHER_MAX_EDGES); a sample of the rows tells where
         # to stop before the full pass
-        most = max(100, min(_EITHER_MAX_EDGES, int(_MILP_EDGES_PER_S * remaining)))
+        most = max(100, min(_EITHER_MAX_EDGES, int(_MILP_EDGES_PER_S * remaining),
+                            _MILP_EDGES_PER_PERSON * P.n * grow))
         q = _rc_quantile(P, big, u, v, most)
         capped = q < delta  # the set stops short of every pair that could improve
         delta = min(delta, q)
@@ -964,7 +967,7 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
             el, er = el[keep], er[keep]
             capped = True
         # HiGHS checks its clock between phases and overshoots on big models: keep a margin
-        limit = 0.8 * (deadline - time.perf_counter()) - 0.2
+        limit = min(0.8 * (deadline - time.perf_counter()) - 0.2, 2 + P.n / 100)
         if limit <= 0.05:
             break
         before = best_val
@@ -977,8 +980,10 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
         if best_val >= bound:
             solver = "either_milp"
             break
-        if not proven or (capped and mval <= before):
-            break  # no bigger set fits the time left
+        if not proven or mval <= before:
+            break  # a bigger set would take longer for little: the proposal says how far
+        if capped:
+            grow *= 4  # proven on the set and better: a bigger one next, while time allows
         delta = val - best_val  # the restricted optimum was not enough: widen the set
     if _conflicts(P, best):  # pragma: no cover - safety net: never two roles
         best, _ = _repair(P, best, big, P.capL >= 1, np.ones(P.K.shape[1], bool))

@@ -56,6 +56,25 @@ def _first_line(e: Exception) -> str:
     return str(getattr(e, "orig", None) or e).splitlines()[0]
 
 
+# What a command prints when the database fails it; {where}, {kind} and {error} are filled in.
+_READ_FAILED = "Can't read {what} from the database ({where}): {error}."
+_CHANGE_FAILED = "Nothing was changed: the database ({where}) refused ({kind}: {error})."
+
+
+def _with_database(settings: Settings, work, failed: str, **words):
+    """(True, work(db)) on a fresh connection, closed after; on a database error, `failed`
+    (with `words`) is printed and (False, None) returned."""
+    db = open_database(settings)
+    try:
+        return True, work(db)
+    except SQLAlchemyError as e:
+        print(failed.format(where=_where(settings), kind=type(e).__name__, error=_first_line(e), **words),
+              file=sys.stderr)
+        return False, None
+    finally:
+        db.dispose()
+
+
 def migrated_database(settings: Settings) -> tuple[Database, schema.Migration]:
     """The database, brought up to date (storage/schema.py), and what that took. Exits with a
     clear message, having changed nothing, when it can't be reached or its schema can't be
@@ -210,15 +229,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
 
-    db = open_database(settings)
-    try:
-        result = people_import.import_participants(db, team_id=team_id, rows=rows)
-    except SQLAlchemyError as e:
-        print(f"Nothing was imported: the database refused the data ({type(e).__name__}: "
-              f"{_first_line(e)}).", file=sys.stderr)
+    ok, result = _with_database(
+        settings, lambda db: people_import.import_participants(db, team_id=team_id, rows=rows),
+        "Nothing was imported: the database refused the data ({kind}: {error}).")
+    if not ok:
         return 1
-    finally:
-        db.dispose()
     print(people_import.summary(result))
     return 0
 
@@ -263,15 +278,11 @@ def cmd_tick(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(require_slack=True)
     _configure_logging(settings.log_level)
 
-    db = open_database(settings)
-    try:
-        report = Dispatcher(build_deps(settings, db), team_id=team_id).tick(at)
-    except SQLAlchemyError as e:
-        print(f"The dispatcher can't use its database ({_where(settings)}): {_first_line(e)}",
-              file=sys.stderr)
+    ok, report = _with_database(
+        settings, lambda db: Dispatcher(build_deps(settings, db), team_id=team_id).tick(at),
+        "The dispatcher can't use its database ({where}): {error}")
+    if not ok:
         return 1
-    finally:
-        db.dispose()
     print(report.summary())
     return 0
 
@@ -285,15 +296,11 @@ def cmd_match(args: argparse.Namespace) -> int:
     team_id = _team_or_none(args)
     if team_id is None:
         return 2
-    db = open_database(settings)
-    try:
-        proposal, snap = rounds.dry_run(db, team_id=team_id, now=utcnow())
-    except SQLAlchemyError as e:
-        print(f"Can't read the pool from the database ({_where(settings)}): {_first_line(e)}.",
-              file=sys.stderr)
+    ok, found = _with_database(settings, lambda db: rounds.dry_run(db, team_id=team_id, now=utcnow()),
+                               _READ_FAILED, what="the pool")
+    if not ok:
         return 1
-    finally:
-        db.dispose()
+    proposal, snap = found
     if args.json:
         print(json.dumps(proposal.to_json_dict(), indent=2, ensure_ascii=False))
     else:
@@ -358,18 +365,18 @@ def cmd_settings(args: argparse.Namespace) -> int:
     if team_id is None:
         return 2
     options = {name: getattr(args, name) for name in workspace_settings.OPTION_NAMES}
-    db = open_database(settings)
-    try:
-        if all(v is None for v in options.values()):
-            print(workspace_settings.show_text(workspace_settings.get(db, team_id=team_id), team_id=team_id))
-            return 0
-        result = workspace_settings.update_settings(db, team_id=team_id, options=options)
-    except SQLAlchemyError as e:
-        print(f"Nothing was changed: the database ({_where(settings)}) refused "
-              f"({type(e).__name__}: {_first_line(e)}).", file=sys.stderr)
+    if all(v is None for v in options.values()):
+        ok, current = _with_database(
+            settings, lambda db: workspace_settings.get(db, team_id=team_id), _CHANGE_FAILED)
+        if not ok:
+            return 1
+        print(workspace_settings.show_text(current, team_id=team_id))
+        return 0
+    ok, result = _with_database(
+        settings, lambda db: workspace_settings.update_settings(db, team_id=team_id, options=options),
+        _CHANGE_FAILED)
+    if not ok:
         return 1
-    finally:
-        db.dispose()
     if not result.ok:
         print(workspace_settings.problems_text(result, team_id=team_id), file=sys.stderr)
         return 2
@@ -400,18 +407,16 @@ def cmd_forget(args: argparse.Namespace) -> int:
     team_id = _team_or_none(args, question="Which workspace is this person in?")
     if team_id is None:
         return 2
-    db = open_database(settings)
-    try:
+    def forget(db):
         result = onboarding.forget(db, team_id=team_id, user_id=user_id, now=utcnow())
         admin_channel = AdminDirectory(settings.admin_channel, db=db).channel(team_id) if result.ended else None
         Outbox(db, clock=utcnow).queue(team_id=team_id, items=notes.pair_ended_notes(
             leaver_id=None, ended=result.ended, admin_channel=admin_channel))
-    except SQLAlchemyError as e:
-        print(f"Nothing was changed: the database ({_where(settings)}) refused "
-              f"({type(e).__name__}: {_first_line(e)}).", file=sys.stderr)
+        return result
+
+    ok, result = _with_database(settings, forget, _CHANGE_FAILED)
+    if not ok:
         return 1
-    finally:
-        db.dispose()
     print(forget_report(result, user_id=user_id, team_id=team_id))
     return 0
 
@@ -468,15 +473,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     teams = _teams(args)
     if teams is None:
         return 2
-    db = open_database(settings)
-    try:
-        texts = [report_text(report_service.build(db, team_id=t, now=at), every_pair=args.every_pair) for t in teams]
-    except SQLAlchemyError as e:
-        print(f"Can't read the program from the database ({_where(settings)}): {_first_line(e)}.",
-              file=sys.stderr)
+    ok, texts = _with_database(
+        settings,
+        lambda db: [report_text(report_service.build(db, team_id=t, now=at), every_pair=args.every_pair)
+                    for t in teams],
+        _READ_FAILED, what="the program")
+    if not ok:
         return 1
-    finally:
-        db.dispose()
     print("\n".join(texts), end="")
     return 0
 
@@ -501,15 +504,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     team_id = _team_or_none(args)
     if team_id is None:
         return 2
-    db = open_database(settings)
-    try:
-        text = WRITERS[args.kind](export_service.build(db, team_id=team_id, now=utcnow()))
-    except SQLAlchemyError as e:
-        print(f"Can't read the program from the database ({_where(settings)}): {_first_line(e)}.",
-              file=sys.stderr)
+    ok, text = _with_database(
+        settings, lambda db: WRITERS[args.kind](export_service.build(db, team_id=team_id, now=utcnow())),
+        _READ_FAILED, what="the program")
+    if not ok:
         return 1
-    finally:
-        db.dispose()
     if not args.out:
         sys.stdout.write(text)
         return 0

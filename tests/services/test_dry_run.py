@@ -107,3 +107,31 @@ def test_dry_run_says_when_the_round_stopped_at_the_time_limit():
     assert ("Note: Many people said they'd take either role, so I stopped at the time limit with the best "
             "set I found. At most 1 more pair might be possible") in out
     assert "score" not in out.lower()
+
+
+def test_a_database_error_is_said_in_one_line_and_the_connection_closed(db_file, capsys, monkeypatch):
+    """Every command reads or writes through one helper: its message names the database and the
+    error's first line, and the command exits with 1."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot import cli
+    from bot.services import rounds
+
+    def broken(db, **_):
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error\nmore detail"))
+
+    disposed = []
+    real_open = cli.open_database
+
+    def tracked(settings):
+        db = real_open(settings)
+        real_dispose = db.dispose
+        db.dispose = lambda: (disposed.append(True), real_dispose())
+        return db
+
+    monkeypatch.setattr(rounds, "dry_run", broken)
+    monkeypatch.setattr(cli, "open_database", tracked)
+    assert main(["match", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Can't read the pool from the database (") and err.strip().endswith("disk I/O error.")
+    assert disposed == [True]

@@ -579,6 +579,35 @@ def test_capacity_up_to_three_with_either_against_the_milp():
             assert r["pairs"] - prop.stats["pairs"] <= prop.stats["optimality_gap_pairs"], k
     assert proven >= 6
 
+def test_either_people_who_can_mentor_several_start_from_every_possible_mentee_paired():
+    """Mentors with places to spare (capacities 1-3) and 20 % "either" people: the proposal
+    for the MILP to beat pairs every person who can be a mentee, which neither the round
+    where everyone takes one partner nor the relaxation's roles do; it is valid, and it is
+    what a short budget returns."""
+    import copy
+    import time
+
+    for n in (200, 400):
+        pool, history = pool_for(n, 0.2, 7, True)
+        rules = Rules(reference_time=REF)
+        P = M._Pool(pool, history, rules)
+        big = P.wt
+        ones_l, ones_r = np.ones(len(P.L), bool), np.ones(P.K.shape[1], bool)
+        relaxed, _, _ = M._solve_bipartite(P.K, P.capL, ones_l, ones_r, big, with_duals=True)
+        start = M._either_start(P, big, relaxed, time.perf_counter() + 30)
+        most = M._pairs_count_bound(P)
+        assert len(start) == most
+        assert not M._conflicts(P, start)
+        one_each = copy.copy(P)
+        one_each.capL = np.minimum(P.capL, 1)
+        assert len(M._solve_cover(one_each, big, time.perf_counter() + 30)[0]) < most
+        assert len(M._incumbent(P, big, relaxed, time.perf_counter() + 30)[0]) < most
+        prop = propose(pool, history, Rules(reference_time=REF, time_budget_s=2))
+        check_valid(prop, pool, history, rules)
+        assert prop.stats["pairs"] == most
+        assert prop.stats["optimality_gap_pairs"] == 0
+
+
 # --------------------------------------------------------------------------- the objective's order
 
 

@@ -1162,13 +1162,28 @@ def _pairs_bound(P: _Pool) -> int | None:
     return int((match >= 0).sum()) // 2
 
 
+def _pairs_count_bound(P: _Pool) -> int:
+    """A quick bound on the pairs of any proposal: each pair takes a mentee with an eligible
+    mentor and a place of a mentor with an eligible mentee."""
+    if isinstance(P.K, LazyKeys):
+        return min(int(P.capL.sum()), P.K.shape[1])
+    rows = np.zeros(len(P.L), bool)
+    cols = np.zeros(P.K.shape[1], bool)
+    live = P.capL >= 1
+    for a in range(0, len(P.L), _CHUNK):
+        blk = (P.K[a : a + _CHUNK] >= 0) & live[a : a + _CHUNK, None]
+        rows[a : a + _CHUNK] = blk.any(1)
+        cols |= blk.any(0)
+    return min(int(P.capL[rows].sum()), int(cols.sum()))
+
+
 def _tighten(P: _Pool, bound: int, found_pairs: int) -> int:
     """`bound` capped by the pairs bound: no proposal of p pairs weighs (p + 1) * PAIR."""
     if bound // P.wt.pair <= found_pairs:
         return bound
-    pmax = _pairs_bound(P)
-    if pmax is None:
-        return bound
+    pmax = _pairs_count_bound(P)
+    if pmax > found_pairs:
+        pmax = min(pmax, _pairs_bound(P) or pmax)
     return min(bound, (pmax + 1) * P.wt.pair - 1)
 
 
@@ -1211,6 +1226,43 @@ def _cover_result(P: _Pool, big, best, bound: int, keep, deadline: float):
     if bound <= _pairs_weight(P, best, big):
         return best, "general", None
     return best, "general_unproven", _tighten(P, bound, len(best))
+
+
+def _either_start(P: _Pool, big, relaxed, deadline: float):
+    """The proposal for the one-role MILP to beat, when "either" people can mentor several:
+    the best of valid proposals that are each exact for a simpler round.
+
+    - Every "either" person as a mentee, then every one as a mentor (each a bipartite round,
+      solved exactly; with plenty of mentor places the first pairs every possible mentee).
+    - The roles of the relaxation's optimum (_incumbent).
+    - A round with fewer partners allowed, a matching the cover method solves exactly when it
+      fits: "either" people who can mentor several mentor one at most, or, when that graph
+      is still too big, everyone takes one partner at most."""
+    now = time.perf_counter()
+    part = now + 0.7 * (deadline - now)
+    rows, cols = P.capL >= 1, np.ones(P.K.shape[1], bool)
+    both_l, both_r = P.can_mentee[P.L], P.can_mentor[P.R]
+    found = []
+    for r, c in ((rows & ~both_l, cols), (rows, cols & ~both_r)):
+        try:
+            found.append(_solve_bipartite(P.K, P.capL, r, c, big, deadline=part)[0])
+        except _OutOfTime:
+            break
+    if time.perf_counter() < part:
+        found.append(_incumbent(P, big, relaxed, part)[0])
+    if found and max(map(len, found)) >= _pairs_count_bound(P):
+        caps_tried = ()  # every possible mentee paired: the time left goes to the fit
+    else:
+        caps_tried = (np.where(both_l, np.minimum(P.capL, 1), P.capL), np.minimum(P.capL, 1))
+    for caps in caps_tried:
+        Pr = copy.copy(P)
+        Pr.capL = caps
+        if (caps != P.capL).any() and _cover_affordable(Pr, part):
+            res = _solve_cover(Pr, big, part)
+            if res is not None:
+                found.append(res[0])
+            break
+    return max(found, key=lambda x: _pairs_weight(P, x, big)) if found else None
 
 
 def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
@@ -1258,22 +1310,7 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
             best, bound = res
             return _cover_result(P, big, best, min(bound, val), keep, deadline)
     if method == "auto":
-        start = None
-        # A round with fewer partners allowed is a matching the cover method solves exactly
-        # (when it fits); its optimum is a valid proposal here and the proposal for the
-        # one-role MILP to beat: "either" people who can mentor several mentor one at most,
-        # or, when that graph is still too big, everyone takes one partner at most.
-        both = P.can_mentee[P.L]
-        now = time.perf_counter()
-        part = now + 0.7 * (deadline - now)
-        for caps in (np.where(both, np.minimum(P.capL, 1), P.capL), np.minimum(P.capL, 1)):
-            Pr = copy.copy(P)
-            Pr.capL = caps
-            if (caps != P.capL).any() and _cover_affordable(Pr, part):
-                res = _solve_cover(Pr, big, part)
-                if res is not None:
-                    start = res[0]
-                break
+        start = _either_start(P, big, pairs, deadline)
         best, solver, bound = _solve_either(P, big, pairs, val, duals, deadline, start=start)
         best = _keep_with_roles(P, big, best, keep, deadline)
         found = _pairs_weight(P, best, big)

@@ -560,6 +560,68 @@ def test_engine_against_networkx_on_larger_either_pools():
         assert key(prop.stats) == networkx_best(pool, history, rules), k
 
 
+def test_rounds_beyond_the_dense_double_cover_start_from_the_rounded_fractional_matching(
+        monkeypatch):
+    """"Either" rounds too big for the exact cover method (forced here by a 10-node limit)
+    start from the rounded fractional matching: never a rule broken, never more than the
+    stated gap below networkx's optimum, and pairs at least as many as the relaxation's
+    roles give; on these pools it finds networkx's number of pairs."""
+    monkeypatch.setattr(M, "_COVER_MAX_NODES", 10)
+    starts = []
+    solve_either = M._solve_either
+
+    def record(P, big, pairs, val, duals, deadline, start=None):
+        starts.append(start)
+        return solve_either(P, big, pairs, val, duals, deadline, start=start)
+
+    monkeypatch.setattr(M, "_solve_either", record)
+    rng = random.Random(77)
+    for k in range(8):
+        pool, history, rules = mixed_pool(rng, rng.randint(60, 160), rng.uniform(0.2, 0.5), True)
+        P = M._Pool(pool, history, rules)
+        rounded = M._cover_rounded(P, P.wt, float("inf"))
+        assert not M._conflicts(P, rounded)
+        starts.clear()
+        prop = propose(pool, history, rules)
+        check_valid(prop, pool, history, rules)
+        best = networkx_best(pool, history, rules)
+        assert len(starts) == 1 and len(starts[0]) == len(rounded), k  # the MILP's start
+        assert prop.stats["pairs"] == len(rounded) == best[0], k
+        assert best[0] - prop.stats["pairs"] <= prop.stats["optimality_gap_pairs"], k
+        ones_l, ones_r = np.ones(len(P.L), bool), np.ones(P.K.shape[1], bool)
+        relaxed, _, _ = M._solve_bipartite(P.K, P.capL, ones_l, ones_r, P.wt, with_duals=True)
+        assert len(M._incumbent(P, P.wt, relaxed, float("inf"))[0]) <= len(rounded), k
+
+
+def test_matching_of_paths_and_cycles_against_networkx():
+    from bot.domain.matching.general import paths_and_cycles_matching
+
+    rng = random.Random(5)
+    for _ in range(500):
+        n = rng.randint(1, 16)
+        nodes = list(range(n))
+        rng.shuffle(nodes)
+        a, b, i = [], [], 0
+        while i < n:  # a random set of paths and cycles
+            part = nodes[i : i + rng.randint(1, n - i)]
+            i += len(part)
+            edges = list(zip(part, part[1:], strict=False))
+            if len(part) >= 3 and rng.random() < 0.5:
+                edges.append((part[-1], part[0]))
+            a += [x for x, _ in edges]
+            b += [y for _, y in edges]
+        w = [rng.randint(1, 20) for _ in a]
+        pick = paths_and_cycles_matching(n, a, b, w)
+        ends = [x for k in pick for x in (a[k], b[k])]
+        assert len(ends) == len(set(ends))
+        g = nx.Graph()
+        g.add_weighted_edges_from(zip(a, b, w, strict=True))
+        ref = sum(g.edges[e]["weight"] for e in nx.max_weight_matching(g))
+        assert sum(w[k] for k in pick) == ref
+    with pytest.raises(ValueError):
+        paths_and_cycles_matching(4, [0, 0, 0], [1, 2, 3], [1, 1, 1])
+
+
 def test_capacity_up_to_three_with_either_against_the_milp():
     """"Either" people who can mentor up to three: never a rule broken, and where the engine
     claims optimality, the exact one-role MILP's (pairs, covered, score); where it does not,

@@ -27,3 +27,66 @@ def max_weight_matching(n_nodes: int, a: np.ndarray, b: np.ndarray, w) -> np.nda
         eid[(x, y)] = k
         eid[(y, x)] = k
     return np.array(sorted(eid[(x, y)] for x, y in m), dtype=np.int64)
+
+
+def paths_and_cycles_matching(n_nodes: int, a, b, w) -> list[int]:
+    """Indices of the edges (a[k], b[k]) of weight w[k] > 0 in a maximum-weight matching of a
+    graph where no node has more than two edges (its parts are paths and cycles; no edge is
+    given twice): the best choice along each part, by dynamic programming. Linear time."""
+    a, b, w = list(map(int, a)), list(map(int, b)), list(w)
+    adj: list[list[int]] = [[] for _ in range(n_nodes)]
+    for k, (x, y) in enumerate(zip(a, b, strict=True)):
+        adj[x].append(k)
+        adj[y].append(k)
+    if any(len(e) > 2 for e in adj):
+        raise ValueError("a node has more than two edges")
+    seen = [False] * n_nodes
+    out: list[int] = []
+
+    def walk(start: int) -> list[int]:
+        """The edges of start's part in order along it, from start (an end, or anywhere on
+        a cycle)."""
+        edges, cur, prev = [], start, -1
+        seen[start] = True
+        while True:
+            nxt = [k for k in adj[cur] if k != prev]
+            if not nxt:
+                return edges
+            k = nxt[0]
+            cur = b[k] if a[k] == cur else a[k]
+            if k in edges[:1]:  # back at the start of a cycle
+                return edges
+            edges.append(k)
+            prev = k
+            if seen[cur]:
+                return edges
+            seen[cur] = True
+
+    def best_on_path(edges: list[int]) -> list[int]:
+        """Best matching of consecutive edges e0, e1, ... (e_i and e_i+1 share a node)."""
+        f = [0] * (len(edges) + 1)  # best weight using the first i edges
+        for i in range(1, len(edges) + 1):
+            f[i] = max(f[i - 1], (f[i - 2] if i >= 2 else 0) + w[edges[i - 1]])
+        pick, i = [], len(edges)
+        while i > 0:
+            if f[i] == f[i - 1]:
+                i -= 1
+            else:
+                pick.append(edges[i - 1])
+                i -= 2
+        return pick
+
+    def total(ks: list[int]) -> int:
+        return sum(w[k] for k in ks)
+
+    ends = [v for v in range(n_nodes) if len(adj[v]) == 1]
+    for v in ends:
+        if not seen[v]:
+            out += best_on_path(walk(v))
+    for v in range(n_nodes):
+        if not seen[v] and adj[v]:
+            cyc = walk(v)  # a cycle: e0 unused, or e0 used and its two neighbours not
+            skip = best_on_path(cyc[1:])
+            take = [cyc[0], *best_on_path(cyc[2:-1])]
+            out += take if total(take) > total(skip) else skip
+    return sorted(out)

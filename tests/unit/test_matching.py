@@ -528,6 +528,7 @@ def test_engine_against_networkx_and_milp_on_random_pools():
     (networkx when every "either" person has capacity 1, else the one-role MILP)."""
     rng = random.Random(1313)
     solvers = set()
+    tight = 0
     for k in range(80):
         cap_one = k % 4 != 3
         pool, history, rules = mixed_pool(rng, rng.randint(4, 36), rng.uniform(0, 0.5), cap_one)
@@ -543,7 +544,12 @@ def test_engine_against_networkx_and_milp_on_random_pools():
         assert prop.stats["proven_optimal"], (k, prop.stats["solver"])
         assert got == ref, (k, prop.stats["solver"])
         solvers.add(prop.stats["solver"])
+        # the quick pairs bound the unproven proposals quote never falls below the optimum
+        bound = M._pairs_count_bound(M._Pool(pool, history, rules))
+        assert bound >= ref[0], k
+        tight += bound == ref[0]
     assert {"general", "bipartite"} <= solvers
+    assert tight >= 20
 
 
 

@@ -1165,17 +1165,25 @@ def _pairs_bound(P: _Pool) -> int | None:
 
 def _pairs_count_bound(P: _Pool) -> int:
     """A quick bound on the pairs of any proposal: each pair takes a mentee with an eligible
-    mentor and a place of a mentor with an eligible mentee."""
-    if isinstance(P.K, LazyKeys):
-        return min(int(P.capL.sum()), P.K.shape[1])
-    rows = np.zeros(len(P.L), bool)
-    cols = np.zeros(P.K.shape[1], bool)
+    mentor and a place of a mentor with an eligible mentee; and it has two people, each in
+    at most as many pairs as they can take partners (a mentor's capacity, capped by their
+    eligible mentees; one as a mentee), so at most half the sum of those counts."""
     live = P.capL >= 1
-    for a in range(0, len(P.L), _CHUNK):
-        blk = (P.K[a : a + _CHUNK] >= 0) & live[a : a + _CHUNK, None]
-        rows[a : a + _CHUNK] = blk.any(1)
-        cols |= blk.any(0)
-    return min(int(P.capL[rows].sum()), int(cols.sum()))
+    if isinstance(P.K, LazyKeys):  # no per-row counts: capacities alone
+        row_deg = np.where(live, P.K.shape[1], 0)
+        col_deg = np.full(P.K.shape[1], 1, np.int64)
+    else:
+        row_deg = np.zeros(len(P.L), np.int64)
+        col_deg = np.zeros(P.K.shape[1], np.int64)
+        for a in range(0, len(P.L), _CHUNK):
+            blk = (P.K[a : a + _CHUNK] >= 0) & live[a : a + _CHUNK, None]
+            row_deg[a : a + _CHUNK] = blk.sum(1)
+            col_deg += blk.sum(0)
+    places = np.minimum(P.capL, row_deg)
+    ends = np.zeros(P.n, np.int64)
+    ends[P.L] = places
+    np.maximum.at(ends, P.R, (col_deg > 0).astype(np.int64))
+    return min(int(places.sum()), int((col_deg > 0).sum()), int(ends.sum()) // 2)
 
 
 def _tighten(P: _Pool, bound: int, found_pairs: int) -> int:
@@ -1334,8 +1342,7 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
                                          deadline=deadline, partial=True)
     if duals is None:  # the budget ran out before the relaxation was proven
         pairs, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
-        pmax = min(int(P.capL.sum()), nr)  # mentor slots, mentees
-        return pairs, "time_limit", (pmax + 1) * big.pair - 1
+        return pairs, "time_limit", (_pairs_count_bound(P) + 1) * big.pair - 1
     conf = _conflicts(P, pairs)
     if not conf:
         if keep:
@@ -1345,7 +1352,8 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         # a round too big for the dense matrix the "either" methods read: the relaxation's
         # optimum with one role each, bounded by the relaxation
         best, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
-        return best, "either_relaxation", max(val, _pairs_weight(P, best, big))
+        found = _pairs_weight(P, best, big)
+        return best, "either_relaxation", _tighten(P, max(val, found), len(best))
     if (method == "auto" and one_role and either < _COVER_FIRST_SHARE * P.n
             and _cover_affordable(P, deadline)):
         res = _solve_cover(P, big, deadline)

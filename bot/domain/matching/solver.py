@@ -1191,7 +1191,7 @@ def _tighten(P: _Pool, bound: int, found_pairs: int) -> int:
     if bound // P.wt.pair <= found_pairs:
         return bound
     pmax = _pairs_count_bound(P)
-    if pmax > found_pairs:
+    if pmax > found_pairs and not isinstance(P.K, LazyKeys):  # _pairs_bound reads P.K
         pmax = min(pmax, _pairs_bound(P) or pmax)
     return min(bound, (pmax + 1) * P.wt.pair - 1)
 

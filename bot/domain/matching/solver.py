@@ -670,8 +670,7 @@ def _solve_bipartite(
         el, er = start
     if isinstance(K, LazyKeys):  # no dense mask either: the subgraph as sorted flat codes
         in_sub = None
-        sub_codes = np.sort(el * nr + er)
-        sub_codes = sub_codes[np.r_[True, sub_codes[1:] != sub_codes[:-1]]]
+        sub_codes = np.unique(el * nr + er)
     else:
         in_sub = np.zeros((nl, nr), dtype=bool)
         in_sub[el, er] = True
@@ -796,6 +795,28 @@ def _repair(P: _Pool, pairs, big: int, rows, cols):
             else:
                 rows[lp] = False
     return [(a, b) for a, b in pairs if rows[a] and cols[b]], conf
+
+
+def _fill(P: _Pool, big, pairs, deadline: float):
+    """`pairs` plus the best pairs among the people it leaves out (a mentor's free places,
+    mentees without a mentor; "either" people unpaired in either role, one role each): one
+    more bipartite solve, stopped at `deadline` with the best found. For proposals cut short
+    by the budget, where repairing two roles left many people unpaired."""
+    if not pairs or time.perf_counter() > deadline - 0.5:
+        return pairs
+    a, b = np.array(pairs, dtype=np.int64).T
+    caps = P.capL - np.bincount(a, minlength=len(P.L))
+    mentees = np.zeros(P.n, bool)
+    mentees[P.R[b]] = True
+    mentors = np.zeros(P.n, bool)
+    mentors[P.L[a]] = True
+    rows = (caps >= 1) & ~mentees[P.L]
+    cols = ~mentees[P.R] & ~mentors[P.R]
+    if not rows.any() or not cols.any():
+        return pairs
+    more, _ = _solve_bipartite(P.K, caps, rows, cols, big, deadline=deadline, partial=True)
+    more, _ = _repair(P, more, big, rows, cols)
+    return sorted(pairs + more)
 
 
 def _incumbent(P: _Pool, big: int, pairs, deadline: float):
@@ -1342,6 +1363,7 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
                                          deadline=deadline, partial=True)
     if duals is None:  # the budget ran out before the relaxation was proven
         pairs, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
+        pairs = _fill(P, big, pairs, deadline)
         return pairs, "time_limit", (_pairs_count_bound(P) + 1) * big.pair - 1
     conf = _conflicts(P, pairs)
     if not conf:
@@ -1352,6 +1374,7 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         # a round too big for the dense matrix the "either" methods read: the relaxation's
         # optimum with one role each, bounded by the relaxation
         best, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
+        best = _fill(P, big, best, deadline)
         found = _pairs_weight(P, best, big)
         return best, "either_relaxation", _tighten(P, max(val, found), len(best))
     if (method == "auto" and one_role and either < _COVER_FIRST_SHARE * P.n

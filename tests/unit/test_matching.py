@@ -653,6 +653,69 @@ def test_fill_pairs_the_people_a_proposal_left_out_and_breaks_no_rule():
     assert got >= 0.9 * most  # 292 of 316 when written
 
 
+def test_warm_started_blossom_against_networkx():
+    """blossom.warm_perfect_matching from scratch (equal duals, nothing matched) and from a
+    random warm start (feasible duals, a matching of tight pairs): where it pairs every node,
+    networkx's maximum-weight perfect matching, and its own certificate holds."""
+    from bot.domain.matching.blossom import warm_perfect_matching
+
+    rng = random.Random(3)
+    perfect = 0
+    for t in range(400):
+        n = 2 * rng.randint(1, 8)
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        for i in range(n):
+            for j in range(i + 1, n):
+                if rng.random() < 0.45:
+                    g.add_edge(i, j, weight=rng.randint(-20, 30))
+        a, b = [e[0] for e in g.edges], [e[1] for e in g.edges]
+        w = [g.edges[e]["weight"] for e in g.edges]
+        ref = nx.max_weight_matching(g, maxcardinality=True)
+        best = (len(ref), sum(g.edges[e]["weight"] for e in ref))
+        top = max([0] + [abs(x) for x in w])
+        dual = [rng.randint(0, 40) * 2 for _ in range(n)]
+        for x, y, wt in zip(a, b, w, strict=True):  # raise duals until every pair is feasible
+            need = 4 * wt - dual[x] - dual[y]
+            if need > 0:
+                dual[x] += need + need % 2
+        mate: dict[int, int] = {}
+        for x, y, wt in zip(a, b, w, strict=True):
+            if x not in mate and y not in mate and dual[x] + dual[y] == 4 * wt:
+                mate[x], mate[y] = y, x
+        for mate0, dual0 in (({}, [4 * top] * n), (mate, dual)):
+            got = warm_perfect_matching(n, a, b, [2 * x for x in w], mate0, dual0, check=True)
+            assert all(got[got[v]] == v for v in got)
+            found = (len(got) // 2, sum(g.edges[v, u]["weight"] for v, u in got.items() if v < u))
+            assert found[0] == best[0], t  # always a maximum-cardinality matching
+            if len(got) == n:
+                perfect += 1
+                assert found == best, t
+    assert perfect > 300
+
+
+def test_either_pools_where_everyone_can_be_paired_against_networkx(monkeypatch):
+    """Bench pools where every node of the round's graph can be paired: the blossom starts
+    from the fractional optimum (warm start) and the engine's proposal is networkx's."""
+    calls = []
+    warm = M.warm_perfect_matching
+
+    def record(n, *args, **kw):
+        got = warm(n, *args, **kw)
+        calls.append(len(got) == n)
+        return got
+
+    monkeypatch.setattr(M, "warm_perfect_matching", record)
+    for n, seed in ((60, 0), (60, 1), (100, 0), (150, 0), (150, 1), (150, 2)):
+        pool, history = pool_for(n, 0.3, seed, False)
+        rules = Rules(reference_time=REF)
+        prop = propose(pool, history, rules)
+        check_valid(prop, pool, history, rules)
+        assert prop.stats["proven_optimal"]
+        assert key(prop.stats) == networkx_best(pool, history, rules), (n, seed)
+    assert sum(calls) >= 5  # the warm start gave the answer (pairs every node) that often
+
+
 def test_capacity_up_to_three_with_either_against_the_milp():
     """"Either" people who can mentor up to three: never a rule broken, and where the engine
     claims optimality, the exact one-role MILP's (pairs, covered, score); where it does not,

@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import (
     min_weight_full_bipartite_matching,
 )
 
+from bot.domain.matching.blossom import warm_perfect_matching
 from bot.domain.matching.general import max_weight_matching as _blossom
 from bot.domain.matching.general import paths_and_cycles_matching
 from bot.domain.matching.lazykeys import LazyKeys, member, one_blas_thread
@@ -1427,6 +1428,7 @@ _COVER_FIRST_EDGES = 4  # pairs per node (smallest reduced costs) for the first 
 # rustworkx's blossom, on the 2-core bench machine (10,000 people: about 6 s and 5 s)
 _COVER_S = 1e-7
 _BLOSSOM_S = 1.2e-8
+_WARM_S = 6e-5  # per cover pair, the warm-started blossom (about 50,000 pairs: 1-3 s)
 _SPARSE_COVER_S = 2e-10  # per node x candidate pair: one LAPJVsp solve (21,215 x 1.7 M: 5.8 s)
 
 
@@ -1542,16 +1544,31 @@ def _rc_edges(P: _Pool, big, ul2, vr2, limit2: int):
     return el[keep], er[keep], rc2[keep]
 
 
-def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float) -> list:
+def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None) -> list:
     """The best proposal using only the (l, r) pairs given: the blossom algorithm on those
     pairs of the round's graph (every "either" person at capacity 1), exact. Raises
-    _OutOfTime when its estimated time does not fit (it cannot stop half-way)."""
+    _OutOfTime when its estimated time does not fit (it cannot stop half-way).
+
+    `warm` = (doubled LP duals of the cover's nodes, the Lagrangian mu, a matching of
+    tight pairs among those given, {node: partner}): the blossom starts from them
+    (blossom.warm_perfect_matching), which is exact when it pairs every node; else, or
+    without `warm`, rustworkx's blossom from scratch."""
     if len(el):
         el, er = np.unique(np.stack([el, er], 1), axis=0).T
     ga, gb, gk = C.expand(el, er)
+    w = big.w(el, er)[gk]
+    if warm is not None and _WARM_S * len(ga) < deadline - time.perf_counter():
+        y2, mu, mate0 = warm
+        mate = warm_perfect_matching(C.n_nodes, ga.tolist(), gb.tolist(),
+                                     (2 * (w - mu)).tolist(), mate0, (2 * y2).tolist())
+        if len(mate) == C.n_nodes:  # perfect: the duals prove it is the best
+            lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
+            index = dict(zip((lo * C.n_nodes + hi).tolist(), gk.tolist(), strict=True))
+            return sorted((int(el[index[a * C.n_nodes + b]]), int(er[index[a * C.n_nodes + b]]))
+                          for a, b in mate.items() if a < b)
     if _BLOSSOM_S * C.n_nodes * len(ga) > deadline - time.perf_counter():
         raise _OutOfTime
-    pick = _blossom(C.n_nodes, ga, gb, big.w(el, er)[gk].tolist())
+    pick = _blossom(C.n_nodes, ga, gb, w.tolist())
     return sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
 
 
@@ -1572,16 +1589,27 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, deadli
     bound = D2 // 2
     # the proposal to beat: from the pairs of the fractional optimum, and the 4 * N pairs of
     # smallest reduced cost (the limit read off a sample of the rows)
+    warm = None
     if d2:
+        # the fractional optimum's pairs (tight: complementary slackness) form paths and
+        # cycles; their best matching starts the blossom with the LP's duals
         a, b = np.array(d2, dtype=np.int64).T
-        sl, sr = C.pairs_of(a, b)
+        codes = np.unique(np.minimum(a, b) * N + np.maximum(a, b))
+        ga, gb = codes // N, codes % N
+        sl, sr = C.pairs_of(ga, gb)
+        mate0 = {}
+        for k in paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist()):
+            mate0[int(ga[k])], mate0[int(gb[k])] = int(gb[k]), int(ga[k])
+        if 2 * card == N:  # otherwise a proposal cannot pair every node: no warm start
+            warm = (y2, mu, mate0)
     else:
         sl = sr = np.zeros(0, np.int64)
     limit2 = _rc_quantile(P, big, ul2, vr2, _COVER_FIRST_EDGES * N, scale=2)
     el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
     exact = True  # the first proposal is the best of every pair with rc <= limit2
     try:
-        first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]), deadline)
+        first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]), deadline,
+                         warm)
     except _OutOfTime:  # the pairs of the fractional optimum alone, if that fits
         exact = False
         try:
@@ -1606,7 +1634,8 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, deadli
             keep = rc2 <= limit2
             el, er = el[keep], er[keep]
         try:
-            cand = _best_on(P, C, big, el, er, deadline)
+            cand = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]),
+                            deadline, warm)
         except _OutOfTime:
             break
         cval = _pairs_weight(P, cand, big)  # the best of every pair with rc <= limit2

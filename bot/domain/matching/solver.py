@@ -60,6 +60,7 @@ _EITHER_MAX_EDGES = 100_000
 _MILP_EDGES_PER_S = 5_000  # pairs HiGHS's one-role MILP gets through per second, about
 _MILP_EDGES_PER_PERSON = 20  # the first pair set: the set widens when its optimum is proven
 _CHUNK = 512
+_CHECK_S = 6e-9  # seconds per (row, column) of the certificate's pass over every pair
 _WEIGHT_LIMIT = 1 << 62  # a round's total weight stays below this (int64)
 _VCHUNK = 64  # rows per block of the full-matrix passes (cache-sized temporaries)
 _TRACE: list | None = None  # set to a list to record solver iterations (benchmarks)
@@ -718,8 +719,10 @@ def _solve_bipartite(
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)
         wmatch[ms] = big.w(slot_owner[ms], match[ms])
-        if partial and time.perf_counter() > deadline:
-            # out of time: the subgraph's optimum, valid but not proven for the full graph
+        check_s = _CHECK_S * int(rows_ok.sum()) * int(active_cols.sum())
+        if partial and time.perf_counter() + check_s > deadline:
+            # out of time (or the check over every pair would end past it): the subgraph's
+            # optimum, valid but not proven for the full graph
             pairs = sorted((int(slot_owner[s]), int(match[s])) for s in np.flatnonzero(ms))
             return (pairs, int(wmatch.sum()), None) if with_duals else (pairs, int(wmatch.sum()))
         res = _column_duals(
@@ -798,12 +801,14 @@ def _repair(P: _Pool, pairs, big: int, rows, cols):
     return [(a, b) for a, b in pairs if rows[a] and cols[b]], conf
 
 
-def _fill(P: _Pool, big, pairs, deadline: float):
-    """`pairs` plus the best pairs among the people it leaves out (a mentor's free places,
-    mentees without a mentor; "either" people unpaired in either role, one role each): one
-    more bipartite solve, stopped at `deadline` with the best found. For proposals cut short
-    by the budget, where repairing two roles left many people unpaired."""
-    if not pairs or time.perf_counter() > deadline - 0.5:
+def _fill(P: _Pool, big, pairs, deadline: float, last_s: float = 0.5):
+    """`pairs` plus good pairs among the people it leaves out (a mentor's free places,
+    mentees without a mentor; "either" people unpaired in either role, one role each): the
+    optimum of a bipartite round on its candidate pairs, roles repaired, and again on the
+    people the repair freed while the time the last one took still fits before `deadline`.
+    For proposals cut short by the budget, where repairing two roles left many unpaired."""
+    t0 = time.perf_counter()
+    if not pairs or t0 + last_s > deadline:  # the last one's time does not fit
         return pairs
     a, b = np.array(pairs, dtype=np.int64).T
     caps = P.capL - np.bincount(a, minlength=len(P.L))
@@ -815,8 +820,11 @@ def _fill(P: _Pool, big, pairs, deadline: float):
     cols = ~mentees[P.R] & ~mentors[P.R]
     if not rows.any() or not cols.any():
         return pairs
-    more, _ = _solve_bipartite(P.K, caps, rows, cols, big, deadline=deadline, partial=True)
-    more, _ = _repair(P, more, big, rows, cols)
+    # the candidate pairs' optimum (one round: no proof needed for a fill)
+    more, _ = _solve_bipartite(P.K, caps, rows, cols, big, deadline=t0, partial=True)
+    more, conf = _repair(P, more, big, rows, cols)
+    if conf and more:  # people freed by the repair: once more while time allows
+        return _fill(P, big, sorted(pairs + more), deadline, time.perf_counter() - t0)
     return sorted(pairs + more)
 
 
@@ -1360,8 +1368,13 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         res = _solve_cover(P, big, deadline)
         if res is not None:
             return _cover_result(P, big, *res, keep, deadline)
+    relax_by = deadline
+    if isinstance(P.K, LazyKeys) and either:
+        # too big for the "either" methods: half the time left for the relaxation, the rest
+        # for _fill after its roles are repaired
+        relax_by = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     pairs, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True,
-                                         deadline=deadline, partial=True)
+                                         deadline=relax_by, partial=True)
     if duals is None:  # the budget ran out before the relaxation was proven
         pairs, _ = _repair(P, pairs, big, P.capL >= 1, np.ones(nr, bool))
         pairs = _fill(P, big, pairs, deadline)

@@ -308,11 +308,15 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
     """A readable table of pairs with reasons, the unmatched and the figures."""
     if not snap.pool:
         return (f"Nobody in {team_id} is waiting to be matched: everyone who signed up is in a pair or "
-                "paused, or nobody has signed up yet.")
+                f"paused, or nobody has signed up yet (is {team_id} the right team ID?).")
     names = {p.slack_user_id: (p.name or "").strip() for p in snap.pool}
 
     def who(uid: str) -> str:
@@ -321,13 +325,14 @@ def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
     s = proposal.stats
     n = len(proposal.pairs)
     lines = [f"Matching proposal for {team_id} (dry run: nothing saved, nothing sent)", ""]
-    sides = f"{s.get('mentors', 0)} mentors, {s.get('mentees', 0)} mentees, {s.get('either', 0)} either"
+    sides = (f"{_count(s.get('mentors', 0), 'mentor')}, {_count(s.get('mentees', 0), 'mentee')}, "
+             f"{s.get('either', 0)} either")
     lines.append(f"Pool:   {s.get('participants', len(snap.pool))} people ({sides})")
     lines.append(f"Pairs:  {n}; mentees with a wanted skill covered: "
                  f"{s.get('mentees_with_wanted_skill_covered', 0)} of {n} "
                  f"({round(100 * s.get('mentees_with_wanted_skill_covered_share', 0))}%); "
-                 f"average fit {s.get('mean_score', 0)}")
-    lines.append(f"Left in the pool: {len(proposal.unmatched)}")
+                 f"average fit {float(s.get('mean_score', 0)):.1f}")
+    lines.append(f"Not matched: {len(proposal.unmatched)}")
     if s.get("proven_optimal") is False:
         lines.append(f"Note: {stopped_early_text(s)}")
     if proposal.pairs:
@@ -599,6 +604,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so a closed pipe is caught below
+        return code
     except SystemExit as e:  # a command stopped early, having said why on stderr
         return e.code if isinstance(e.code, int) else 1
+    except BrokenPipeError:  # the output went to a reader that stopped early (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0

@@ -109,13 +109,17 @@ def _how_far_from_best(s: dict) -> str:
 def stopped_early_text(s: dict) -> str:
     """What an admin needs to know when the round stopped before proving it is the best."""
     gap = s.get("optimality_gap_pairs") or 0
-    why = ("Many people said they'd take either role" if s.get("either")
+    reason = s.get("stopped_by") or ("either" if s.get("either") else "size")
+    why = ("Many people said they'd take either role" if reason == "either"
            else "This round is a big one")
     head = f"{why}, so I stopped at the time limit with the best set I found. "
     if gap:
-        paired = 2 * gap
-        return head + (f"At most {gap} more pair{'s' if gap != 1 else ''} might be possible "
-                       f"(up to {paired} more people with a partner).")
+        text = f"At most {gap} more pair{'s' if gap != 1 else ''} might be possible"
+        # more pairs can't give a partner to more people than are left without one
+        people = min(2 * gap, s["unmatched"]) if isinstance(s.get("unmatched"), int) else 2 * gap
+        if people:
+            text += f" (up to {people} more {'people' if people != 1 else 'person'} with a partner)"
+        return head + text + "."
     return head + ("Nobody else could have been given a partner; a slightly better fit between "
                    "some partners may exist.")
 

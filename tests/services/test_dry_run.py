@@ -67,7 +67,8 @@ def test_dry_run_json_has_the_documented_shape_with_slack_ids(db_file, capsys):
 
 def test_an_empty_pool_gets_a_friendly_line(db_file, capsys):
     assert main(["match", "--dry-run"]) == 0
-    assert "Nobody in T0001 is waiting to be matched" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Nobody in T0001 is waiting to be matched" in out and "is T0001 the right team ID?" in out
     assert main(["match", "--dry-run", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["pairs"] == []
 
@@ -107,6 +108,42 @@ def test_dry_run_says_when_the_round_stopped_at_the_time_limit():
     assert ("Note: Many people said they'd take either role, so I stopped at the time limit with the best "
             "set I found. At most 1 more pair might be possible") in out
     assert "score" not in out.lower()
+    assert "Pool:   3 people (1 mentor, 1 mentee, 1 either)" in out
+    assert "average fit 20.0" in out and "Not matched: 0" in out
+
+
+def test_the_time_limit_note_gives_its_reason_and_never_more_people_than_are_unpaired():
+    from bot.blocks.rounds import stopped_early_text
+
+    big = stopped_early_text({"either": 2939, "stopped_by": "size", "optimality_gap_pairs": 189,
+                              "unmatched": 135})
+    assert big.startswith("This round is a big one, so I stopped at the time limit")
+    assert "At most 189 more pairs might be possible (up to 135 more people with a partner)." in big
+    roles = stopped_early_text({"either": 40, "stopped_by": "either", "optimality_gap_pairs": 3,
+                                "unmatched": 0})
+    assert roles.startswith("Many people said they'd take either role")
+    assert roles.endswith("At most 3 more pairs might be possible.")
+    one = stopped_early_text({"optimality_gap_pairs": 1, "unmatched": 1})
+    assert one.endswith("At most 1 more pair might be possible (up to 1 more person with a partner).")
+    # a preview saved before `stopped_by` existed still reads as it did
+    assert stopped_early_text({"either": 3, "optimality_gap_pairs": 2}).startswith("Many people said")
+
+
+def test_printing_into_a_pipe_that_closes_early_ends_quietly(db_file, tmp_path):
+    """`match --dry-run | head -1`: no traceback when the reader stops."""
+    import os
+    import subprocess
+    import sys
+
+    # 300 pairs: far more output than a pipe holds, so the writer meets the closed pipe
+    seed_participants(db_file, [participant_create() for _ in range(300)]
+                      + [mentee_create() for _ in range(300)])
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'mentoring.db'}", "SLACK_TEAM_ID": "T0001"}
+    cmd = f"{sys.executable} -m bot match --dry-run | head -1"
+    done = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.startswith("Matching proposal for T0001")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
 
 
 def test_a_database_error_is_said_in_one_line_and_the_connection_closed(db_file, capsys, monkeypatch):

@@ -581,6 +581,14 @@ def test_rounds_beyond_the_dense_double_cover_start_from_the_rounded_fractional_
         return solve_either(P, big, pairs, val, duals, deadline, start=start)
 
     monkeypatch.setattr(M, "_solve_either", record)
+    extras = []
+    cover_rounded = M._cover_rounded
+
+    def record_extra(P, big, deadline, extra=None):
+        extras.append(extra)
+        return cover_rounded(P, big, deadline, extra)
+
+    monkeypatch.setattr(M, "_cover_rounded", record_extra)
     rng = random.Random(77)
     for k in range(8):
         pool, history, rules = mixed_pool(rng, rng.randint(60, 160), rng.uniform(0.2, 0.5), True)
@@ -592,6 +600,8 @@ def test_rounds_beyond_the_dense_double_cover_start_from_the_rounded_fractional_
         check_valid(prop, pool, history, rules)
         best = networkx_best(pool, history, rules)
         assert len(starts) == 1 and len(starts[0]) == len(rounded), k  # the MILP's start
+        assert extras[-1] is not None and len(extras[-1][0]), k  # with the relaxation's pairs
+        assert prop.stats["stopped_by"] == (None if prop.stats["proven_optimal"] else "size"), k
         assert prop.stats["pairs"] == len(rounded) == best[0], k
         assert best[0] - prop.stats["pairs"] <= prop.stats["optimality_gap_pairs"], k
         ones_l, ones_r = np.ones(len(P.L), bool), np.ones(P.K.shape[1], bool)

@@ -513,7 +513,8 @@ _PLAIN_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.I),
      "we couldn't read your time zone, so we couldn't check who shares your working hours. "
      "Setting it in your Slack profile fixes that"),
     (r"capacity is set to 0", "your mentoring capacity is set to 0, so we didn't give you a mentee"),
-    (r"paired elsewhere|fit the round better|already paired|capacity used up",
+    (r"paired elsewhere|fit the round better|already paired|capacity used up|mentoring others|"
+     r"mentees? themselves",
      "the people who'd suit you were all paired with someone else this time"),
     (r"paired with them before",
      "you've already been paired with everyone who suits you in the current pool"),

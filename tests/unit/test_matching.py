@@ -379,6 +379,50 @@ def test_unmatched_reasons():
         "1 are more than 6 hours away")
 
 
+def test_unmatched_reasons_tell_apart_possible_partners_who_took_the_other_role():
+    """An "either" person who mentors this round is not a mentee "paired with a better fit"."""
+    from bot.blocks.rounds import plain_reason
+
+    # M can only mentor X; X fits better as E's mentor (E wants what X shares)
+    m = cand("M", sen=1, dept="Sales", share={"ai"})
+    x = cand("X", side="either", sen=5, dept="Eng", share={"video"}, learn={"lead"})
+    e = cand("E", side="mentee", sen=9, dept="Sales", learn={"video"})
+    prop = propose([m, x, e], [], RULES)
+    assert [(p.mentor, p.mentee) for p in prop.pairs] == [("X", "E")]
+    reason = {u.user_id: u.reason for u in prop.unmatched}["M"]
+    assert reason == "Their only possible mentee is mentoring others this round"
+    assert "paired with someone else" in plain_reason(reason)
+    # and the other way round: E2's only possible mentor is a mentee this round
+    m2 = cand("M2", sen=1, dept="Sales", share={"ai"})
+    x2 = cand("X2", side="either", sen=5, dept="Eng", share={"video"}, learn={"ai"})
+    e2 = cand("E2", side="mentee", sen=9, dept="Sales", learn={"video"})
+    prop = propose([m2, x2, e2], [], RULES)
+    assert [(p.mentor, p.mentee) for p in prop.pairs] == [("M2", "X2")]
+    reason = {u.user_id: u.reason for u in prop.unmatched}["E2"]
+    assert reason == "Their only possible mentor is a mentee themselves this round"
+    assert "paired with someone else" in plain_reason(reason)
+
+
+def test_a_proposal_cut_short_is_completed_with_every_pair_still_possible():
+    """_complete (run on proposals the budget cut short) adds pairs between people left out
+    until none is possible: never a rule broken, no pair lost."""
+    rng = random.Random(21)
+    for k in range(15):
+        pool, history, rules = mixed_pool(rng, rng.randint(10, 60), rng.uniform(0, 0.5), k % 2 == 0)
+        P = M._Pool(pool, history, rules)
+        best = M._propose(pool, history, rules, None, "milp")
+        some = sorted((int(P.posL[P.index[p.mentor]]), int(P.posR[P.index[p.mentee]]))
+                      for p in best.pairs[::3])
+        done = M._complete(P, P.wt, some)
+        assert set(some) <= set(done) and not M._conflicts(P, done), k
+        a = np.array([x for x, _ in done] or [0], dtype=np.int64)[: len(done)]
+        assert (np.bincount(a, minlength=len(P.L)) <= P.capL).all(), k
+        assert len({y for _, y in done}) == len(done) and all(P.K[x, y] >= 0 for x, y in done), k
+        assert M._complete(P, P.wt, done) == done, k  # nothing left to add
+        if len(best.pairs) > len(some):
+            assert len(done) > len(some), k
+
+
 def test_invalid_input():
     with pytest.raises(ValueError):
         propose([cand("A"), cand("A")], [], RULES)

@@ -284,7 +284,19 @@ def _codes_against(P, i: int, as_mentor: bool, others: np.ndarray) -> np.ndarray
     return codes
 
 
-def _unmatched_reason(P, i: int) -> str:
+def _other_role(P, pos: int, row: bool, flags) -> int:
+    """How many of the possible partners of L row `pos` (row=True; else R column `pos`) hold
+    the other role in the proposal (`flags`: one bool per person, None: not known)."""
+    if flags is None or not hasattr(P.K, "shape") or hasattr(P.K, "row_eligible"):
+        return 0  # the block-by-block keys: counts only
+    if row:
+        return int(flags[P.R[np.flatnonzero(P.K[pos] >= 0)]].sum())
+    return int(flags[P.L[np.flatnonzero(P.K[:, pos] >= 0)]].sum())
+
+
+def _unmatched_reason(P, i: int, as_mentee=None, as_mentor=None) -> str:
+    """Why person i has no partner in the proposal; `as_mentee` / `as_mentor` (one bool per
+    person, from the proposal) tell apart possible partners who took the other role."""
     c = P.people[i]
     rules = P.rules
     if not P.tz_valid[i]:
@@ -302,11 +314,27 @@ def _unmatched_reason(P, i: int) -> str:
             "the round more or better matches"
         )
     if n_mentees:
+        mentoring = _other_role(P, li, True, as_mentor)
+        if mentoring == n_mentees == 1:
+            return "Their only possible mentee is mentoring others this round"
+        if mentoring == n_mentees:
+            return f"All {n_mentees} possible mentees are mentoring others this round"
+        if mentoring:  # "either" people who are mentors this round
+            return (f"All {n_mentees} possible mentees are taken: {n_mentees - mentoring} paired "
+                    f"with mentors who fit the round better, {mentoring} mentoring others")
         return (
             f"All {n_mentees} possible mentee{'s' if n_mentees > 1 else ''} were paired with "
             "mentors who fit the round better"
         )
     if n_mentors:
+        learning = _other_role(P, ri, False, as_mentee)
+        if learning == n_mentors == 1:
+            return "Their only possible mentor is a mentee themselves this round"
+        if learning == n_mentors:
+            return f"All {n_mentors} possible mentors are mentees themselves this round"
+        if learning:  # "either" people who are mentees this round
+            return (f"All {n_mentors} possible mentors are already paired: {n_mentors - learning} "
+                    f"with no place left, {learning} as mentees themselves")
         return (
             f"All {n_mentors} possible mentor{'s' if n_mentors > 1 else ''} are already paired "
             "(mentor capacity used up by better fits)"

@@ -829,6 +829,42 @@ def _fill(P: _Pool, big, pairs, deadline: float, last_s: float = 0.5):
     return sorted(pairs + more)
 
 
+_COMPLETE_MAX_ENTRIES = 25_000_000  # people left out: rows x columns read at most
+
+
+def _complete(P: _Pool, big, pairs):
+    """`pairs` plus every pair still possible between the people it leaves out (a mentor with
+    a free place and a mentee without a mentor, an "either" person in one role only), best
+    weight first. A proposal cut short by the budget may leave such a pair; an optimal one
+    never does. So an unpaired person's possible partners are always taken."""
+    a, b = (np.array(pairs, dtype=np.int64).T if pairs
+            else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    caps = P.capL - np.bincount(a, minlength=len(P.L))
+    mentee = np.zeros(P.n, bool)
+    mentee[P.R[b]] = True
+    mentor = np.zeros(P.n, bool)
+    mentor[P.L[a]] = True
+    rows = np.flatnonzero((caps >= 1) & ~mentee[P.L])
+    cols = np.flatnonzero(~mentee[P.R] & ~mentor[P.R])
+    if not len(rows) or not len(cols) or len(rows) * len(cols) > _COMPLETE_MAX_ENTRIES:
+        return pairs
+    keys = P.K.rows(rows, cols) if isinstance(P.K, LazyKeys) else P.K[np.ix_(rows, cols)]
+    el, er = np.nonzero(keys >= 0)
+    if not len(el):
+        return pairs
+    el, er = rows[el], cols[er]
+    order = np.argsort(-big.w(el, er), kind="stable")
+    more = []
+    for k in order.tolist():
+        lp, rp = int(el[k]), int(er[k])
+        m, e = int(P.L[lp]), int(P.R[rp])
+        if caps[lp] >= 1 and not mentee[m] and not mentee[e] and not mentor[e]:
+            more.append((lp, rp))
+            caps[lp] -= 1
+            mentor[m] = mentee[e] = True
+    return sorted(pairs + more) if more else pairs
+
+
 def _incumbent(P: _Pool, big: int, pairs, deadline: float):
     """A valid proposal from a relaxation optimum: every "either" person gets ONE role (the
     role they hold in the relaxation; if they hold both, the one worth more there; if none,
@@ -1746,8 +1782,12 @@ def _build(P: _Pool, pairs_idx, skill_labels, solver: str, bound: int | None = N
         pairs.append(ProposedPair(mentor.user_id, mentee.user_id, s, tuple(reasons)))
     pairs.sort(key=lambda p: (p.mentor, p.mentee))
     used = {i for pr in pairs_idx for i in pr}
+    as_mentor = np.zeros(P.n, bool)
+    as_mentee = np.zeros(P.n, bool)
+    for m, e in pairs_idx:
+        as_mentor[m] = as_mentee[e] = True
     unmatched = tuple(
-        UnmatchedPerson(P.people[i].user_id, _unmatched_reason(P, i))
+        UnmatchedPerson(P.people[i].user_id, _unmatched_reason(P, i, as_mentee, as_mentor))
         for i in range(P.n)
         if i not in used
     )
@@ -1806,6 +1846,8 @@ def _propose(pool, history, rules, skill_labels, method: str, left_out=(), keep=
         # the budget covers the whole call: the proposal's build comes off the solve's time
         deadline = t0 + float(rules.time_budget_s) - _BUILD_S * P.n
         pairs, solver, bound = _solve(P, method, deadline, _keep_index(P, keep))
+        if bound is not None:  # cut short: no pair left undone between people left out
+            pairs = _complete(P, P.wt, pairs)
         t2 = time.perf_counter()
         pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
         out = _build(P, pairs_idx, skill_labels, solver, bound)

@@ -1036,6 +1036,9 @@ def _solve_either(P: _Pool, big: int, pairs, val: int, duals, deadline: float, s
             capped = True
         # HiGHS checks its clock between phases and overshoots on big models: keep a margin
         limit = min(0.8 * (deadline - time.perf_counter()) - 0.2, 2 + P.n / 100)
+        if len(best) >= _pairs_count_bound(P):
+            # no proposal has more pairs: only the fit can improve, not worth the admin's wait
+            limit = min(limit, 1 + P.n / 2000)
         if limit <= 0.05:
             break
         before = best_val
@@ -1234,7 +1237,16 @@ def _pairs_count_bound(P: _Pool) -> int:
     """A quick bound on the pairs of any proposal: each pair takes a mentee with an eligible
     mentor and a place of a mentor with an eligible mentee; and it has two people, each in
     at most as many pairs as they can take partners (a mentor's capacity, capped by their
-    eligible mentees; one as a mentee), so at most half the sum of those counts."""
+    eligible mentees; one as a mentee), so at most half the sum of those counts. Kept on
+    the pool per capacities (one pass over the keys)."""
+    memo = P.__dict__.setdefault("_count_bounds", {})
+    key = P.capL.tobytes()
+    if key not in memo:
+        memo[key] = _count_bound(P)
+    return memo[key]
+
+
+def _count_bound(P: _Pool) -> int:
     live = P.capL >= 1
     if isinstance(P.K, LazyKeys):  # no per-row counts: capacities alone
         row_deg = np.where(live, P.K.shape[1], 0)

@@ -332,6 +332,9 @@ def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
                  f"{s.get('mentees_with_wanted_skill_covered', 0)} of {n} "
                  f"({round(100 * s.get('mentees_with_wanted_skill_covered_share', 0))}%); "
                  f"average fit {float(s.get('mean_score', 0)):.1f}")
+    if s.get("either"):
+        lines.append(f"Said either: {s.get('either_as_mentor', 0)} mentoring, "
+                     f"{s.get('either_as_mentee', 0)} learning")
     lines.append(f"Not matched: {len(proposal.unmatched)}")
     if s.get("proven_optimal") is False:
         lines.append(f"Note: {stopped_early_text(s)}")

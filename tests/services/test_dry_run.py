@@ -102,7 +102,8 @@ def test_dry_run_says_when_the_round_stopped_at_the_time_limit():
     snap = SimpleNamespace(pool=[SimpleNamespace(slack_user_id=u, name=u) for u in ("U0A", "U0B", "U0C")])
     stats = {"participants": 3, "mentors": 1, "mentees": 1, "either": 1, "pairs": 1,
              "mentees_with_wanted_skill_covered": 1, "mentees_with_wanted_skill_covered_share": 1.0,
-             "mean_score": 20.0, "proven_optimal": False, "optimality_gap_pairs": 1}
+             "mean_score": 20.0, "proven_optimal": False, "optimality_gap_pairs": 1,
+             "either_as_mentor": 1, "either_as_mentee": 0}
     proposal = Proposal((ProposedPair("U0A", "U0B", 20, ("why",)),), (), stats)
     out = format_dry_run(proposal, snap, team_id="T0001")
     assert ("Note: Many people said they'd take either role, so I stopped at the time limit with the best "
@@ -110,6 +111,7 @@ def test_dry_run_says_when_the_round_stopped_at_the_time_limit():
     assert "score" not in out.lower()
     assert "Pool:   3 people (1 mentor, 1 mentee, 1 either)" in out
     assert "average fit 20.0" in out and "Not matched: 0" in out
+    assert "Said either: 1 mentoring, 0 learning" in out
 
 
 def test_the_time_limit_note_gives_its_reason_and_never_more_people_than_are_unpaired():

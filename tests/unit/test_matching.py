@@ -383,24 +383,19 @@ def test_unmatched_reasons_tell_apart_possible_partners_who_took_the_other_role(
     """An "either" person who mentors this round is not a mentee "paired with a better fit"."""
     from bot.blocks.rounds import plain_reason
 
-    # M can only mentor X; X fits better as E's mentor (E wants what X shares)
-    m = cand("M", sen=1, dept="Sales", share={"ai"})
-    x = cand("X", side="either", sen=5, dept="Eng", share={"video"}, learn={"lead"})
-    e = cand("E", side="mentee", sen=9, dept="Sales", learn={"video"})
-    prop = propose([m, x, e], [], RULES)
-    assert [(p.mentor, p.mentee) for p in prop.pairs] == [("X", "E")]
-    reason = {u.user_id: u.reason for u in prop.unmatched}["M"]
-    assert reason == "Their only possible mentee is mentoring others this round"
-    assert "paired with someone else" in plain_reason(reason)
-    # and the other way round: E2's only possible mentor is a mentee this round
-    m2 = cand("M2", sen=1, dept="Sales", share={"ai"})
-    x2 = cand("X2", side="either", sen=5, dept="Eng", share={"video"}, learn={"ai"})
-    e2 = cand("E2", side="mentee", sen=9, dept="Sales", learn={"video"})
-    prop = propose([m2, x2, e2], [], RULES)
-    assert [(p.mentor, p.mentee) for p in prop.pairs] == [("M2", "X2")]
-    reason = {u.user_id: u.reason for u in prop.unmatched}["E2"]
-    assert reason == "Their only possible mentor is a mentee themselves this round"
-    assert "paired with someone else" in plain_reason(reason)
+    # M can only mentor X; X fits better as E's mentor (E wants what X shares); then the same
+    # with X learning what M shares, so E's only possible mentor is a mentee this round
+    for x_learns, pair, left, reason in (
+        ({"lead"}, ("X", "E"), "M", "Their only possible mentee is mentoring others this round"),
+        ({"ai"}, ("M", "X"), "E", "Their only possible mentor is a mentee themselves this round"),
+    ):
+        m = cand("M", sen=1, dept="Sales", share={"ai"})
+        x = cand("X", side="either", sen=5, dept="Eng", share={"video"}, learn=x_learns)
+        e = cand("E", side="mentee", sen=9, dept="Sales", learn={"video"})
+        prop = propose([m, x, e], [], RULES)
+        assert [(p.mentor, p.mentee) for p in prop.pairs] == [pair]
+        assert {u.user_id: u.reason for u in prop.unmatched}[left] == reason
+        assert "paired with someone else" in plain_reason(reason)
 
 
 def test_a_proposal_cut_short_is_completed_with_every_pair_still_possible():
@@ -408,16 +403,9 @@ def test_a_proposal_cut_short_is_completed_with_every_pair_still_possible():
     until none is possible: never a rule broken, no pair lost."""
     rng = random.Random(21)
     for k in range(15):
-        pool, history, rules = mixed_pool(rng, rng.randint(10, 60), rng.uniform(0, 0.5), k % 2 == 0)
-        P = M._Pool(pool, history, rules)
-        best = M._propose(pool, history, rules, None, "milp")
-        some = sorted((int(P.posL[P.index[p.mentor]]), int(P.posR[P.index[p.mentee]]))
-                      for p in best.pairs[::3])
+        P, best, some = part_of_an_optimum(rng, (10, 60), (0, 0.5), k % 2 == 0, 3)
         done = M._complete(P, P.wt, some)
-        assert set(some) <= set(done) and not M._conflicts(P, done), k
-        a = np.array([x for x, _ in done] or [0], dtype=np.int64)[: len(done)]
-        assert (np.bincount(a, minlength=len(P.L)) <= P.capL).all(), k
-        assert len({y for _, y in done}) == len(done) and all(P.K[x, y] >= 0 for x, y in done), k
+        assert_grown_validly(P, some, done, k)
         assert M._complete(P, P.wt, done) == done, k  # nothing left to add
         if len(best.pairs) > len(some):
             assert len(done) > len(some), k
@@ -682,6 +670,25 @@ def test_matching_of_paths_and_cycles_against_networkx():
         paths_and_cycles_matching(4, [0, 0, 0], [1, 2, 3], [1, 1, 1])
 
 
+def part_of_an_optimum(rng: random.Random, sizes, either, cap_one: bool, step: int):
+    """(pool, the optimum by the MILP, every `step`-th of its pairs as (L row, R column))."""
+    pool, history, rules = mixed_pool(rng, rng.randint(*sizes), rng.uniform(*either), cap_one)
+    P = M._Pool(pool, history, rules)
+    best = M._propose(pool, history, rules, None, "milp")
+    part = sorted((int(P.posL[P.index[p.mentor]]), int(P.posR[P.index[p.mentee]]))
+                  for p in best.pairs[::step])
+    return P, best, part
+
+
+def assert_grown_validly(P, before, after, k):
+    """`after` keeps every pair of `before` and breaks no rule."""
+    assert set(before) <= set(after) and not M._conflicts(P, after), k
+    a = np.array([x for x, _ in after], dtype=np.int64)
+    assert (np.bincount(a, minlength=len(P.L)) <= P.capL).all(), k
+    assert len({y for _, y in after}) == len(after), k
+    assert all(P.K[x, y] >= 0 for x, y in after), k
+
+
 def test_fill_pairs_the_people_a_proposal_left_out_and_breaks_no_rule():
     """_fill (for proposals cut short by the budget) adds pairs among the people left out:
     never a rule broken, never a pair lost; from every other pair of an optimal proposal it
@@ -689,18 +696,9 @@ def test_fill_pairs_the_people_a_proposal_left_out_and_breaks_no_rule():
     rng = random.Random(9)
     got = most = 0
     for k in range(12):
-        pool, history, rules = mixed_pool(rng, rng.randint(20, 80), rng.uniform(0.2, 0.5), k % 2 == 0)
-        P = M._Pool(pool, history, rules)
-        best = M._propose(pool, history, rules, None, "milp")
-        half = sorted((int(P.posL[P.index[p.mentor]]), int(P.posR[P.index[p.mentee]]))
-                      for p in best.pairs[::2])
+        P, best, half = part_of_an_optimum(rng, (20, 80), (0.2, 0.5), k % 2 == 0, 2)
         filled = M._fill(P, P.wt, half, float("inf"))
-        assert set(half) <= set(filled), k
-        assert not M._conflicts(P, filled), k
-        a = np.array([x for x, _ in filled], dtype=np.int64)
-        assert (np.bincount(a, minlength=len(P.L)) <= P.capL).all(), k
-        assert len({y for _, y in filled}) == len(filled), k
-        assert all(P.K[x, y] >= 0 for x, y in filled), k
+        assert_grown_validly(P, half, filled, k)
         assert len(filled) > len(half), k
         got += len(filled)
         most += best.stats["pairs"]
@@ -792,8 +790,8 @@ def test_capacity_up_to_three_with_either_against_the_milp():
 def test_either_people_who_can_mentor_several_start_from_every_possible_mentee_paired():
     """Mentors with places to spare (capacities 1-3) and 20 % "either" people: the proposal
     for the MILP to beat pairs every person who can be a mentee, which neither the round
-    where everyone takes one partner nor the relaxation's roles do; it is valid, and it is
-    what a short budget returns."""
+    where everyone takes one partner nor the relaxation's roles do; it is valid, and the
+    proposal has as many pairs."""
     import copy
     import time
 
@@ -812,7 +810,7 @@ def test_either_people_who_can_mentor_several_start_from_every_possible_mentee_p
         one_each.capL = np.minimum(P.capL, 1)
         assert len(M._solve_cover(one_each, big, time.perf_counter() + 30)[0]) < most
         assert len(M._incumbent(P, big, relaxed, time.perf_counter() + 30)[0]) < most
-        prop = propose(pool, history, Rules(reference_time=REF, time_budget_s=2))
+        prop = propose(pool, history, rules)
         check_valid(prop, pool, history, rules)
         assert prop.stats["pairs"] == most
         assert prop.stats["optimality_gap_pairs"] == 0

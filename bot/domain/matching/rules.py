@@ -294,6 +294,29 @@ def _other_role(P, pos: int, row: bool, flags) -> int:
     return int(flags[P.L[np.flatnonzero(P.K[:, pos] >= 0)]].sum())
 
 
+# Reasons of someone whose possible partners are all taken, j of n in the other role
+# ("either" people): (only one and in the other role, all n in it, some, none).
+_MENTEES_TAKEN = (
+    "Their only possible mentee is mentoring others this round",
+    "All {n} possible mentees are mentoring others this round",
+    "All {n} possible mentees are taken: {k} paired with mentors who fit the round better, "
+    "{j} mentoring others",
+    "All {n} possible mentee{s} were paired with mentors who fit the round better",
+)
+_MENTORS_TAKEN = (
+    "Their only possible mentor is a mentee themselves this round",
+    "All {n} possible mentors are mentees themselves this round",
+    "All {n} possible mentors are already paired: {k} with no place left, {j} as mentees "
+    "themselves",
+    "All {n} possible mentor{s} are already paired (mentor capacity used up by better fits)",
+)
+
+
+def _all_taken(n: int, j: int, texts: tuple[str, str, str, str]) -> str:
+    text = texts[0 if j == n == 1 else 1 if j == n else 2 if j else 3]
+    return text.format(n=n, j=j, k=n - j, s="s" if n > 1 else "")
+
+
 def _unmatched_reason(P, i: int, as_mentee=None, as_mentor=None) -> str:
     """Why person i has no partner in the proposal; `as_mentee` / `as_mentor` (one bool per
     person, from the proposal) tell apart possible partners who took the other role."""
@@ -314,31 +337,9 @@ def _unmatched_reason(P, i: int, as_mentee=None, as_mentor=None) -> str:
             "the round more or better matches"
         )
     if n_mentees:
-        mentoring = _other_role(P, li, True, as_mentor)
-        if mentoring == n_mentees == 1:
-            return "Their only possible mentee is mentoring others this round"
-        if mentoring == n_mentees:
-            return f"All {n_mentees} possible mentees are mentoring others this round"
-        if mentoring:  # "either" people who are mentors this round
-            return (f"All {n_mentees} possible mentees are taken: {n_mentees - mentoring} paired "
-                    f"with mentors who fit the round better, {mentoring} mentoring others")
-        return (
-            f"All {n_mentees} possible mentee{'s' if n_mentees > 1 else ''} were paired with "
-            "mentors who fit the round better"
-        )
+        return _all_taken(n_mentees, _other_role(P, li, True, as_mentor), _MENTEES_TAKEN)
     if n_mentors:
-        learning = _other_role(P, ri, False, as_mentee)
-        if learning == n_mentors == 1:
-            return "Their only possible mentor is a mentee themselves this round"
-        if learning == n_mentors:
-            return f"All {n_mentors} possible mentors are mentees themselves this round"
-        if learning:  # "either" people who are mentees this round
-            return (f"All {n_mentors} possible mentors are already paired: {n_mentors - learning} "
-                    f"with no place left, {learning} as mentees themselves")
-        return (
-            f"All {n_mentors} possible mentor{'s' if n_mentors > 1 else ''} are already paired "
-            "(mentor capacity used up by better fits)"
-        )
+        return _all_taken(n_mentors, _other_role(P, ri, False, as_mentee), _MENTORS_TAKEN)
     others = np.array([o for o in range(P.n) if o != i], dtype=np.int64)
     best = np.full(len(others), _ROLE, dtype=np.int64)
     if _can_mentor(c):

@@ -635,3 +635,31 @@ def test_a_new_preview_after_one_person_joins_keeps_the_pairs_of_the_cancelled_o
     preview(bot)
     assert latest_pairs() == first
     assert [r.status for r in all_rows(bot, MatchRound)] == [ROUND_CANCELLED, ROUND_PROPOSED]
+
+
+def test_a_round_cut_short_by_the_time_limit_says_so_in_the_preview(bot, monkeypatch):
+    """A round the budget stops (forced: no time at all) still gets a valid preview, posted
+    through the real app, and the preview says why it stopped in the admin's words; the
+    stored proposal records the reason."""
+    from functools import partial
+
+    from bot.domain.matching import Rules
+
+    monkeypatch.setattr(rounds, "Rules", partial(Rules, time_budget_s=0.0))
+    bot.fake.add_user(ADMIN, name="Ada Admin")
+    bot.fake.set_channel_members(ADMIN_CHANNEL, [ADMIN, "U0OTHER"])
+    people = ([participant_create(slack_user_id=f"U0M{i}") for i in range(4)]
+              + [mentee_create(slack_user_id=f"U0E{i}") for i in range(4)]
+              + [participant_create(slack_user_id=f"U0X{i}", side="either", seniority_years=10,
+                                    department="Marketing", skills_learn=["ai_tools", "leadership"])
+                 for i in range(4)])
+    seed_participants(bot.db, people)
+    for p in people:
+        bot.fake.add_user(p.slack_user_id)
+    _, call = preview(bot)
+    text = section_text(call.json("blocks"))
+    assert "Many people said they'd take either role, so I stopped at the time limit" in text
+    [row] = all_rows(bot, MatchRound)
+    stats = row.proposal["stats"]
+    assert stats["proven_optimal"] is False and stats["stopped_by"] == "either"
+    assert stats["pairs"] >= 1 and len(row.proposal["pairs"]) == stats["pairs"]

@@ -11,7 +11,9 @@ from :mod:`bot.domain.catalog`.
 - :mod:`~bot.domain.matching.lazykeys`: the key matrix of large pools without "either"
   people, computed block by block instead of held.
 - :mod:`~bot.domain.matching.general`: maximum-weight matching on a general graph (blossom,
-  rustworkx) and its LP certificate (node and odd-set duals, HiGHS), for "either" rounds.
+  rustworkx) and on paths and cycles, for "either" rounds.
+- :mod:`~bot.domain.matching.blossom`: the blossom algorithm started from a matching and
+  duals the solver already has (networkx's, with a warm start).
 
 Everything other modules use is re-exported here. Greedy and random baselines, for the
 benchmarks only, live in bench/baselines.py.
@@ -55,11 +57,15 @@ How it is solved (see bench/MATCHING.md for figures):
    matching LP solved exactly as a b-matching of its bipartite double cover (same certified
    solver), with the row "at most `card` pairs" (card: half a perfect matching of the double
    cover, or its most edges). Its duals give every pair a reduced cost; only the pairs with
-   rc <= bound - best proposal found can be in a better one, and the blossom algorithm
-   (rustworkx; the one-role MILP when an "either" person has capacity > 1) on those pairs
-   finds the round's optimum and proves it. (a) and (b) run above 12,000 nodes.
+   rc <= bound - best proposal found can be in a better one, and the blossom algorithm on
+   those pairs (started from the fractional optimum and its duals, else rustworkx's) finds
+   the round's optimum and proves it. Above 12,000 nodes, and when "either" people can
+   mentor several, (b)'s MILP starts from the best of simpler rounds (solver._either_start:
+   the rounded fractional matching of the candidate pairs, every "either" person a mentee or
+   a mentor, (a), the one-partner round).
    Everything runs within ``Rules.time_budget_s``: when it runs out, the best valid proposal
-   found is returned with ``stats["proven_optimal"] = False`` and the proven gap.
+   found, completed with every pair still possible among the people it leaves out, is
+   returned with ``stats["proven_optimal"] = False`` and the proven gap.
 """
 
 from bot.domain.matching.model import (

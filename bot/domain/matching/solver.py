@@ -802,6 +802,19 @@ def _repair(P: _Pool, pairs, big: int, rows, cols):
     return [(a, b) for a, b in pairs if rows[a] and cols[b]], conf
 
 
+def _left_free(P: _Pool, pairs):
+    """What `pairs` leaves free: (places left per L row, person is a mentee, person is a
+    mentor, L rows that can still mentor, R columns that can still be mentored)."""
+    a, b = (np.array(pairs, dtype=np.int64).T if pairs
+            else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    caps = P.capL - np.bincount(a, minlength=len(P.L))
+    mentee = np.zeros(P.n, bool)
+    mentee[P.R[b]] = True
+    mentor = np.zeros(P.n, bool)
+    mentor[P.L[a]] = True
+    return caps, mentee, mentor, (caps >= 1) & ~mentee[P.L], ~mentee[P.R] & ~mentor[P.R]
+
+
 def _fill(P: _Pool, big, pairs, deadline: float, last_s: float = 0.5):
     """`pairs` plus good pairs among the people it leaves out (a mentor's free places,
     mentees without a mentor; "either" people unpaired in either role, one role each): the
@@ -811,14 +824,7 @@ def _fill(P: _Pool, big, pairs, deadline: float, last_s: float = 0.5):
     t0 = time.perf_counter()
     if not pairs or t0 + last_s > deadline:  # the last one's time does not fit
         return pairs
-    a, b = np.array(pairs, dtype=np.int64).T
-    caps = P.capL - np.bincount(a, minlength=len(P.L))
-    mentees = np.zeros(P.n, bool)
-    mentees[P.R[b]] = True
-    mentors = np.zeros(P.n, bool)
-    mentors[P.L[a]] = True
-    rows = (caps >= 1) & ~mentees[P.L]
-    cols = ~mentees[P.R] & ~mentors[P.R]
+    caps, _, _, rows, cols = _left_free(P, pairs)
     if not rows.any() or not cols.any():
         return pairs
     # the candidate pairs' optimum (one round: no proof needed for a fill)
@@ -837,15 +843,8 @@ def _complete(P: _Pool, big, pairs):
     a free place and a mentee without a mentor, an "either" person in one role only), best
     weight first. A proposal cut short by the budget may leave such a pair; an optimal one
     never does. So an unpaired person's possible partners are always taken."""
-    a, b = (np.array(pairs, dtype=np.int64).T if pairs
-            else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-    caps = P.capL - np.bincount(a, minlength=len(P.L))
-    mentee = np.zeros(P.n, bool)
-    mentee[P.R[b]] = True
-    mentor = np.zeros(P.n, bool)
-    mentor[P.L[a]] = True
-    rows = np.flatnonzero((caps >= 1) & ~mentee[P.L])
-    cols = np.flatnonzero(~mentee[P.R] & ~mentor[P.R])
+    caps, mentee, mentor, rows, cols = _left_free(P, pairs)
+    rows, cols = np.flatnonzero(rows), np.flatnonzero(cols)
     if not len(rows) or not len(cols) or len(rows) * len(cols) > _COMPLETE_MAX_ENTRIES:
         return pairs
     keys = P.K.rows(rows, cols) if isinstance(P.K, LazyKeys) else P.K[np.ix_(rows, cols)]
@@ -870,17 +869,12 @@ def _incumbent(P: _Pool, big: int, pairs, deadline: float):
     role they hold in the relaxation; if they hold both, the one worth more there; if none,
     the role with more eligible partners), then the bipartite problem with those roles is
     solved exactly on the full graph (certified, like the relaxation)."""
-    nl, nr = P.K.shape
+    nr = P.K.shape[1]
     rows, cols = P.capL >= 1, np.ones(nr, bool)
     _repair(P, pairs, big, rows, cols)
     as_mentor = {int(P.L[a]) for a, _ in pairs}
     as_mentee = {int(P.R[b]) for _, b in pairs}
-    row_count = np.zeros(nl, np.int64)  # eligible partners on each side
-    col_count = np.zeros(nr, np.int64)
-    for a in range(0, nl, _CHUNK):
-        blk = P.K[a : a + _CHUNK] >= 0
-        row_count[a : a + _CHUNK] = blk.sum(1)
-        col_count += blk.sum(0)
+    row_count, col_count = _partner_counts(P)  # eligible partners on each side
     for p in np.flatnonzero(P.can_mentor & P.can_mentee):
         lp, rp = P.posL[p], P.posR[p]
         if lp < 0 or rp < 0 or not rows[lp] or not cols[rp]:
@@ -1246,18 +1240,25 @@ def _pairs_count_bound(P: _Pool) -> int:
     return memo[key]
 
 
-def _count_bound(P: _Pool) -> int:
+def _partner_counts(P: _Pool):
+    """Eligible partners of each L row (its mentees) and each R column (its mentors), over
+    the rows that can mentor; one pass over the keys."""
     live = P.capL >= 1
+    row_deg = np.zeros(len(P.L), np.int64)
+    col_deg = np.zeros(P.K.shape[1], np.int64)
+    for a in range(0, len(P.L), _CHUNK):
+        blk = (P.K[a : a + _CHUNK] >= 0) & live[a : a + _CHUNK, None]
+        row_deg[a : a + _CHUNK] = blk.sum(1)
+        col_deg += blk.sum(0)
+    return row_deg, col_deg
+
+
+def _count_bound(P: _Pool) -> int:
     if isinstance(P.K, LazyKeys):  # no per-row counts: capacities alone
-        row_deg = np.where(live, P.K.shape[1], 0)
+        row_deg = np.where(P.capL >= 1, P.K.shape[1], 0)
         col_deg = np.full(P.K.shape[1], 1, np.int64)
     else:
-        row_deg = np.zeros(len(P.L), np.int64)
-        col_deg = np.zeros(P.K.shape[1], np.int64)
-        for a in range(0, len(P.L), _CHUNK):
-            blk = (P.K[a : a + _CHUNK] >= 0) & live[a : a + _CHUNK, None]
-            row_deg[a : a + _CHUNK] = blk.sum(1)
-            col_deg += blk.sum(0)
+        row_deg, col_deg = _partner_counts(P)
     places = np.minimum(P.capL, row_deg)
     ends = np.zeros(P.n, np.int64)
     ends[P.L] = places

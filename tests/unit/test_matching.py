@@ -519,6 +519,57 @@ def test_violations_never_return_switched_off_rows_or_columns():
         assert want  # the check has something to find
 
 
+def dense_cover_keys(C) -> np.ndarray:
+    """The double cover's key matrix written out, pair by pair (the reference)."""
+    P = C.P
+    Kd = np.full((C.n_nodes, C.n_nodes), -1, np.int64)
+    for a in range(C.n_nodes):
+        for b in range(C.n_nodes):
+            if C.lrow[a] >= 0 and C.rcol[b] >= 0 and P.K[C.lrow[a], C.rcol[b]] >= 0:
+                Kd[a, b] = Kd[b, a] = P.K[C.lrow[a], C.rcol[b]]
+    return Kd
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_double_cover_keys_weights_and_violations_against_the_written_out_matrix(seed):
+    """The cover is read from the mentor x mentee keys (no nodes x nodes matrix): its keys,
+    weights, column maxima and violated pairs equal those of the matrix written out, with
+    mentors of capacity up to 3 (extra nodes), people left out last round (row and column
+    offsets), switched-off nodes and margins."""
+    rng = random.Random(seed)
+    pool, history, rules = mixed_pool(rng, 40, 0.3, either_cap_one=True)
+    left = frozenset(c.user_id for c in pool if rng.random() < 0.3)
+    P = M._Pool(pool, history, rules, left_out=left)
+    C = M._Cover(P)
+    Kc = M._CoverKeys(C)
+    Kd = dense_cover_keys(C)
+    N = C.n_nodes
+    assert N > P.n and (Kd >= 0).sum() > 100
+    a, b = np.divmod(np.arange(N * N), N)
+    assert (Kc.keys(a, b) == Kd.ravel()).all()
+    W = M._CoverWeights(P, Kc, C.owner, P.wt.pair - P.wt.wanted)
+    assert P.wt.fairness and W.coloff.any()  # the offsets are exercised
+    dense = W.rowoff[:, None] + W.coloff[None, :] + W.key_value(Kd)
+    assert (W.w(a, b) == dense.ravel()).all()
+    np_rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(np_rng.random(N) < 0.3)
+    want = np.where(Kd[rows] >= 0, dense[rows], -(1 << 62)).max(axis=0)
+    got = W.colmax(rows)
+    assert (np.where(want > -(1 << 61), got, -1) == np.where(want > -(1 << 61), want, -1)).all()
+    for margin in (0, 3):
+        rows_ok = np_rng.random(N) < 0.8
+        cols_ok = np_rng.random(N) < 0.8
+        valid = dense[Kd >= 0]
+        u = np_rng.integers(valid.min() // 2, valid.max() // 2 + 5, N)
+        v = np_rng.integers(valid.min() // 2, valid.max() // 2 + 5, N)
+        vl, vr = M._violations(Kc, W, u, v, rows_ok, cols_ok, margin)
+        want = [(x, y) for x in range(N) for y in range(N)
+                if rows_ok[x] and cols_ok[y] and Kd[x, y] >= 0
+                and dense[x, y] > u[x] + v[y] - margin]
+        assert want and len(want) < (Kd >= 0).sum()  # something to find, not everything
+        assert list(zip(vl.tolist(), vr.tolist(), strict=True)) == want
+
+
 # --------------------------------------------------------------------------- against networkx
 
 

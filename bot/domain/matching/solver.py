@@ -625,6 +625,8 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
     people whose role was turned off (issue 13)."""
     if isinstance(K, LazyKeys):
         return _violations_lazy(K, big, u, v, rows_ok, cols_ok, margin)
+    if isinstance(K, _CoverKeys):
+        return _violations_cover(K, big, u, v, rows_ok, cols_ok, margin)
     nl, nr = K.shape
     a64 = np.asarray(u, np.int64) - big.rowoff
     v64 = np.asarray(v, np.int64) - big.coloff - margin
@@ -649,6 +651,54 @@ def _violations(K, big, u, v, rows_ok, cols_ok, margin: int = 0):
     return flat // max(1, nr), flat % max(1, nr)
 
 
+def _violations_cover(Kc: _CoverKeys, big, u, v, rows_ok, cols_ok, margin: int):
+    """_violations on the double cover, one pass over the pool's mentor x mentee keys: the
+    pair (l, r) is the cover edges (a, b) and (b, a) for every node a of mentor row l and the
+    mentee's node b. A pair is flagged when it may violate for some node of l (the smallest
+    dual among l's nodes), then each flagged pair's edges are checked exactly."""
+    C = Kc.C
+    P = C.P
+    K = P.K
+    N = C.n_nodes
+    off = np.int64(1) << 61  # a switched-off node's side: no pair can reach it
+    A = np.where(rows_ok, np.asarray(u, np.int64) - big.rowoff, off)  # node as a row
+    B = np.where(cols_ok, np.asarray(v, np.int64) - big.coloff - margin, off)  # as a column
+    ment = np.flatnonzero(C.lrow >= 0)
+    amin = np.full(len(P.L), off, np.int64)
+    np.minimum.at(amin, C.lrow[ment], A[ment])
+    bmin = np.full(len(P.L), off, np.int64)
+    np.minimum.at(bmin, C.lrow[ment], B[ment])
+    AR, BR = A[P.R], B[P.R]  # the mentees' nodes
+    nr = len(P.R)
+    ch = max(1, _VCHUNK)
+    t1 = np.empty((ch, nr), np.int64)
+    t2 = np.empty((ch, nr), np.int64)
+    sel = np.empty((ch, nr), bool)
+    out_l, out_r = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for a in range(0, len(P.L), ch):
+        rb = np.arange(a, min(a + ch, len(P.L)))
+        k = len(rb)
+        x, y, s = t1[:k], t2[:k], sel[:k]
+        np.add(amin[rb, None], BR[None, :], out=x)
+        np.add(bmin[rb, None], AR[None, :], out=y)
+        np.minimum(x, y, out=x)
+        np.greater(big.key_value(K[rb]), x, out=s)
+        r, c = np.nonzero(s)
+        if len(r):
+            out_l.append(rb[r])
+            out_r.append(c)
+    fl, fr = np.concatenate(out_l), np.concatenate(out_r)
+    # every node of each flagged mentor row, both directions, checked exactly
+    a, b, k = C.expand(fl, fr)
+    val = big.key_value(K[fl[k], fr[k]])
+    na = np.concatenate([a, b])
+    nb = np.concatenate([b, a])
+    val = np.concatenate([val, val])
+    bad = val > A[na] + B[nb]
+    flat = np.sort(na[bad] * N + nb[bad])
+    return flat // N, flat % N
+
+
 def _solve_bipartite(
     K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False,
     start=None, margin: int = _MARGIN, deadline: float = float("inf"), partial: bool = False,
@@ -671,7 +721,7 @@ def _solve_bipartite(
         el, er = _top_edges(K, _TOP_PER_MENTOR, _TOP_PER_MENTEE, rows_ok, active_cols)
     else:  # candidate edges chosen by the caller
         el, er = start
-    if isinstance(K, LazyKeys):  # no dense mask either: the subgraph as sorted flat codes
+    if isinstance(K, (LazyKeys, _CoverKeys)):  # no dense mask: the subgraph as sorted codes
         in_sub = None
         sub_codes = np.unique(el * nr + er)
     else:
@@ -1505,6 +1555,29 @@ _WARM_S = 6e-5  # per cover pair, the warm-started blossom (about 50,000 pairs: 
 _SPARSE_COVER_S = 2e-10  # per node x candidate pair: one LAPJVsp solve (21,215 x 1.7 M: 5.8 s)
 
 
+class _CoverKeys:
+    """The double cover's keys, read from the pool's mentor x mentee matrix when asked: no
+    `nodes x nodes` matrix (225 MB and about 1.3 s at 10,000 people). Node a's row holds the
+    pairs where a mentors (its L row of `P.K`) and where a is mentored (its R column)."""
+
+    def __init__(self, C: _Cover):
+        self.C = C
+        self.shape = (C.n_nodes, C.n_nodes)
+
+    def keys(self, a, b) -> np.ndarray:
+        """Key of each pair of nodes (a[k], b[k]), -1 where neither direction is eligible."""
+        C = self.C
+        K = C.P.K
+        a = np.asarray(a, np.int64)
+        b = np.asarray(b, np.int64)
+        out = np.full(len(a), -1, np.int64)
+        for m, e in ((a, b), (b, a)):  # at most one direction is eligible
+            lm, re = C.lrow[m], C.rcol[e]
+            ok = (lm >= 0) & (re >= 0)
+            out[ok] = np.maximum(out[ok], K[lm[ok], re[ok]])
+        return out
+
+
 class _CoverWeights(_Weights):
     """Weights of the round's bipartite double cover (every node of the general graph as a
     row and as a column; the pair {a, b} is the edges (a, b) and (b, a), same weight):
@@ -1512,9 +1585,9 @@ class _CoverWeights(_Weights):
         pair_unit + WANTED * covered + LEFT * (people left out last round) + score
 
     with a pair unit of the caller's choice (see _solve_cover): _Weights' methods on the
-    double cover's keys and offsets."""
+    double cover's keys (`_CoverKeys`) and offsets."""
 
-    def __init__(self, P: _Pool, Kd: np.ndarray, owner: np.ndarray, pair_unit: int):
+    def __init__(self, P: _Pool, Kd: _CoverKeys, owner: np.ndarray, pair_unit: int):
         self.K = Kd
         self.table = P.wt.table
         lo = P.wt.left * P.left_out[owner].astype(np.int64) if P.wt.fairness else 0 * owner
@@ -1522,6 +1595,30 @@ class _CoverWeights(_Weights):
         self.coloff = np.asarray(lo, np.int64)
         self.max_weight = int(self.rowoff.max(initial=0) + self.coloff.max(initial=0)
                               + self.table.max())
+
+    def w(self, el, er) -> np.ndarray:
+        el = np.asarray(el, np.int64)
+        er = np.asarray(er, np.int64)
+        return self.rowoff[el] + self.coloff[er] + self.key_value(self.K.keys(el, er))
+
+    def colmax(self, rows) -> np.ndarray:
+        """Per node (as a column), the largest weight over the nodes `rows` (as rows)."""
+        C = self.K.C
+        K = C.P.K
+        rows = np.asarray(rows, np.int64)
+        never = -(np.int64(1) << 62)
+        out = np.full(C.n_nodes, never, np.int64)
+        lm = rows[C.lrow[rows] >= 0]  # rows that mentor: their mentees' nodes
+        if len(lm):
+            vals = self.key_value(K[C.lrow[lm]]) + self.rowoff[lm, None]
+            out[C.P.R] = vals.max(axis=0)
+        re = rows[C.rcol[rows] >= 0]  # rows that are mentored: every node of their mentors
+        if len(re):
+            vals = self.key_value(K[:, C.rcol[re]]) + self.rowoff[None, re]
+            best = vals.max(axis=1)  # per L row
+            mentor = C.lrow >= 0
+            out[mentor] = np.maximum(out[mentor], best[C.lrow[mentor]])
+        return np.where(out > never, out + self.coloff, out)
 
 
 class _Cover:
@@ -1539,24 +1636,9 @@ class _Cover:
         self.lrow = np.full(self.n_nodes, -1, np.int64)  # L row of a node that can mentor
         self.lrow[P.L] = np.arange(len(P.L))
         self.lrow[P.n:] = np.repeat(np.arange(len(P.L)), extra)
+        self.rcol = np.full(self.n_nodes, -1, np.int64)  # R column of a node that can mentee
+        self.rcol[P.R] = np.arange(len(P.R))
         self.P = P
-
-    def matrix(self) -> np.ndarray:
-        """Keys of the double cover: Kd[a, b] = Kd[b, a] = key of the pair (the mentor's node,
-        the mentee), -1 where not eligible (one direction at most: seniority is strict)."""
-        P = self.P
-        N = self.n_nodes
-        Kd = np.full((N, N), -1, P.K.dtype)
-        ment = np.flatnonzero(self.lrow >= 0)
-        for a in range(0, len(ment), _CHUNK):
-            rows = ment[a : a + _CHUNK]
-            Kd[rows[:, None], P.R[None, :]] = P.K[self.lrow[rows]]
-        for a in range(0, len(P.R), _CHUNK):
-            cols = P.R[a : a + _CHUNK]
-            blk = Kd[cols[:, None], ment[None, :]]
-            np.maximum(blk, P.K[self.lrow[ment]][:, a : a + _CHUNK].T, out=blk)
-            Kd[cols[:, None], ment[None, :]] = blk
-        return Kd
 
     def pairs_of(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(L row, R column) of each cover edge between nodes a[k] and b[k]: the direction
@@ -1645,7 +1727,7 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None) -> li
     return sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
 
 
-def _cover_round(P: _Pool, C: _Cover, big, Kd, start, card: int, mu: int, deadline: float,
+def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu: int, deadline: float,
                  best: list):
     """Steps 2 and 3 of _solve_cover for one `mu`: (best pairs, their weight, bound)."""
     N = C.n_nodes
@@ -1746,7 +1828,7 @@ def _solve_cover(P: _Pool, big, deadline: float):
         return None
     C = _Cover(P)
     N = C.n_nodes
-    Kd = C.matrix()
+    Kd = _CoverKeys(C)
     ones = np.ones(N, bool)
     cap1 = np.ones(N, np.int64)
     start = C.start_edges()

@@ -51,6 +51,10 @@ from bot.domain.matching.rules import (
 _TOP_PER_MENTEE = 12
 _TOP_PER_MENTOR = 30
 _MARGIN = 3
+# after a round, pairs further than this from tight (reduced cost, weight units) are dropped
+# from the next one: 10,000 people with 20 % "either", 3 rounds of LAPJVsp 3.3 s -> 1.9 s
+# (1, 2, 3, 8 and 12 were slower: more rounds or bigger ones)
+_KEEP_RC = 5
 # Safety net: a MILP that has not proven optimality by then returns its best solution and the
 # proposal says so (stats["proven_optimal"] = False). Only pools with many "either" people
 # whose seniority overlaps everyone's get near it (see bench/MATCHING.md).
@@ -706,7 +710,9 @@ def _solve_bipartite(
     """Exact maximum-weight b-matching, weight(l, r) from `big` (the pool's _Weights).
 
     Solved on a sparse candidate subgraph, certified optimal for the full graph by an LP dual
-    (see the package docstring). Returns the sorted (l, r) pairs and the total weight.
+    (see the package docstring); a round that is not certified adds the pairs the dual
+    fails on and drops those far from tight (`_KEEP_RC`). Returns the sorted (l, r) pairs
+    and the total weight.
     Past `deadline`: raises _OutOfTime, or with `partial` returns the candidate subgraph's
     optimum (valid, not proven; duals None).
     """
@@ -735,6 +741,7 @@ def _solve_bipartite(
     slot_owner = np.repeat(np.arange(nl), capr)
     C = big.max_weight + 1
     round_s = 0.0  # how long the last round took
+    added = np.zeros(len(el), bool)  # pairs a certificate added (the others can be dropped)
     for _ in range(1000):
         t_round = time.perf_counter()
         if time.perf_counter() > deadline and not partial:
@@ -816,6 +823,16 @@ def _solve_bipartite(
             in_sub[vl[new], vr[new]] = True
         el = np.concatenate([el, vl[new]])
         er = np.concatenate([er, vr[new]])
+        # the next round on the pairs within _KEEP_RC of tight under this round's duals (the
+        # optimum moves little), and for good on every pair a certificate added: each round
+        # adds a pair for good, so the rounds end
+        added = np.concatenate([added, np.ones(int(new.sum()), bool)])
+        keep = added | (u[el] + v[er] - big.w(el, er) <= _KEEP_RC)
+        if in_sub is None:
+            sub_codes = np.unique(el[keep] * nr + er[keep])
+        else:
+            in_sub[el[~keep], er[~keep]] = False
+        el, er, added = el[keep], er[keep], added[keep]
     raise RuntimeError("certificate loop did not converge")  # pragma: no cover
 
 
@@ -1333,30 +1350,37 @@ def _big(P: _Pool) -> _Weights:
 def _keep_with_roles(P: _Pool, big, pairs, keep: frozenset[tuple[int, int]],
                      deadline: float):
     """Rounds with "either" people: the previous preview's pairs among the optima with the
-    roles of `pairs`. Each "either" person keeps the role they hold in `pairs` (one who holds
-    none: the role of a kept pair, else mentee), the round is solved again exactly with
-    those roles (never worse: `pairs` fits them) and _prefer_kept runs on its certified
-    duals. `pairs` unchanged when time does not allow it."""
+    roles of `pairs`, or with the previous preview's roles. For each of the two, every
+    "either" person takes that role (one who holds none there: the role in the other, else
+    mentee), the round is solved again exactly with those roles and _prefer_kept runs on its
+    certified duals; the better, then the one that keeps more previous pairs, wins if it is
+    as good as `pairs` (the first always is: `pairs` fits its roles). `pairs` unchanged when time does
+    not allow it."""
     if not keep or not pairs:
         return pairs
-    rows, cols = P.capL >= 1, np.ones(P.K.shape[1], bool)
-    as_mentor = {int(P.L[a]) for a, _ in pairs}
-    as_mentee = {int(P.R[b]) for _, b in pairs}
-    kept_mentor = {int(P.L[a]) for a, _ in keep}
-    for p in np.flatnonzero(P.can_mentor & P.can_mentee & (P.posL >= 0) & (P.posR >= 0)):
-        p = int(p)
-        if p in as_mentor or (p not in as_mentee and p in kept_mentor):
-            cols[P.posR[p]] = False
-        else:
-            rows[P.posL[p]] = False
-    try:
-        new, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True,
-                                           deadline=deadline)
-    except _OutOfTime:
-        return pairs
-    if val < _pairs_weight(P, pairs, big):  # pragma: no cover - `pairs` fits the roles
-        return pairs
-    return _prefer_kept(P, big, new, duals, keep, rows, cols)
+    target = _pairs_weight(P, pairs, big)
+    held = ({int(P.L[a]) for a, _ in pairs}, {int(P.R[b]) for _, b in pairs})
+    before = ({int(P.L[a]) for a, _ in keep}, {int(P.R[b]) for _, b in keep})
+    either = np.flatnonzero(P.can_mentor & P.can_mentee & (P.posL >= 0) & (P.posR >= 0))
+    best, best_key = pairs, (target, -1)
+    for first, second in ((held, before), (before, held)):
+        rows, cols = P.capL >= 1, np.ones(P.K.shape[1], bool)
+        for p in either.tolist():
+            if p in first[0] or (p not in first[1] and p in second[0]):
+                cols[P.posR[p]] = False
+            else:
+                rows[P.posL[p]] = False
+        try:
+            new, val, duals = _solve_bipartite(P.K, P.capL, rows, cols, big, with_duals=True,
+                                               deadline=deadline)
+        except _OutOfTime:
+            break
+        if val < target:  # the previous roles fit no optimum (never the first)
+            continue
+        new = _prefer_kept(P, big, new, duals, keep, rows, cols)
+        if (val, len(keep.intersection(new))) > best_key:
+            best, best_key = new, (val, len(keep.intersection(new)))
+    return best
 
 
 def _cover_result(P: _Pool, big, best, bound: int, keep, deadline: float):
@@ -1551,6 +1575,7 @@ _COVER_FIRST_EDGES = 4  # pairs per node (smallest reduced costs) for the first 
 # rustworkx's blossom, on the 2-core bench machine (10,000 people: about 6 s and 5 s)
 _COVER_S = 1e-7
 _BLOSSOM_S = 1.2e-8
+_WARM_EXPOSED = 8  # most people a proposal can leave out for the warm-started blossom
 _WARM_S = 6e-5  # per cover pair, the warm-started blossom (about 50,000 pairs: 1-3 s)
 _SPARSE_COVER_S = 2e-10  # per node x candidate pair: one LAPJVsp solve (21,215 x 1.7 M: 5.8 s)
 
@@ -1705,22 +1730,33 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None) -> li
     _OutOfTime when its estimated time does not fit (it cannot stop half-way).
 
     `warm` = (doubled LP duals of the cover's nodes, the Lagrangian mu, a matching of
-    tight pairs among those given, {node: partner}): the blossom starts from them
-    (blossom.warm_perfect_matching), which is exact when it pairs every node; else, or
-    without `warm`, rustworkx's blossom from scratch."""
+    tight pairs among those given, {node: partner}, how many nodes the bound `card` leaves
+    out): the blossom starts from them (blossom.warm_perfect_matching), which is exact when
+    it pairs every node (the nodes left out each with an extra node); else, or without
+    `warm`, rustworkx's blossom from scratch."""
     if len(el):
         el, er = np.unique(np.stack([el, er], 1), axis=0).T
     ga, gb, gk = C.expand(el, er)
     w = big.w(el, er)[gk]
-    if warm is not None and _WARM_S * len(ga) < deadline - time.perf_counter():
-        y2, mu, mate0 = warm
-        mate = warm_perfect_matching(C.n_nodes, ga.tolist(), gb.tolist(),
-                                     (2 * (w - mu)).tolist(), mate0, (2 * y2).tolist())
-        if len(mate) == C.n_nodes:  # perfect: the duals prove it is the best
+    if warm is not None and _WARM_S * (len(ga) + warm[3] * C.n_nodes) < (
+            deadline - time.perf_counter()):
+        y2, mu, mate0, exposed = warm
+        # `exposed` more nodes, each joined to every node by a pair of weight 0 (dual 0):
+        # a perfect matching is then a proposal with `card` pairs plus the people it leaves
+        # out, each with one of them
+        N = C.n_nodes
+        dum = np.repeat(N + np.arange(exposed), N)
+        real = np.tile(np.arange(N), exposed)
+        mate = warm_perfect_matching(
+            N + exposed, np.concatenate([ga, dum]).tolist(),
+            np.concatenate([gb, real]).tolist(),
+            np.concatenate([2 * (w - mu), np.zeros(len(dum), np.int64)]).tolist(), mate0,
+            np.concatenate([2 * y2, np.zeros(exposed, np.int64)]).tolist())
+        if len(mate) == N + exposed:  # perfect: the duals prove it is the best
             lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
             index = dict(zip((lo * C.n_nodes + hi).tolist(), gk.tolist(), strict=True))
             return sorted((int(el[index[a * C.n_nodes + b]]), int(er[index[a * C.n_nodes + b]]))
-                          for a, b in mate.items() if a < b)
+                          for a, b in mate.items() if a < b < N)
     if _BLOSSOM_S * C.n_nodes * len(ga) > deadline - time.perf_counter():
         raise _OutOfTime
     pick = _blossom(C.n_nodes, ga, gb, w.tolist())
@@ -1755,8 +1791,8 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
         mate0 = {}
         for k in paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist()):
             mate0[int(ga[k])], mate0[int(gb[k])] = int(gb[k]), int(ga[k])
-        if 2 * card == N:  # otherwise a proposal cannot pair every node: no warm start
-            warm = (y2, mu, mate0)
+        if N - 2 * card <= _WARM_EXPOSED:  # else rustworkx's blossom, from scratch
+            warm = (y2, mu, mate0, N - 2 * card)
     else:
         sl = sr = np.zeros(0, np.int64)
     limit2 = _rc_quantile(P, big, ul2, vr2, _COVER_FIRST_EDGES * N, scale=2)

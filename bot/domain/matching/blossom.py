@@ -21,13 +21,17 @@ changed here in three ways:
 
 from __future__ import annotations
 
+import time
 
-def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: bool = False):
+
+def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: bool = False,
+                          deadline: float = float("inf")):
     """{node: partner} of a maximum-cardinality matching of greatest weight among those,
     of the graph with edges (a[k], b[k]) of weight w2[k] / 2 (w2 integers), started from
     the matching mate0 ({node: partner}, both ways) and doubled duals dual0 (one integer per
     node, all of one parity, with dual0[a] + dual0[b] >= 2 * w2[k] on every edge and
-    equality on mate0's). Optimal when every node is matched (see the module docstring)."""
+    equality on mate0's). Optimal when every node is matched (see the module docstring).
+    Raises TimeoutError when a stage would start after `deadline` (time.perf_counter())."""
     class NoNode:
         """Dummy value which is different from any node."""
 
@@ -534,6 +538,8 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
 
     # Main loop: continue until no further improvement is possible.
     while 1:
+        if time.perf_counter() > deadline:
+            raise TimeoutError
         # Each iteration of this loop is a "stage".
         # A stage finds an augmenting path and uses that to improve
         # the matching.

@@ -1576,7 +1576,7 @@ _COVER_FIRST_EDGES = 4  # pairs per node (smallest reduced costs) for the first 
 _COVER_S = 1e-7
 _BLOSSOM_S = 1.2e-8
 _WARM_EXPOSED = 8  # most people a proposal can leave out for the warm-started blossom
-_WARM_S = 6e-5  # per cover pair, the warm-started blossom (about 50,000 pairs: 1-3 s)
+_WARM_S = 3e-5  # per cover pair, the warm-started blossom (41,713 pairs: 1.1 s; 85,866: 1.8 s)
 _SPARSE_COVER_S = 2e-10  # per node x candidate pair: one LAPJVsp solve (21,215 x 1.7 M: 5.8 s)
 
 
@@ -1687,6 +1687,41 @@ class _Cover:
         a = np.where(off == 0, P.L[el][k], first[el][k] + off - 1)
         return a, P.R[er][k], k
 
+    def pairs_of_nodes(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every eligible pair (node, partner's node) of the nodes given, both roles."""
+        P = self.P
+        K = P.K
+        out_a, out_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        extra = np.maximum(P.capL - 1, 0)
+        first = P.n + np.concatenate([[0], np.cumsum(extra)])[:-1]
+        for a in np.asarray(nodes, np.int64).tolist():
+            if self.lrow[a] >= 0:  # as a mentor: the mentees' nodes
+                r = np.flatnonzero(K[self.lrow[a]] >= 0)
+                out_a.append(np.full(len(r), a))
+                out_b.append(P.R[r])
+            if self.rcol[a] >= 0:  # as a mentee: every node of each possible mentor
+                ls = np.flatnonzero(K[:, self.rcol[a]] >= 0)
+                for k in range(int(extra[ls].max(initial=0)) + 1):
+                    lk = ls[extra[ls] >= k]
+                    out_a.append(np.full(len(lk), a))
+                    out_b.append(P.L[lk] if k == 0 else first[lk] + k - 1)
+        return np.concatenate(out_a), np.concatenate(out_b)
+
+    def perfect_cover(self, start, rounds: int = 3) -> bool:
+        """Whether the double cover has a perfect matching (Hopcroft-Karp): on the candidate
+        pairs `start`, then with every pair of the nodes it left free, up to `rounds` times.
+        False means not found (the round may still have one)."""
+        N = self.n_nodes
+        a, b = start
+        for _ in range(rounds):
+            g = csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(N, N))
+            free = np.flatnonzero(maximum_bipartite_matching(g, perm_type="column") < 0)
+            if not len(free):
+                return True
+            fa, fb = self.pairs_of_nodes(free)
+            a, b = np.concatenate([a, fa, fb]), np.concatenate([b, fb, fa])
+        return False
+
     def start_edges(self):
         """Candidate cover edges: the best edges of each person both ways."""
         P = self.P
@@ -1747,11 +1782,15 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None) -> li
         N = C.n_nodes
         dum = np.repeat(N + np.arange(exposed), N)
         real = np.tile(np.arange(N), exposed)
-        mate = warm_perfect_matching(
-            N + exposed, np.concatenate([ga, dum]).tolist(),
-            np.concatenate([gb, real]).tolist(),
-            np.concatenate([2 * (w - mu), np.zeros(len(dum), np.int64)]).tolist(), mate0,
-            np.concatenate([2 * y2, np.zeros(exposed, np.int64)]).tolist())
+        try:
+            mate = warm_perfect_matching(
+                N + exposed, np.concatenate([ga, dum]).tolist(),
+                np.concatenate([gb, real]).tolist(),
+                np.concatenate([2 * (w - mu), np.zeros(len(dum), np.int64)]).tolist(), mate0,
+                np.concatenate([2 * y2, np.zeros(exposed, np.int64)]).tolist(),
+                deadline=deadline)
+        except TimeoutError:
+            raise _OutOfTime from None
         if len(mate) == N + exposed:  # perfect: the duals prove it is the best
             lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
             index = dict(zip((lo * C.n_nodes + hi).tolist(), gk.tolist(), strict=True))
@@ -1819,9 +1858,14 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
     while best_val < bound and time.perf_counter() < deadline - 0.1:
         limit2 = D2 - 2 * best_val
         el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
-        capped = len(el) > _EITHER_MAX_EDGES
+        # the warm-started blossom takes as many pairs as its time allows; rustworkx's, which
+        # cannot stop half-way, at most _EITHER_MAX_EDGES
+        most = _EITHER_MAX_EDGES
+        if warm is not None:
+            most = max(most, int((deadline - time.perf_counter()) / _WARM_S) - warm[3] * N)
+        capped = len(el) > most
         if capped:
-            limit2 = int(np.partition(rc2, _EITHER_MAX_EDGES)[_EITHER_MAX_EDGES]) - 1
+            limit2 = int(np.partition(rc2, most)[most]) - 1
             keep = rc2 <= limit2
             el, er = el[keep], er[keep]
         try:
@@ -1871,8 +1915,7 @@ def _solve_cover(P: _Pool, big, deadline: float):
     best: list = []
     best_val, bound = 0, None
     try:
-        g = csr_matrix((np.ones(len(start[0]), np.int8), start), shape=(N, N))
-        if int((maximum_bipartite_matching(g, perm_type="column") >= 0).sum()) == N:
+        if C.perfect_cover(start):
             card = N // 2  # a perfect fractional matching: no proposal has more pairs
         else:
             lower_max = int(big.table.max()) + (2 * big.left if big.fairness else 0)

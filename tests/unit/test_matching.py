@@ -798,6 +798,56 @@ def test_warm_started_blossom_against_networkx():
     assert perfect > 300
 
 
+def test_warm_started_blossom_duals_certify_pairs_it_was_not_given():
+    """The blossom runs on part of a graph's pairs; its final duals (node duals and the
+    duals of the blossoms holding both ends, `duals=`) are checked on every pair. Where no
+    pair's slack is negative, its perfect matching is networkx's best perfect matching of
+    the whole graph (the certificate solver._blossom_violations relies on); on the pairs it
+    was given, the slack is never negative and 0 on its matching."""
+    from bot.domain.matching.blossom import warm_perfect_matching
+
+    rng = random.Random(5)
+    certified = refuted = 0
+    for t in range(600):
+        n = 2 * rng.randint(2, 9)
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        for i in range(n):
+            for j in range(i + 1, n):
+                if rng.random() < 0.6:
+                    g.add_edge(i, j, weight=rng.randint(-20, 30))
+        edges = list(g.edges)
+        given = [e for e in edges if rng.random() < 0.7]
+        a, b = [e[0] for e in given], [e[1] for e in given]
+        w2 = [2 * g.edges[e]["weight"] for e in given]
+        top = max([0] + [abs(x) for x in w2])
+        out: list = []
+        got = warm_perfect_matching(n, a, b, w2, {}, [2 * top] * n, check=True, duals=out)
+        if len(got) < n:
+            continue
+        dual, chains = out
+
+        def slack(x, y, dual=dual, chains=chains, g=g):
+            z = 0
+            for (ix, zx), (iy, _) in zip(chains[x], chains[y], strict=False):
+                if ix != iy:
+                    break
+                z += zx
+            return dual[x] + dual[y] + 2 * z - 4 * g.edges[x, y]["weight"]
+
+        assert all(slack(x, y) >= 0 for x, y in given), t
+        assert all(slack(x, y) == 0 for x, y in got.items()), t
+        ref = nx.max_weight_matching(g, maxcardinality=True)
+        best = sum(g.edges[e]["weight"] for e in ref) if len(ref) == n // 2 else None
+        found = sum(g.edges[x, y]["weight"] for x, y in got.items() if x < y)
+        if all(slack(x, y) >= 0 for x, y in edges):
+            certified += 1
+            assert found == best, t
+        else:
+            refuted += 1
+    assert certified > 40 and refuted > 100
+
+
 def test_either_pools_where_everyone_can_be_paired_against_networkx(monkeypatch):
     """Bench pools where every node of the round's graph can be paired: the blossom starts
     from the fractional optimum (warm start) and the engine's proposal is networkx's."""
@@ -846,6 +896,34 @@ def test_either_pools_that_leave_people_out_start_the_blossom_warm_too(monkeypat
         assert key(prop.stats) == networkx_best(pool, history, rules), (n, seed)
     assert sum(1 for k, perfect in extra if k >= 1 and perfect) >= 5
     assert any(k >= 3 and perfect for k, perfect in extra)  # (41, 2): 3 people left out
+
+
+def test_either_pools_proven_by_the_blossoms_own_duals_against_networkx(monkeypatch):
+    """Where the fractional bound is not reached, the blossom's final duals are checked on
+    every eligible pair; the pairs they fail on join its pairs and it runs again, until they
+    hold everywhere: the proposal is then networkx's."""
+    found = []
+    check = M._blossom_violations
+
+    def record(*args):
+        got = check(*args)
+        found.append(len(got[0]))
+        return got
+
+    monkeypatch.setattr(M, "_blossom_violations", record)
+    rounds = []
+    for n, seed, share in ((60, 2, 0.3), (100, 1, 0.1), (100, 4, 0.1), (150, 3, 0.1),
+                           (200, 2, 0.1)):
+        found.clear()
+        pool, history = pool_for(n, share, seed, False)
+        rules = Rules(reference_time=REF)
+        prop = propose(pool, history, rules)
+        check_valid(prop, pool, history, rules)
+        assert prop.stats["proven_optimal"]
+        assert key(prop.stats) == networkx_best(pool, history, rules), (n, seed)
+        rounds.append(list(found))
+    assert all(r and r[-1] == 0 for r in rounds), rounds
+    assert sum(1 for r in rounds if len(r) >= 2 and r[0] > 0) >= 4, rounds  # pairs were added
 
 
 def test_capacity_up_to_three_with_either_against_the_milp():

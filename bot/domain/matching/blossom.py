@@ -25,13 +25,18 @@ import time
 
 
 def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: bool = False,
-                          deadline: float = float("inf")):
+                          deadline: float = float("inf"), duals: list | None = None):
     """{node: partner} of a maximum-cardinality matching of greatest weight among those,
     of the graph with edges (a[k], b[k]) of weight w2[k] / 2 (w2 integers), started from
     the matching mate0 ({node: partner}, both ways) and doubled duals dual0 (one integer per
     node, all of one parity, with dual0[a] + dual0[b] >= 2 * w2[k] on every edge and
     equality on mate0's). Optimal when every node is matched (see the module docstring).
-    Raises TimeoutError when a stage would start after `deadline` (time.perf_counter())."""
+    Raises TimeoutError when a stage would start after `deadline` (time.perf_counter()).
+
+    `duals`, a list, receives the final duals: the doubled node duals (a list) and, per node,
+    the duals z of the blossoms that hold it, outermost first, as (blossom number, z). With
+    them an edge (v, w) of weight wt has slack dual[v] + dual[w] - 2 * wt + 2 * (sum of z
+    over the blossoms holding both), which the caller can check on edges not given here."""
     class NoNode:
         """Dummy value which is different from any node."""
 
@@ -739,4 +744,15 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
 
     if check:
         verify_optimum()
+    if duals is not None:
+        number: dict = {}
+        chains = []
+        for v in gnodes:
+            chain = []
+            bl = blossomparent[v]
+            while bl is not None:
+                chain.append((number.setdefault(bl, len(number)), blossomdual[bl]))
+                bl = blossomparent[bl]
+            chains.append(chain[::-1])
+        duals.extend([dualvar, chains])
     return mate

@@ -1759,47 +1759,96 @@ def _rc_edges(P: _Pool, big, ul2, vr2, limit2: int):
     return el[keep], er[keep], rc2[keep]
 
 
-def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None) -> list:
+def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None,
+             cert: list | None = None) -> list:
     """The best proposal using only the (l, r) pairs given: the blossom algorithm on those
     pairs of the round's graph (every "either" person at capacity 1), exact. Raises
-    _OutOfTime when its estimated time does not fit (it cannot stop half-way).
+    _OutOfTime when the budget runs out in the warm-started blossom, or when rustworkx's
+    estimated time does not fit (it cannot stop half-way).
 
     `warm` = (doubled LP duals of the cover's nodes, the Lagrangian mu, a matching of
     tight pairs among those given, {node: partner}, how many nodes the bound `card` leaves
-    out): the blossom starts from them (blossom.warm_perfect_matching), which is exact when
-    it pairs every node (the nodes left out each with an extra node); else, or without
-    `warm`, rustworkx's blossom from scratch."""
+    out): the blossom starts from them (blossom.warm_perfect_matching) on the round's graph
+    plus that many extra nodes (`_with_extra_nodes`), which is exact when it pairs every
+    node; when it cannot, once more with as many more extra nodes as it left unpaired (at
+    most _WARM_EXPOSED in all). Else, or without `warm`, rustworkx's blossom from scratch.
+    `cert`, a list, receives the warm-started blossom's final duals when it pairs every
+    node (see _blossom_violations); it is left empty otherwise."""
+    if cert is None:
+        cert = []
+    cert.clear()
     if len(el):
         el, er = np.unique(np.stack([el, er], 1), axis=0).T
     ga, gb, gk = C.expand(el, er)
     w = big.w(el, er)[gk]
-    if warm is not None and _WARM_S * (len(ga) + warm[3] * C.n_nodes) < (
+    N = C.n_nodes
+    extra = warm[3] if warm is not None else _WARM_EXPOSED + 1
+    while extra <= _WARM_EXPOSED and _WARM_S * (len(ga) + extra * N) < (
             deadline - time.perf_counter()):
-        y2, mu, mate0, exposed = warm
-        # `exposed` more nodes, each joined to every node by a pair of weight 0 (dual 0):
-        # a perfect matching is then a proposal with `card` pairs plus the people it leaves
-        # out, each with one of them
-        N = C.n_nodes
-        dum = np.repeat(N + np.arange(exposed), N)
-        real = np.tile(np.arange(N), exposed)
+        y2, mu, mate0, _ = warm
+        a, b, w2, dual0 = _with_extra_nodes(N, extra, ga, gb, 2 * (w - mu), 2 * y2, 2 * mu)
         try:
-            mate = warm_perfect_matching(
-                N + exposed, np.concatenate([ga, dum]).tolist(),
-                np.concatenate([gb, real]).tolist(),
-                np.concatenate([2 * (w - mu), np.zeros(len(dum), np.int64)]).tolist(), mate0,
-                np.concatenate([2 * y2, np.zeros(exposed, np.int64)]).tolist(),
-                deadline=deadline)
+            mate = warm_perfect_matching(N + extra, a, b, w2, mate0, dual0,
+                                         deadline=deadline, duals=cert)
         except TimeoutError:
             raise _OutOfTime from None
-        if len(mate) == N + exposed:  # perfect: the duals prove it is the best
+        if len(mate) == N + extra:  # perfect: the duals prove it is the best
             lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
-            index = dict(zip((lo * C.n_nodes + hi).tolist(), gk.tolist(), strict=True))
-            return sorted((int(el[index[a * C.n_nodes + b]]), int(er[index[a * C.n_nodes + b]]))
-                          for a, b in mate.items() if a < b < N)
-    if _BLOSSOM_S * C.n_nodes * len(ga) > deadline - time.perf_counter():
+            index = dict(zip((lo * N + hi).tolist(), gk.tolist(), strict=True))
+            return sorted((int(el[index[x * N + y]]), int(er[index[x * N + y]]))
+                          for x, y in mate.items() if x < y < N)
+        cert.clear()  # not perfect: the duals prove nothing
+        extra += N + extra - len(mate)
+    if _BLOSSOM_S * N * len(ga) > deadline - time.perf_counter():
         raise _OutOfTime
-    pick = _blossom(C.n_nodes, ga, gb, w.tolist())
+    pick = _blossom(N, ga, gb, w.tolist())
     return sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
+
+
+def _with_extra_nodes(N: int, extra: int, ga, gb, w2, dual2, mu2: int):
+    """The blossom's input with `extra` more nodes, each joined to every node of the round
+    at weight 0 and to each other at weight mu (twice: `mu2`), with duals 0 and mu: a
+    perfect matching of this graph is a proposal of at least (N - extra) / 2 pairs plus its
+    unpaired people each with an extra node, its weight the proposal's (a pair taken from
+    the proposal, weight w - mu, frees two people for two extra nodes that paired each
+    other), so the best perfect matching is the best proposal when one that size exists."""
+    dum = np.repeat(N + np.arange(extra), N)
+    real = np.tile(np.arange(N), extra)
+    da, db = np.triu_indices(extra, 1)
+    a = np.concatenate([ga, dum, N + da]).tolist()
+    b = np.concatenate([gb, real, N + db]).tolist()
+    w = np.concatenate([w2, np.zeros(len(dum), np.int64), np.full(len(da), mu2, np.int64)])
+    dual0 = np.concatenate([dual2, np.full(extra, mu2, np.int64)])
+    return a, b, w.tolist(), dual0.tolist()
+
+
+def _blossom_violations(P: _Pool, C: _Cover, big, mu: int, cert: list):
+    """The (l, r) pairs on which the warm-started blossom's final duals fail, over every
+    eligible pair of the round. None fail: its perfect matching is the best of all (the dual
+    of the perfect matching LP with odd-set rows, Edmonds): every pair's slack
+    dual[a] + dual[b] + 2 * Z - 4 * (w - mu) >= 0, Z the duals of the blossoms holding both
+    (the extra nodes' pairs of weight 0 were all given to the blossom)."""
+    dual, chains = cert
+    N = C.n_nodes
+    d = np.asarray(dual[:N], np.int64)
+    Kc = _CoverKeys(C)
+    W = _CoverWeights(P, Kc, C.owner, big.pair - mu)
+    q = d // 4  # q[a] + q[b] <= (d[a] + d[b]) / 4: the pass flags a superset
+    ones = np.ones(N, bool)
+    a, b = _violations_cover(Kc, W, q, q, ones, ones, 0)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    slack = d[a] + d[b] - 4 * W.w(a, b)
+    bad = slack < 0
+    for k in np.flatnonzero(bad).tolist():  # inside a blossom: its dual counts
+        ca, cb = chains[a[k]], chains[b[k]]
+        z = 0
+        for (ia, za), (ib, _) in zip(ca, cb, strict=False):
+            if ia != ib:
+                break
+            z += za
+        bad[k] = slack[k] + 2 * z < 0
+    return C.pairs_of(a[bad], b[bad])
 
 
 def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu: int, deadline: float,
@@ -1837,9 +1886,10 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
     limit2 = _rc_quantile(P, big, ul2, vr2, _COVER_FIRST_EDGES * N, scale=2)
     el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)
     exact = True  # the first proposal is the best of every pair with rc <= limit2
+    cert: list = []
     try:
         first = _best_on(P, C, big, np.concatenate([sl, el]), np.concatenate([sr, er]), deadline,
-                         warm)
+                         warm, cert)
     except _OutOfTime:  # the pairs of the fractional optimum alone, if that fits
         exact = False
         try:
@@ -1855,6 +1905,24 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
         _TRACE.append({"cover_nodes": N, "card": card, "pairs": len(best),
                        "bound_gap": D2 // 2 - best_val, "cover_gap": bound - best_val,
                        "edges": len(el), "t": round(time.perf_counter(), 3)})
+    # the blossom's own duals, checked on every pair: the pairs they fail on join its pairs
+    # until they hold everywhere (then its proposal is the best of all)
+    gl, gr = np.concatenate([sl, el]), np.concatenate([sr, er])
+    while cert and best_val < bound and time.perf_counter() < deadline - 0.1:
+        vl, vr = _blossom_violations(P, C, big, mu, cert)
+        if _TRACE is not None:
+            _TRACE.append({"blossom_violations": len(vl), "t": round(time.perf_counter(), 3)})
+        if not len(vl):
+            best, best_val = first, _pairs_weight(P, first, big)
+            bound = best_val
+            break
+        gl, gr = np.concatenate([gl, vl]), np.concatenate([gr, vr])
+        try:
+            first = _best_on(P, C, big, gl, gr, deadline, warm, cert)
+        except _OutOfTime:
+            break
+        if _pairs_weight(P, first, big) > best_val:
+            best, best_val = first, _pairs_weight(P, first, big)
     while best_val < bound and time.perf_counter() < deadline - 0.1:
         limit2 = D2 - 2 * best_val
         el, er, rc2 = _rc_edges(P, big, ul2, vr2, limit2)

@@ -1770,10 +1770,12 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None,
     tight pairs among those given, {node: partner}, how many nodes the bound `card` leaves
     out): the blossom starts from them (blossom.warm_perfect_matching) on the round's graph
     plus that many extra nodes (`_with_extra_nodes`), which is exact when it pairs every
-    node; when it cannot, once more with as many more extra nodes as it left unpaired (at
-    most _WARM_EXPOSED in all). Else, or without `warm`, rustworkx's blossom from scratch.
+    node; when it cannot (the pairs given allow fewer pairs), once more with as many more
+    extra nodes as it left unpaired (at most _WARM_EXPOSED in all). Else, or without
+    `warm`, rustworkx's blossom from scratch.
     `cert`, a list, receives the warm-started blossom's final duals when it pairs every
-    node (see _blossom_violations); it is left empty otherwise."""
+    node with the bound's extra nodes (no proposal has more pairs; see
+    _blossom_violations); it is left empty otherwise."""
     if cert is None:
         cert = []
     cert.clear()
@@ -1786,13 +1788,15 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None,
     while extra <= _WARM_EXPOSED and _WARM_S * (len(ga) + extra * N) < (
             deadline - time.perf_counter()):
         y2, mu, mate0, _ = warm
-        a, b, w2, dual0 = _with_extra_nodes(N, extra, ga, gb, 2 * (w - mu), 2 * y2, 2 * mu)
+        a, b, w2, dual0 = _with_extra_nodes(N, extra, ga, gb, 2 * (w - mu), 2 * y2)
         try:
             mate = warm_perfect_matching(N + extra, a, b, w2, mate0, dual0,
                                          deadline=deadline, duals=cert)
         except TimeoutError:
             raise _OutOfTime from None
-        if len(mate) == N + extra:  # perfect: the duals prove it is the best
+        if len(mate) == N + extra:  # perfect: the best of (N - extra) / 2 pairs
+            if extra > warm[3]:
+                cert.clear()  # more pairs may be possible with pairs not given
             lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
             index = dict(zip((lo * N + hi).tolist(), gk.tolist(), strict=True))
             return sorted((int(el[index[x * N + y]]), int(er[index[x * N + y]]))
@@ -1805,20 +1809,16 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None,
     return sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
 
 
-def _with_extra_nodes(N: int, extra: int, ga, gb, w2, dual2, mu2: int):
+def _with_extra_nodes(N: int, extra: int, ga, gb, w2, dual2):
     """The blossom's input with `extra` more nodes, each joined to every node of the round
-    at weight 0 and to each other at weight mu (twice: `mu2`), with duals 0 and mu: a
-    perfect matching of this graph is a proposal of at least (N - extra) / 2 pairs plus its
-    unpaired people each with an extra node, its weight the proposal's (a pair taken from
-    the proposal, weight w - mu, frees two people for two extra nodes that paired each
-    other), so the best perfect matching is the best proposal when one that size exists."""
+    at weight 0, dual 0: a perfect matching of this graph is a proposal of (N - extra) / 2
+    pairs plus its unpaired people, each with an extra node, of the proposal's weight."""
     dum = np.repeat(N + np.arange(extra), N)
     real = np.tile(np.arange(N), extra)
-    da, db = np.triu_indices(extra, 1)
-    a = np.concatenate([ga, dum, N + da]).tolist()
-    b = np.concatenate([gb, real, N + db]).tolist()
-    w = np.concatenate([w2, np.zeros(len(dum), np.int64), np.full(len(da), mu2, np.int64)])
-    dual0 = np.concatenate([dual2, np.full(extra, mu2, np.int64)])
+    a = np.concatenate([ga, dum]).tolist()
+    b = np.concatenate([gb, real]).tolist()
+    w = np.concatenate([w2, np.zeros(len(dum), np.int64)])
+    dual0 = np.concatenate([dual2, np.zeros(extra, np.int64)])
     return a, b, w.tolist(), dual0.tolist()
 
 

@@ -76,6 +76,15 @@ _LAZY_EITHER_MIN_ENTRIES = 400_000_000  # 800 MB of int16 keys: ~35,000 people
 _VIOL_CLASSES = 256  # column classes of the lazy certificate's filter
 
 
+def _unique(x: np.ndarray) -> np.ndarray:
+    """np.unique of a 1-d integer array, by sorting: numpy 2's hash-based unique took 1.7 s
+    for 2.4 million pair codes, this 0.03 s."""
+    x = np.sort(np.asarray(x).ravel())
+    if len(x) < 2:
+        return x
+    return x[np.concatenate([[True], x[1:] != x[:-1]])]
+
+
 # --------------------------------------------------------------------------- the pool arrays
 
 
@@ -559,9 +568,9 @@ def _propagate(v, nl, al, ar, w, slot_owner, match, wmatch, matched, zero, round
             return v, u
         cols = cols[upd]
         np.maximum.at(v, cols, cand[upd])
-        rows = row_of_col[np.unique(cols)]
+        rows = row_of_col[_unique(cols)]
         rows = rows[rows >= 0]
-        rows = np.unique(rows[~zero[rows]])
+        rows = _unique(rows[~zero[rows]])
         old = u[rows]
         mark[rows] = True
         sel = mark[mo]
@@ -729,7 +738,7 @@ def _solve_bipartite(
         el, er = start
     if isinstance(K, (LazyKeys, _CoverKeys)):  # no dense mask: the subgraph as sorted codes
         in_sub = None
-        sub_codes = np.unique(el * nr + er)
+        sub_codes = _unique(el * nr + er)
     else:
         in_sub = np.zeros((nl, nr), dtype=bool)
         in_sub[el, er] = True
@@ -829,7 +838,7 @@ def _solve_bipartite(
         added = np.concatenate([added, np.ones(int(new.sum()), bool)])
         keep = added | (u[el] + v[er] - big.w(el, er) <= _KEEP_RC)
         if in_sub is None:
-            sub_codes = np.unique(el[keep] * nr + er[keep])
+            sub_codes = _unique(el[keep] * nr + er[keep])
         else:
             in_sub[el[~keep], er[~keep]] = False
         el, er, added = el[keep], er[keep], added[keep]
@@ -1207,8 +1216,8 @@ def _prefer_kept(P: _Pool, big, pairs, duals, keep: frozenset[tuple[int, int]],
     sel = hot[comp[el]]
     el, er, kept = el[sel], er[sel], kept[sel]
     stay = [(a, b) for a, b in pairs if not hot[comp[a]]]
-    rows = np.unique(el)
-    cols = np.unique(er)
+    rows = _unique(el)
+    cols = _unique(er)
     ri = np.full(nl, -1, np.int64)
     ri[rows] = np.arange(len(rows))
     ci = np.full(nr, -1, np.int64)
@@ -1411,7 +1420,7 @@ def _cover_rounded(P: _Pool, big, deadline: float, extra=None):
     most = len(a) + 2 * int(np.maximum(P.capL[extra[0]], 1).sum()) if extra is not None else 0
     if most and _SPARSE_COVER_S * N * most < deadline - time.perf_counter():
         xa, xb, _ = C.expand(*extra)
-        codes = np.unique(np.concatenate([a * N + b, xa * N + xb, xb * N + xa]))
+        codes = _unique(np.concatenate([a * N + b, xa * N + xb, xb * N + xa]))
         if _SPARSE_COVER_S * N * len(codes) < deadline - time.perf_counter():
             a, b = codes // N, codes % N
     if _SPARSE_COVER_S * N * len(a) > deadline - time.perf_counter():
@@ -1426,7 +1435,7 @@ def _cover_rounded(P: _Pool, big, deadline: float, extra=None):
     _, sigma = min_weight_full_bipartite_matching(M)
     real = np.flatnonzero(sigma < N)
     x, y = np.minimum(real, sigma[real]), np.maximum(real, sigma[real])
-    codes = np.unique(x * N + y)  # each half pair once (both halves of a whole pair too)
+    codes = _unique(x * N + y)  # each half pair once (both halves of a whole pair too)
     ga, gb = codes // N, codes % N
     sl, sr = C.pairs_of(ga, gb)
     pick = paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist())
@@ -1566,14 +1575,16 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
 
 # --------------------------------------------------------------------------- fractional bound
 
-# The double cover of the round's graph is a dense nodes x nodes matrix: used up to this
-# many nodes (12,000: 288 MB of int16 keys for a moment).
+# The cover method is used up to this many nodes: at 21,215 (20,000 people with 20 %
+# "either") its double-cover rounds alone took 16 s of the 20 s budget, and no proposal came
+# in time.
 _COVER_MAX_NODES = 12_000
 _COVER_FIRST_SHARE = 0.05  # from this share of "either" people, no bipartite relaxation first
 _COVER_FIRST_EDGES = 4  # pairs per node (smallest reduced costs) for the first proposal
-# seconds per node squared for the two double-cover solves, and per node x edge for
-# rustworkx's blossom, on the 2-core bench machine (10,000 people: about 6 s and 5 s)
-_COVER_S = 1e-7
+# seconds per node squared for the double-cover solves, and per node x edge for
+# rustworkx's blossom, on the 2-core bench machine (10,000 people: about 3.5 s and 5 s;
+# 20,000 people: 16 s for the double cover)
+_COVER_S = 5e-8
 _BLOSSOM_S = 1.2e-8
 _WARM_EXPOSED = 8  # most people a proposal can leave out for the warm-started blossom
 _WARM_S = 3e-5  # per cover pair, the warm-started blossom (41,713 pairs: 1.1 s; 85,866: 1.8 s)
@@ -1873,7 +1884,7 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
         # the fractional optimum's pairs (tight: complementary slackness) form paths and
         # cycles; their best matching starts the blossom with the LP's duals
         a, b = np.array(d2, dtype=np.int64).T
-        codes = np.unique(np.minimum(a, b) * N + np.maximum(a, b))
+        codes = _unique(np.minimum(a, b) * N + np.maximum(a, b))
         ga, gb = codes // N, codes % N
         sl, sr = C.pairs_of(ga, gb)
         mate0 = {}

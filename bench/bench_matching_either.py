@@ -4,6 +4,8 @@ reference, on the same pools in the same run (bench/MATCHING.md has the figures)
 Usage:
     python bench/bench_matching_either.py 400,1000,2000,10000 --share 0.2
     python bench/bench_matching_either.py 1000 --share 0.2 --capacity-mix  # mentors up to 3
+    python bench/bench_matching_either.py 10000 --share 0.05,0.1,0.2,0.33,0.5 --seed 1,2,3 \
+        --old-max 0 --ref-max 0  # many pools of one size
 
 Pools come from bench_matching_core.make_pool; "either" people have capacity 1 unless
 --capacity-mix (then capacities 1-3 for anyone who can mentor). Columns: pairs, mentees whose
@@ -84,12 +86,13 @@ def reference(pool, history, rules, use_networkx: bool):
     return (len(weights), sum((x % big) // cw for x in weights), sum(x % cw for x in weights))
 
 
-def row(label, n, f):
+def row(label, n, f, share="", seed=""):
     t = time.perf_counter()
+    head = f"| {n:>6,} | {share:>6} | {seed:>4} | {label:<9} |"
     try:
         s = f()
     except Exception as e:  # the old engine's failures are part of the picture
-        print(f"| {n:>6,} | {label:<9} | failed: {type(e).__name__}: {str(e)[:60]} |", flush=True)
+        print(f"{head} failed: {type(e).__name__}: {str(e)[:60]} |", flush=True)
         return
     dt = time.perf_counter() - t
     if isinstance(s, tuple):
@@ -97,30 +100,34 @@ def row(label, n, f):
     else:
         pairs, cov, score = s["pairs"], s["mentees_with_wanted_skill_covered"], s["total_score"]
         proven = "yes" if s["proven_optimal"] else f"no (up to {s['optimality_gap_pairs']} more pairs)"
-    print(f"| {n:>6,} | {label:<9} | {pairs:>6,} | {cov:>6,} | {score:>8,} | {dt:7.2f} | {proven} |",
-          flush=True)
+    print(f"{head} {pairs:>6,} | {cov:>6,} | {score:>8,} | {dt:7.2f} | {proven} |", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("sizes")
-    ap.add_argument("--share", type=float, default=0.2)
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--share", default="0.2", help="share of 'either' people; a list: 0.1,0.2")
+    ap.add_argument("--seed", default="7", help="pool seed; a list: 1,2,3")
     ap.add_argument("--budget", type=float, default=20.0)
     ap.add_argument("--capacity-mix", action="store_true")
     ap.add_argument("--old-max", type=int, default=10_000)
     ap.add_argument("--ref-max", type=int, default=2_000)
     args = ap.parse_args()
     rules = Rules(reference_time=REFERENCE, time_budget_s=args.budget)
-    print("| people | method    | pairs  | covered | score   | wall s  | proven |")
-    print("|-------:|-----------|-------:|-------:|--------:|--------:|--------|")
+    print("| people | either | seed | method    | pairs  | covered | score   | wall s  | proven |")
+    print("|-------:|-------:|-----:|-----------|-------:|-------:|--------:|--------:|--------|")
     for n in (int(x) for x in args.sizes.split(",")):
-        pool, history = pool_for(n, args.share, args.seed, args.capacity_mix)
-        row("new", n, lambda: propose(pool, history, rules).stats)  # noqa: B023
-        if n <= args.old_max:
-            row("old", n, lambda: old.propose(pool, history, rules).stats)  # noqa: B023
-        if n <= args.ref_max and not args.capacity_mix:
-            row("reference", n, lambda: reference(pool, history, rules, n <= 1000))  # noqa: B023
+        for share in args.share.split(","):
+            for seed in args.seed.split(","):
+                pool, history = pool_for(n, float(share), int(seed), args.capacity_mix)
+                tag = {"share": share, "seed": seed}
+                row("new", n, lambda: propose(pool, history, rules).stats, **tag)  # noqa: B023
+                if n <= args.old_max:
+                    row("old", n, lambda: old.propose(pool, history, rules).stats,  # noqa: B023
+                        **tag)
+                if n <= args.ref_max and not args.capacity_mix:
+                    row("reference", n,
+                        lambda: reference(pool, history, rules, n <= 1000), **tag)  # noqa: B023
 
 
 if __name__ == "__main__":

@@ -757,6 +757,17 @@ def test_fill_pairs_the_people_a_proposal_left_out_and_breaks_no_rule():
     assert got >= 0.9 * most  # 292 of 316 when written
 
 
+def random_graph(rng: random.Random, n: int, density: float) -> nx.Graph:
+    """n nodes, each pair an edge with probability `density`, integer weights -20..30."""
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if rng.random() < density:
+                g.add_edge(i, j, weight=rng.randint(-20, 30))
+    return g
+
+
 def test_warm_started_blossom_against_networkx():
     """blossom.warm_perfect_matching from scratch (equal duals, nothing matched) and from a
     random warm start (feasible duals, a matching of tight pairs): where it pairs every node,
@@ -767,12 +778,7 @@ def test_warm_started_blossom_against_networkx():
     perfect = 0
     for t in range(400):
         n = 2 * rng.randint(1, 8)
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        for i in range(n):
-            for j in range(i + 1, n):
-                if rng.random() < 0.45:
-                    g.add_edge(i, j, weight=rng.randint(-20, 30))
+        g = random_graph(rng, n, 0.45)
         a, b = [e[0] for e in g.edges], [e[1] for e in g.edges]
         w = [g.edges[e]["weight"] for e in g.edges]
         ref = nx.max_weight_matching(g, maxcardinality=True)
@@ -810,12 +816,7 @@ def test_warm_started_blossom_duals_certify_pairs_it_was_not_given():
     certified = refuted = 0
     for t in range(600):
         n = 2 * rng.randint(2, 9)
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        for i in range(n):
-            for j in range(i + 1, n):
-                if rng.random() < 0.6:
-                    g.add_edge(i, j, weight=rng.randint(-20, 30))
+        g = random_graph(rng, n, 0.6)
         edges = list(g.edges)
         given = [e for e in edges if rng.random() < 0.7]
         a, b = [e[0] for e in given], [e[1] for e in given]

@@ -59,7 +59,10 @@ How it is solved (see bench/MATCHING.md for figures):
    cover, or its most edges). Its duals give every pair a reduced cost; only the pairs with
    rc <= bound - best proposal found can be in a better one, and the blossom algorithm on
    those pairs (started from the fractional optimum and its duals, else rustworkx's) finds
-   the round's optimum and proves it. Above 12,000 nodes, and when "either" people can
+   the round's optimum; the bound proves it, or the blossom's own node and blossom duals,
+   checked on every eligible pair (failing pairs join and it runs again). The double cover
+   is read from the mentor x mentee keys; rounds after the first keep the pairs near tight.
+   Above 12,000 nodes, and when "either" people can
    mentor several, (b)'s MILP starts from the best of simpler rounds (solver._either_start:
    the rounded fractional matching of the candidate pairs, every "either" person a mentee or
    a mentor, (a), the one-partner round).

@@ -1406,7 +1406,7 @@ def _cover_rounded(P: _Pool, big, deadline: float, extra=None):
     the double cover, not certified, so no bound. In its optimum every node has at most two
     half pairs, so its pairs form paths and cycles; the best matching of each
     (paths_and_cycles_matching) is a valid proposal at most one pair per odd cycle short of
-    the LP. For rounds beyond the dense double cover (12,000 nodes): 20,000 people with 20 %
+    the LP. For rounds beyond the cover method (12,000 nodes): 20,000 people with 20 %
     "either" get 10,605 pairs in about 8 s where the relaxation's roles gave 9,493.
     `extra`: more candidate (l, r) pairs, the relaxation's (its near-tight pairs), used when
     the time allows: on an admin's 12,000-person pool the best pairs of each person alone

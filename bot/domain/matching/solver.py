@@ -1363,8 +1363,8 @@ def _keep_with_roles(P: _Pool, big, pairs, keep: frozenset[tuple[int, int]],
     "either" person takes that role (one who holds none there: the role in the other, else
     mentee), the round is solved again exactly with those roles and _prefer_kept runs on its
     certified duals; the better, then the one that keeps more previous pairs, wins if it is
-    as good as `pairs` (the first always is: `pairs` fits its roles). `pairs` unchanged when time does
-    not allow it."""
+    as good as `pairs` (the first always is: `pairs` fits its roles). `pairs` unchanged when
+    time does not allow it."""
     if not keep or not pairs:
         return pairs
     target = _pairs_weight(P, pairs, big)
@@ -1862,8 +1862,8 @@ def _blossom_violations(P: _Pool, C: _Cover, big, mu: int, cert: list):
     return C.pairs_of(a[bad], b[bad])
 
 
-def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu: int, deadline: float,
-                 best: list):
+def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu: int,
+                 deadline: float, best: list):
     """Steps 2 and 3 of _solve_cover for one `mu`: (best pairs, their weight, bound)."""
     N = C.n_nodes
     ones = np.ones(N, bool)

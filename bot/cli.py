@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import runtime
 from bot.blocks.export import WRITERS
 from bot.blocks.report import report_text
-from bot.blocks.rounds import stopped_early_text
+from bot.blocks.rounds import percent, stopped_early_text
 from bot.delivery import notes
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outbox import Outbox
@@ -330,7 +330,7 @@ def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
     lines.append(f"Pool:   {s.get('participants', len(snap.pool))} people ({sides})")
     lines.append(f"Pairs:  {n}; mentees with a wanted skill covered: "
                  f"{s.get('mentees_with_wanted_skill_covered', 0)} of {n} "
-                 f"({round(100 * s.get('mentees_with_wanted_skill_covered_share', 0))}%); "
+                 f"({percent(s.get('mentees_with_wanted_skill_covered_share', 0))}); "
                  f"average fit {float(s.get('mean_score', 0)):.1f}")
     if s.get("either"):
         lines.append(f"Said either: {s.get('either_as_mentor', 0)} mentoring, "
@@ -338,6 +338,8 @@ def format_dry_run(proposal: Proposal, snap: Snapshot, *, team_id: str) -> str:
     lines.append(f"Not matched: {len(proposal.unmatched)}")
     if s.get("proven_optimal") is False:
         lines.append(f"Note: {stopped_early_text(s)}")
+    elif proposal.pairs:
+        lines.append("Best possible: no other set pairs more people or fits them better.")
     if proposal.pairs:
         width = max(len("MENTOR"), *(len(who(p.mentor)) for p in proposal.pairs))
         lines += ["", f"{'MENTOR':<{width}}  {'MENTEE':<{width}}    FIT"]

@@ -70,8 +70,15 @@ def _pack(lines: list[str], *, max_sections: int) -> tuple[list[dict], int]:
     return blocks, len(lines) - used
 
 
-def _pct(share: float) -> str:
-    return f"{round(100 * share)}%"
+def percent(share: float) -> str:
+    """A share as a whole percentage, never 100% short of all nor 0% above none (1,602 of
+    1,609 read "100%"): those get one decimal."""
+    p = round(100 * share)
+    if p == 100 and share < 1:
+        return f"{min(99.9, round(100 * share, 1)):g}%"
+    if p == 0 and share > 0:
+        return f"{max(0.1, round(100 * share, 1)):g}%"
+    return f"{p}%"
 
 
 def pair_line(pair: dict) -> str:
@@ -91,7 +98,7 @@ def summary_line(proposal: dict) -> str:
     lines = [
         f"*{count(n_pairs, 'pair')}* from a pool of {count(pool, 'person', 'people')} ({sides}).",
         f"*{covered} of {n_pairs}* mentee{'' if n_pairs == 1 else 's'} "
-        f"({_pct(s.get('mentees_with_wanted_skill_covered_share', 0))}) "
+        f"({percent(s.get('mentees_with_wanted_skill_covered_share', 0))}) "
         f"get{'s' if n_pairs == 1 else ''} a mentor who can teach something they asked for.",
     ]
     unmatched = s.get("unmatched", len(proposal.get("unmatched") or []))
@@ -112,7 +119,10 @@ def stopped_early_text(s: dict) -> str:
     reason = s.get("stopped_by") or ("either" if s.get("either") else "size")
     why = ("Many people said they'd take either role" if reason == "either"
            else "This round is a big one")
-    head = f"{why}, so I stopped at the time limit with the best set I found. "
+    if s.get("stopped_at_time_limit", True):  # previews saved before it: the old words
+        head = f"{why}, so I stopped at the time limit with the best set I found. "
+    else:
+        head = f"{why}, so I couldn't prove this is the best set; it's the best I found. "
     if gap:
         text = f"At most {gap} more pair{'s' if gap != 1 else ''} might be possible"
         # more pairs can't give a partner to more people than are left without one

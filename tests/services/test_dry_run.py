@@ -45,6 +45,7 @@ def test_dry_run_prints_pairs_reasons_unmatched_and_figures(db_file, capsys):
     assert "    - Ana Silva can share what Carl Old wants to learn: " in out
     assert "NOT MATCHED (1)\n  Eve Far (U0EVE): " in out
     assert "time limit" not in out and "score" not in out.lower()  # proven; no engine words
+    assert "Best possible: no other set pairs more people or fits them better." in out
     with db_file.session() as s:  # nothing saved
         from sqlmodel import select
 
@@ -112,6 +113,7 @@ def test_dry_run_says_when_the_round_stopped_at_the_time_limit():
     assert "Pool:   3 people (1 mentor, 1 mentee, 1 either)" in out
     assert "average fit 20.0" in out and "Not matched: 0" in out
     assert "Said either: 1 mentoring, 0 learning" in out
+    assert "Best possible" not in out
 
 
 def test_the_time_limit_note_gives_its_reason_and_never_more_people_than_are_unpaired():
@@ -129,6 +131,21 @@ def test_the_time_limit_note_gives_its_reason_and_never_more_people_than_are_unp
     assert one.endswith("At most 1 more pair might be possible (up to 1 more person with a partner).")
     # a preview saved before `stopped_by` existed still reads as it did
     assert stopped_early_text({"either": 3, "optimality_gap_pairs": 2}).startswith("Many people said")
+    # a round the methods could not prove well within the budget doesn't blame the clock
+    early = stopped_early_text({"either": 300, "stopped_by": "either", "optimality_gap_pairs": 41,
+                                "unmatched": 110, "stopped_at_time_limit": False})
+    assert early.startswith("Many people said they'd take either role, so I couldn't prove this is "
+                            "the best set; it's the best I found. At most 41 more pairs")
+    assert "time limit" not in early
+
+
+def test_shares_never_read_as_all_or_none_when_they_are_not():
+    from bot.blocks.rounds import percent
+
+    assert percent(1602 / 1609) == "99.6%"
+    assert percent(0.99999) == "99.9%"
+    assert percent(1.0) == "100%" and percent(0.0) == "0%"
+    assert percent(0.001) == "0.1%" and percent(0.5) == "50%" and percent(0.3333) == "33%"
 
 
 def test_printing_into_a_pipe_that_closes_early_ends_quietly(db_file, tmp_path):

@@ -452,6 +452,7 @@ CALLS: dict[str, list] = {
     "rounds.decision_reply": [lambda: rounds.decision_reply(Stale(round_id=1, change=PoolChange(1, 1))),
                               lambda: rounds.decision_reply(Moved(round_id=1, status="done", decided_by="U0ADM"))],
     "rounds.pair_line": [lambda: rounds.pair_line(hostile_proposal()["pairs"][0])],
+    "rounds.percent": [lambda x=x: rounds.percent(x) for x in (0.0, 0.001, 0.5, 0.9996, 1.0)],
     "rounds.pages": [lambda n=n, u=u: rounds.pages(many(n, u)) for n, u in ((1, 1), (25, 0), (3, 90), (0, 0))],
     "rounds.plain_reason": [lambda: rounds.plain_reason(HOSTILE)],
     "rounds.preview_reply": [
@@ -463,6 +464,7 @@ CALLS: dict[str, list] = {
     "rounds.stale_reply": [lambda: rounds.stale_reply("someone left")],
     "rounds.summary_line": [lambda: rounds.summary_line(hostile_proposal())],
     "rounds.stopped_early_text": [lambda: rounds.stopped_early_text({"optimality_gap_pairs": 2, "either": 3}),
+                                  lambda: rounds.stopped_early_text({"stopped_at_time_limit": False}),
                                   lambda: rounds.stopped_early_text({})],
     "rounds.what_changed": [lambda: rounds.what_changed(PoolChange(1, 2))],
     "settings.build_settings_modal": [lambda: settings.build_settings_modal(HOSTILE_SETTINGS),

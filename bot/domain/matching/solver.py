@@ -1675,6 +1675,7 @@ class _Cover:
         self.rcol = np.full(self.n_nodes, -1, np.int64)  # R column of a node that can mentee
         self.rcol[P.R] = np.arange(len(P.R))
         self.P = P
+        self._lonely = None
 
     def pairs_of(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(L row, R column) of each cover edge between nodes a[k] and b[k]: the direction
@@ -1718,20 +1719,34 @@ class _Cover:
                     out_b.append(P.L[lk] if k == 0 else first[lk] + k - 1)
         return np.concatenate(out_a), np.concatenate(out_b)
 
-    def perfect_cover(self, start, rounds: int = 3) -> bool:
-        """Whether the double cover has a perfect matching (Hopcroft-Karp): on the candidate
-        pairs `start`, then with every pair of the nodes it left free, up to `rounds` times.
-        False means not found (the round may still have one)."""
+    def lonely(self) -> np.ndarray:
+        """Nodes with no possible partner at all."""
+        if self._lonely is None:
+            K = self.P.K
+            has = np.zeros(self.n_nodes, bool)
+            if K.size:
+                row, col = K.max(axis=1) >= 0, K.max(axis=0) >= 0
+                has[self.lrow >= 0] = row[self.lrow[self.lrow >= 0]]
+                has[self.rcol >= 0] |= col[self.rcol[self.rcol >= 0]]
+            self._lonely = np.flatnonzero(~has)
+        return self._lonely
+
+    def cover_card(self, start, rounds: int = 3) -> int | None:
+        """The most pairs a proposal can have, (nodes - lonely) // 2 (`lonely`: nodes with no
+        possible partner), when the double cover has a matching of twice that many edges
+        (Hopcroft-Karp): on the candidate pairs `start`, then with every pair of the nodes it
+        left free, up to `rounds` times. None when not found (it may still exist)."""
         N = self.n_nodes
         a, b = start
         for _ in range(rounds):
             g = csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(N, N))
             free = np.flatnonzero(maximum_bipartite_matching(g, perm_type="column") < 0)
-            if not len(free):
-                return True
             fa, fb = self.pairs_of_nodes(free)
+            lonely = len(free) - len(_unique(fa))
+            if len(free) - lonely <= (N - lonely) % 2:  # an odd number leaves one more out
+                return (N - lonely) // 2
             a, b = np.concatenate([a, fa, fb]), np.concatenate([b, fb, fa])
-        return False
+        return None
 
     def start_edges(self):
         """Candidate cover edges: the best edges of each person both ways."""
@@ -1779,9 +1794,10 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None,
 
     `warm` = (doubled LP duals of the cover's nodes, the Lagrangian mu, a matching of
     tight pairs among those given, {node: partner}, how many nodes the bound `card` leaves
-    out): the blossom starts from them (blossom.warm_perfect_matching) on the round's graph
-    plus that many extra nodes (`_with_extra_nodes`), which is exact when it pairs every
-    node; when it cannot (the pairs given allow fewer pairs), once more with as many more
+    out, the nodes with no possible partner): the blossom starts from them
+    (blossom.warm_perfect_matching) on the round's graph plus that many extra nodes
+    (`_with_extra_nodes`; one of their own for the nodes no one can pair with), which is
+    exact when it pairs every node; when it cannot (the pairs given allow fewer pairs), once more with as many more
     extra nodes as it left unpaired (at most _WARM_EXPOSED in all). Else, or without
     `warm`, rustworkx's blossom from scratch.
     `cert`, a list, receives the warm-started blossom's final duals when it pairs every
@@ -1795,42 +1811,51 @@ def _best_on(P: _Pool, C: _Cover, big, el, er, deadline: float, warm=None,
     ga, gb, gk = C.expand(el, er)
     w = big.w(el, er)[gk]
     N = C.n_nodes
-    extra = warm[3] if warm is not None else _WARM_EXPOSED + 1
+    extra = warm[3] - len(warm[4]) if warm is not None else _WARM_EXPOSED + 1
     while extra <= _WARM_EXPOSED and _WARM_S * (len(ga) + extra * N) < (
             deadline - time.perf_counter()):
-        y2, mu, mate0, _ = warm
-        a, b, w2, dual0 = _with_extra_nodes(N, extra, ga, gb, 2 * (w - mu), 2 * y2)
+        y2, mu, mate0, bound_extra, lonely = warm
+        a, b, w2, dual0, mate0 = _with_extra_nodes(N, extra, lonely, ga, gb, 2 * (w - mu), 2 * y2,
+                                                   mate0)
+        n_all = N + len(lonely) + extra
         try:
-            mate = warm_perfect_matching(N + extra, a, b, w2, mate0, dual0,
-                                         deadline=deadline, duals=cert)
+            mate = warm_perfect_matching(n_all, a, b, w2, mate0, dual0, deadline=deadline,
+                                         duals=cert)
         except TimeoutError:
             raise _OutOfTime from None
-        if len(mate) == N + extra:  # perfect: the best of (N - extra) / 2 pairs
-            if extra > warm[3]:
+        if len(mate) == n_all:  # perfect: the best of (N - extra - lonely) / 2 pairs
+            if len(lonely) + extra > bound_extra:
                 cert.clear()  # more pairs may be possible with pairs not given
             lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
             index = dict(zip((lo * N + hi).tolist(), gk.tolist(), strict=True))
             return sorted((int(el[index[x * N + y]]), int(er[index[x * N + y]]))
                           for x, y in mate.items() if x < y < N)
         cert.clear()  # not perfect: the duals prove nothing
-        extra += N + extra - len(mate)
+        extra += n_all - len(mate)
     if _BLOSSOM_S * N * len(ga) > deadline - time.perf_counter():
         raise _OutOfTime
     pick = _blossom(N, ga, gb, w.tolist())
     return sorted((int(el[gk[k]]), int(er[gk[k]])) for k in pick)
 
 
-def _with_extra_nodes(N: int, extra: int, ga, gb, w2, dual2):
-    """The blossom's input with `extra` more nodes, each joined to every node of the round
-    at weight 0, dual 0: a perfect matching of this graph is a proposal of (N - extra) / 2
-    pairs plus its unpaired people, each with an extra node, of the proposal's weight."""
-    dum = np.repeat(N + np.arange(extra), N)
+def _with_extra_nodes(N: int, extra: int, lonely, ga, gb, w2, dual2, mate0: dict):
+    """The blossom's input with one more node for each `lonely` node (people no one can be
+    paired with), joined to it alone and matched to it from the start, then `extra` more
+    nodes, each joined to every node of the round; all at weight 0, dual 0. A perfect
+    matching of this graph is a proposal of (N - len(lonely) - extra) / 2 pairs plus its
+    unpaired people, each with an extra node, of the proposal's weight."""
+    own = N + np.arange(len(lonely))
+    dum = np.repeat(N + len(lonely) + np.arange(extra), N)
     real = np.tile(np.arange(N), extra)
-    a = np.concatenate([ga, dum]).tolist()
-    b = np.concatenate([gb, real]).tolist()
-    w = np.concatenate([w2, np.zeros(len(dum), np.int64)])
-    dual0 = np.concatenate([dual2, np.zeros(extra, np.int64)])
-    return a, b, w.tolist(), dual0.tolist()
+    a = np.concatenate([ga, own, dum]).tolist()
+    b = np.concatenate([gb, lonely, real]).tolist()
+    w = np.concatenate([w2, np.zeros(len(own) + len(dum), np.int64)])
+    dual0 = np.concatenate([dual2, np.zeros(len(own) + extra, np.int64)])
+    mate = dict(mate0)
+    for x, y in zip(own.tolist(), np.asarray(lonely).tolist(), strict=True):
+        if dual2[y] == 0 and y not in mate:  # a tight pair
+            mate[x], mate[y] = y, x
+    return a, b, w.tolist(), dual0.tolist(), mate
 
 
 def _blossom_violations(P: _Pool, C: _Cover, big, mu: int, cert: list):
@@ -1890,8 +1915,9 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
         mate0 = {}
         for k in paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist()):
             mate0[int(ga[k])], mate0[int(gb[k])] = int(gb[k]), int(ga[k])
-        if N - 2 * card <= _WARM_EXPOSED:  # else rustworkx's blossom, from scratch
-            warm = (y2, mu, mate0, N - 2 * card)
+        lonely = C.lonely()  # each with an extra node of their own (the only pair they have)
+        if N - 2 * card - len(lonely) <= _WARM_EXPOSED:  # else rustworkx's, from scratch
+            warm = (y2, mu, mate0, N - 2 * card, lonely)
     else:
         sl = sr = np.zeros(0, np.int64)
     limit2 = _rc_quantile(P, big, ul2, vr2, _COVER_FIRST_EDGES * N, scale=2)
@@ -1994,9 +2020,8 @@ def _solve_cover(P: _Pool, big, deadline: float):
     best: list = []
     best_val, bound = 0, None
     try:
-        if C.perfect_cover(start):
-            card = N // 2  # a perfect fractional matching: no proposal has more pairs
-        else:
+        card = C.cover_card(start)  # no proposal has more pairs
+        if card is None:
             lower_max = int(big.table.max()) + (2 * big.left if big.fairness else 0)
             unit = lower_max * (N + 1) + 1
             if (unit + lower_max) * (N + 1) >= _WEIGHT_LIMIT:  # pragma: no cover - beyond any pool

@@ -849,18 +849,24 @@ def test_warm_started_blossom_duals_certify_pairs_it_was_not_given():
     assert certified > 40 and refuted > 100
 
 
-def test_either_pools_where_everyone_can_be_paired_against_networkx(monkeypatch):
-    """Bench pools where every node of the round's graph can be paired: the blossom starts
-    from the fractional optimum (warm start) and the engine's proposal is networkx's."""
-    calls = []
+def warm_runs(monkeypatch) -> list[tuple[int, bool]]:
+    """(nodes, whether it paired every one) of each warm-started blossom run from now on."""
+    runs: list[tuple[int, bool]] = []
     warm = M.warm_perfect_matching
 
     def record(n, *args, **kw):
         got = warm(n, *args, **kw)
-        calls.append(len(got) == n)
+        runs.append((n, len(got) == n))
         return got
 
     monkeypatch.setattr(M, "warm_perfect_matching", record)
+    return runs
+
+
+def test_either_pools_where_everyone_can_be_paired_against_networkx(monkeypatch):
+    """Bench pools where every node of the round's graph can be paired: the blossom starts
+    from the fractional optimum (warm start) and the engine's proposal is networkx's."""
+    runs = warm_runs(monkeypatch)
     for n, seed in ((60, 0), (60, 1), (100, 0), (150, 0), (150, 1), (150, 2)):
         pool, history = pool_for(n, 0.3, seed, False)
         rules = Rules(reference_time=REF)
@@ -868,7 +874,7 @@ def test_either_pools_where_everyone_can_be_paired_against_networkx(monkeypatch)
         check_valid(prop, pool, history, rules)
         assert prop.stats["proven_optimal"]
         assert key(prop.stats) == networkx_best(pool, history, rules), (n, seed)
-    assert sum(calls) >= 5  # the warm start gave the answer (pairs every node) that often
+    assert sum(perfect for _, perfect in runs) >= 5  # the warm start gave the answer that often
 
 
 def test_either_pools_that_leave_people_out_start_the_blossom_warm_too(monkeypatch):
@@ -876,25 +882,19 @@ def test_either_pools_that_leave_people_out_start_the_blossom_warm_too(monkeypat
     the bound leaves out, joined to every node at weight 0, lets the warm-started blossom
     prove the proposal; the proposal is networkx's. Before, such rounds ran rustworkx's
     blossom from scratch (31 s on a 10,000-person pool with 33 % "either", past the budget)."""
+    runs = warm_runs(monkeypatch)
     extra = []
-    warm = M.warm_perfect_matching
-
-    def record(n, *args, **kw):
-        got = warm(n, *args, **kw)
-        extra.append((n - C_nodes[-1], len(got) == n))
-        return got
-
-    monkeypatch.setattr(M, "warm_perfect_matching", record)
-    C_nodes = []
     for n, seed in ((41, 0), (41, 2), (61, 0), (81, 2), (151, 1)):
         pool, history = pool_for(n, 0.3, seed, False)
         rules = Rules(reference_time=REF)
-        C_nodes.append(M._Cover(M._Pool(pool, history, rules)).n_nodes)
-        assert C_nodes[-1] % 2 == 1  # nobody pairs every node
+        nodes = M._Cover(M._Pool(pool, history, rules)).n_nodes
+        assert nodes % 2 == 1  # nobody pairs every node
+        runs.clear()
         prop = propose(pool, history, rules)
         check_valid(prop, pool, history, rules)
         assert prop.stats["proven_optimal"]
         assert key(prop.stats) == networkx_best(pool, history, rules), (n, seed)
+        extra += [(m - nodes, perfect) for m, perfect in runs]
     assert sum(1 for k, perfect in extra if k >= 1 and perfect) >= 5
     assert any(k >= 3 and perfect for k, perfect in extra)  # (41, 2): 3 people left out
 
@@ -931,15 +931,7 @@ def test_people_no_one_can_be_paired_with_do_not_stop_the_warm_start(monkeypatch
     more than the 8 extra nodes the warm start allows for people left out: each gets an
     extra node of their own, so the warm-started blossom still proves the round (an admin's
     10,000-person pool with planted people: 10.2 s -> 6.5 s); the proposal is networkx's."""
-    warm = []
-    real = M.warm_perfect_matching
-
-    def record(n, *args, **kw):
-        got = real(n, *args, **kw)
-        warm.append(len(got) == n)
-        return got
-
-    monkeypatch.setattr(M, "warm_perfect_matching", record)
+    runs = warm_runs(monkeypatch)
     for seed in (0, 1):
         pool, history = pool_for(120, 0.3, seed, False)
         pool += [cand(f"UZ{i:02d}", side="mentee", sen=0, learn={"ai_tools"}) for i in range(12)]
@@ -951,7 +943,7 @@ def test_people_no_one_can_be_paired_with_do_not_stop_the_warm_start(monkeypatch
         assert prop.stats["proven_optimal"]
         assert key(prop.stats) == networkx_best(pool, history, rules), seed
         assert {u.user_id for u in prop.unmatched} >= {f"UZ{i:02d}" for i in range(12)}
-    assert warm and all(warm)
+    assert runs and all(perfect for _, perfect in runs)
 
 
 DIGITAL = ["ai_tools", "prompting", "social_media", "personal_brand", "collab_tools",

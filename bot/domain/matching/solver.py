@@ -1602,15 +1602,10 @@ class _CoverKeys:
 
     def keys(self, a, b) -> np.ndarray:
         """Key of each pair of nodes (a[k], b[k]), -1 where neither direction is eligible."""
-        C = self.C
-        K = C.P.K
-        a = np.asarray(a, np.int64)
-        b = np.asarray(b, np.int64)
-        out = np.full(len(a), -1, np.int64)
-        for m, e in ((a, b), (b, a)):  # at most one direction is eligible
-            lm, re = C.lrow[m], C.rcol[e]
-            ok = (lm >= 0) & (re >= 0)
-            out[ok] = np.maximum(out[ok], K[lm[ok], re[ok]])
+        rows, cols = self.C.pairs_of(np.asarray(a, np.int64), np.asarray(b, np.int64))
+        ok = (rows >= 0) & (cols >= 0)
+        out = np.full(len(rows), -1, np.int64)
+        out[ok] = self.C.P.K[rows[ok], cols[ok]]
         return out
 
 
@@ -1682,7 +1677,7 @@ class _Cover:
         that is eligible (at most one is: the mentor is strictly less senior)."""
         P = self.P
         la, lb = self.lrow[a], self.lrow[b]
-        ra, rb = P.posR[self.owner[a]], P.posR[self.owner[b]]
+        ra, rb = self.rcol[a], self.rcol[b]
         fwd = (la >= 0) & (rb >= 0)
         fwd[fwd] = P.K[la[fwd], rb[fwd]] >= 0
         return np.where(fwd, la, lb), np.where(fwd, rb, ra)
@@ -1704,8 +1699,6 @@ class _Cover:
         P = self.P
         K = P.K
         out_a, out_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        extra = np.maximum(P.capL - 1, 0)
-        first = P.n + np.concatenate([[0], np.cumsum(extra)])[:-1]
         for a in np.asarray(nodes, np.int64).tolist():
             if self.lrow[a] >= 0:  # as a mentor: the mentees' nodes
                 r = np.flatnonzero(K[self.lrow[a]] >= 0)
@@ -1713,10 +1706,9 @@ class _Cover:
                 out_b.append(P.R[r])
             if self.rcol[a] >= 0:  # as a mentee: every node of each possible mentor
                 ls = np.flatnonzero(K[:, self.rcol[a]] >= 0)
-                for k in range(int(extra[ls].max(initial=0)) + 1):
-                    lk = ls[extra[ls] >= k]
-                    out_a.append(np.full(len(lk), a))
-                    out_b.append(P.L[lk] if k == 0 else first[lk] + k - 1)
+                mentors, _, _ = self.expand(ls, np.full(len(ls), self.rcol[a]))
+                out_a.append(np.full(len(mentors), a))
+                out_b.append(mentors)
         return np.concatenate(out_a), np.concatenate(out_b)
 
     def lonely(self) -> np.ndarray:

@@ -662,4 +662,5 @@ def test_a_round_cut_short_by_the_time_limit_says_so_in_the_preview(bot, monkeyp
     [row] = all_rows(bot, MatchRound)
     stats = row.proposal["stats"]
     assert stats["proven_optimal"] is False and stats["stopped_by"] == "either"
+    assert stats["stopped_at_time_limit"] is True
     assert stats["pairs"] >= 1 and len(row.proposal["pairs"]) == stats["pairs"]

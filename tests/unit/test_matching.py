@@ -481,8 +481,10 @@ def test_tiny_time_budget_returns_a_valid_flagged_proposal():
         if s["proven_optimal"]:
             assert s["optimality_gap"] == 0 and s["optimality_gap_pairs"] == 0
             assert key(s) == key(best)
+            assert s["stopped_at_time_limit"] is False
         else:
             flagged += 1
+            assert s["stopped_at_time_limit"] is True  # all of a zero budget went by
             assert s["optimality_gap"] > 0 or s["optimality_gap_pairs"] > 0
             # the gap is a true bound: the optimum lies within it
             assert best["pairs"] <= s["pairs"] + s["optimality_gap_pairs"]
@@ -1007,7 +1009,7 @@ def test_an_hr_pool_gets_every_possible_mentee_paired_and_proven(seed):
     check_valid(prop, pool, [], rules)
     can_be_mentee = sum(1 for c in pool if c.side in ("mentee", "either"))
     assert len(prop.pairs) == can_be_mentee == 825
-    assert prop.stats["proven_optimal"]
+    assert prop.stats["proven_optimal"] and prop.stats["stopped_at_time_limit"] is False
 
 
 def test_capacity_up_to_three_with_either_against_the_milp():

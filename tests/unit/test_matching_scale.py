@@ -59,6 +59,16 @@ def test_lazy_keys_equal_the_dense_matrix(monkeypatch):
         pos = Pd.wt.colmax(rows) > 0
         assert (Pl.wt.colmax(rows)[pos] == Pd.wt.colmax(rows)[pos]).all()
         assert Pl.wt.pair == Pd.wt.pair and Pl.wt.max_weight == Pd.wt.max_weight
+        # the certificate's blocks without the covered bonus, which covered_at gives back
+        ctx = Pl.K.columns()
+        for rows, l0 in Pl.K.groups():
+            X = Pl.K.block(rows, l0, ctx, covered=False).astype(np.int64)
+            el, er = np.repeat(rows, K.shape[1]), np.tile(np.arange(K.shape[1]), len(rows))
+            ok = Pd.K[el, er] >= 0
+            exact = X.ravel()[ok] + Pl.K.covered_at(el[ok], er[ok])
+            assert (exact == Pd.K[el, er][ok]).all()
+            assert (X.ravel()[~ok] < -(1 << 19)).all()
+        assert 0 < (Pl.K.covered_at(el, er) > 0).sum() < len(el)
 
 
 def test_lazy_candidates_and_certificate_equal_the_dense_ones(monkeypatch):

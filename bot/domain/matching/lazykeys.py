@@ -171,17 +171,28 @@ class LazyKeys:
             A *= self.bonus
             X += A
 
-    def block(self, rows, l0: int, ctx, ncols: int | None = None):
+    def block(self, rows, l0: int, ctx, ncols: int | None = None, covered: bool = True):
         """float32 keys of `rows` (one group) x the first `ncols` columns of ctx: exact for
-        eligible pairs, below -2**19 for ineligible ones."""
+        eligible pairs, below -2**19 for ineligible ones. Without `covered`, the keys less
+        the covered bonus (`self.bonus` where the mentor shares a skill the mentee wants):
+        key - bonus <= X <= key; `covered_at` adds it for chosen pairs."""
         GR, cov, *_, pos = ctx
         ncols = GR.shape[1] if ncols is None else ncols
         X = self.scratch("X", (len(rows), ncols), np.float32)
         np.matmul(self.FL[rows], GR if ncols == GR.shape[1] else GR[:, :ncols], out=X)
-        self._covered(X, rows, cov, ncols)
+        if covered:
+            self._covered(X, rows, cov, ncols)
         X += self._colterm(l0, ctx, ncols)
         self._strike(X, rows, pos, ncols)
         return X
+
+    def covered_at(self, rows, cols) -> np.ndarray:
+        """The covered bonus of the pairs (rows[k], cols[k]) (0 or `self.bonus`), int64."""
+        if self.CR is None:
+            hit = (self.cov_l[rows] & self.cov_r[cols]) != 0
+        else:  # pragma: no cover - more than 62 skills
+            hit = np.einsum("ij,ji->i", self.CL[rows], self.CR[:, cols]) > 0.5
+        return hit * np.int64(self.bonus)
 
     def release(self) -> None:
         """Free the scratch buffers (between passes)."""

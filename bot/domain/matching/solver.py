@@ -514,9 +514,11 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
             rows, H, can = rows[live_rows], H[live_rows], can[live_rows]
         last = int(np.flatnonzero(can.any(axis=0))[-1]) + 1
         end = int(bounds[last])
-        X = K.block(rows, l0, ctx, end)
+        # keys less the covered bonus: key > H only where X > H - bonus (every violation
+        # and a few pairs more, which covered_at settles)
+        X = K.block(rows, l0, ctx, end, covered=False)
         # X > H of the pair's class, as (rows, classes, size) views: no per-pair threshold
-        Hf = H[:, :last].astype(np.float32)
+        Hf = (H[:, :last] - np.int64(K.bonus)).astype(np.float32)
         full = (end // size) * size
         b = len(rows)
         f = np.flatnonzero(np.greater(X[:, :full].reshape(b, full // size, size),
@@ -528,8 +530,8 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
             c = np.concatenate([c, full + g % (end - full)])
         if not len(r):
             continue
-        keys = X[r, c].astype(np.int64)
         sl, sc = rows[r], cols[c]
+        keys = X[r, c].astype(np.int64) + K.covered_at(sl, sc)
         bad = vals[keys] > a64[sl] + v64[sc]
         out.append(sl[bad] * nr + sc[bad])
     K.release()

@@ -159,6 +159,7 @@ def test_a_round_with_either_people_too_big_for_the_dense_matrix(monkeypatch):
         tm.check_valid(lazy, pool, history, rules)
         s = lazy.stats
         assert s["solver"] == "either_rounded" and not s["proven_optimal"], k
+        assert s["stopped_at_time_limit"] is False, k  # it ended on its own
         # the bound holds: the optimum is within it
         assert dense.stats["pairs"] <= s["pairs"] + s["optimality_gap_pairs"], k
         if cap_one:
@@ -181,3 +182,12 @@ def test_a_big_round_with_either_people_and_no_time_for_the_rounding(monkeypatch
         assert not prop.stats["proven_optimal"] and prop.stats["pairs"] > 50
     assert fast.stats["solver"] == "either_rounded"
     assert slow.stats["solver"] in ("either_relaxation", "time_limit")
+    # time for the rounding but not for the fit's solve: the rounded pairs, and the preview
+    # says the time limit cut it
+    monkeypatch.setattr(M, "_HK_S", 1e-9)
+    monkeypatch.setattr(M, "_SPARSE_BIP_S", 1.0)
+    cut = propose(pool, history, rules)
+    tm.check_valid(cut, pool, history, rules)
+    assert cut.stats["solver"] == "either_rounded_time_limit"
+    assert cut.stats["stopped_at_time_limit"] is True
+    assert 50 < cut.stats["pairs"] <= fast.stats["pairs"]

@@ -1469,7 +1469,8 @@ def _top_per_node(el, er, w, k: int) -> np.ndarray:
 
 def _either_lazy(P: _Pool, big, deadline: float):
     """A proposal for a round with "either" people on block-by-block keys (beyond ~35,000
-    people: no dense matrix for the cover method). None when its first step does not fit.
+    people: no dense matrix for the cover method), and whether the time left cut step 2
+    short. None when its first step does not fit.
 
     1. The most pairs: a maximum matching of the double cover of the round's general graph
        (every "either" person taking one partner at most, `_Cover`) on the first pass's
@@ -1515,8 +1516,8 @@ def _either_lazy(P: _Pool, big, deadline: float):
                                        deadline=time.perf_counter(), partial=True)
             if _pairs_weight(P, more, big) > _pairs_weight(P, best, big):
                 best = more
-            break
-    return best
+            return best, k < 30
+    return best, True
 
 
 def _either_start(P: _Pool, big, relaxed, deadline: float, relaxed_edges=None):
@@ -1589,10 +1590,12 @@ def _solve(P: _Pool, method: str = "auto", deadline: float = float("inf"),
         if res is not None:
             return _cover_result(P, big, *res, keep, deadline)
     if isinstance(P.K, LazyKeys) and either and method == "auto":
-        best = _either_lazy(P, big, deadline)
-        if best is not None:
+        res = _either_lazy(P, big, deadline)
+        if res is not None:
+            best, cut = res
             bound = (_pairs_count_bound(P) + 1) * big.pair - 1
-            return best, "either_rounded", _tighten(P, bound, len(best))
+            solver = "either_rounded_time_limit" if cut else "either_rounded"
+            return best, solver, _tighten(P, bound, len(best))
     relax_by = deadline
     if isinstance(P.K, LazyKeys) and either:
         # too big for the "either" methods: half the time left for the relaxation, the rest
@@ -2222,9 +2225,11 @@ def _propose(pool, history, rules, skill_labels, method: str, left_out=(), keep=
         pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
         out = _build(P, pairs_idx, skill_labels, solver, bound)
         # unproven after half the budget or more: the budget is what stopped it; earlier,
-        # the methods ran out of ways to prove it (the preview says which)
+        # the methods ran out of ways to prove it (the preview says which). A round beyond
+        # the dense matrix with "either" people says itself whether the budget cut it.
+        late = t2 - t0 >= 0.5 * float(rules.time_budget_s) and solver != "either_rounded"
         out.stats["stopped_at_time_limit"] = bool(
-            bound is not None and t2 - t0 >= 0.5 * float(rules.time_budget_s))
+            bound is not None and (late or solver == "either_rounded_time_limit"))
     if _TRACE is not None:
         _TRACE.append({"pool": round(t1 - t0, 3), "solve": round(t2 - t1, 3),
                        "build": round(time.perf_counter() - t2, 3)})

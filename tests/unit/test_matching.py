@@ -399,13 +399,18 @@ def test_unmatched_reasons_tell_apart_possible_partners_who_took_the_other_role(
         assert "paired with someone else" in plain_reason(reason)
 
 
-def test_a_proposal_cut_short_is_completed_with_every_pair_still_possible():
+def test_a_proposal_cut_short_is_completed_with_every_pair_still_possible(monkeypatch):
     """_complete (run on proposals the budget cut short) adds pairs between people left out
-    until none is possible: never a rule broken, no pair lost."""
+    until none is possible: never a rule broken, no pair lost; the same pairs whatever the
+    chunk its candidate pairs are screened by."""
     rng = random.Random(21)
     for k in range(15):
         P, best, some = part_of_an_optimum(rng, (10, 60), (0, 0.5), k % 2 == 0, 3)
         done = M._complete(P, P.wt, some)
+        for chunk in (1, 3):
+            monkeypatch.setattr(M, "_COMPLETE_CHUNK", chunk)
+            assert M._complete(P, P.wt, some) == done, (k, chunk)
+        monkeypatch.undo()
         assert_grown_validly(P, some, done, k)
         assert M._complete(P, P.wt, done) == done, k  # nothing left to add
         if len(best.pairs) > len(some):

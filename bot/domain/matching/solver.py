@@ -917,6 +917,7 @@ def _fill(P: _Pool, big, pairs, deadline: float, last_s: float = 0.5):
 
 
 _COMPLETE_MAX_ENTRIES = 25_000_000  # people left out: rows x columns read at most
+_COMPLETE_CHUNK = 4096
 
 
 def _complete(P: _Pool, big, pairs):
@@ -934,14 +935,20 @@ def _complete(P: _Pool, big, pairs):
         return pairs
     el, er = rows[el], cols[er]
     order = np.argsort(-big.w(el, er), kind="stable")
+    el, er = el[order], er[order]
     more = []
-    for k in order.tolist():
-        lp, rp = int(el[k]), int(er[k])
-        m, e = int(P.L[lp]), int(P.R[rp])
-        if caps[lp] >= 1 and not mentee[m] and not mentee[e] and not mentor[e]:
-            more.append((lp, rp))
-            caps[lp] -= 1
-            mentor[m] = mentee[e] = True
+    for a in range(0, len(el), _COMPLETE_CHUNK):
+        # pairs taken people already rule out are dropped a chunk at a time (the same
+        # pairs as one loop over all: a person once taken stays taken)
+        cl, cr = el[a : a + _COMPLETE_CHUNK], er[a : a + _COMPLETE_CHUNK]
+        cm, ce = P.L[cl], P.R[cr]
+        live = (caps[cl] >= 1) & ~mentee[cm] & ~mentee[ce] & ~mentor[ce]
+        for k in np.flatnonzero(live).tolist():
+            lp, rp, m, e = int(cl[k]), int(cr[k]), int(cm[k]), int(ce[k])
+            if caps[lp] >= 1 and not mentee[m] and not mentee[e] and not mentor[e]:
+                more.append((lp, rp))
+                caps[lp] -= 1
+                mentor[m] = mentee[e] = True
     return sorted(pairs + more) if more else pairs
 
 

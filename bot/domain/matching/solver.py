@@ -72,7 +72,10 @@ _TRACE: list | None = None  # set to a list to record solver iterations (benchma
 # Pools without "either" people whose key matrix has more entries than this keep no dense
 # matrix: keys are computed block by block (lazykeys.LazyKeys; 50,000 people: 625 M pairs).
 _LAZY_MIN_ENTRIES = 100_000_000
-_LAZY_EITHER_MIN_ENTRIES = 400_000_000  # 800 MB of int16 keys: ~35,000 people
+# With "either" people from 150 M (300 MB of int16 keys; 20,000 people with 50 % "either",
+# 25,000 with 5-20 %): the dense path's methods found the same proposal as _either_lazy
+# there, in 14-17 s and 0.8-1.0 GB where _either_lazy took 2-3.5 s and 0.3 GB.
+_LAZY_EITHER_MIN_ENTRIES = 150_000_000
 _VIOL_CLASSES = 256  # column classes of the lazy certificate's filter
 
 
@@ -174,9 +177,9 @@ class _Pool:
         self.wt = _Weights(self)
 
     def _lazy_fits(self) -> bool:
-        """No dense key matrix: a large pool. With "either" people only the relaxation and
-        its one-role repair run on it (see _solve), so only where the dense matrix would not
-        fit in memory: their methods read it and do better with it."""
+        """No dense key matrix: a large pool. With "either" people only _either_lazy runs on
+        it (see _solve), so only from a larger size: the dense path's methods read the
+        matrix and, on smaller pools, do better with it."""
         both = self.can_mentor & self.can_mentee & (self.posL >= 0) & (self.posR >= 0)
         floor = _LAZY_EITHER_MIN_ENTRIES if both.any() else _LAZY_MIN_ENTRIES
         return len(self.L) * len(self.R) > floor
@@ -1478,9 +1481,9 @@ def _top_per_node(el, er, w, k: int) -> np.ndarray:
 
 
 def _either_lazy(P: _Pool, big, deadline: float):
-    """A proposal for a round with "either" people on block-by-block keys (beyond ~35,000
-    people: no dense matrix for the cover method), and whether the time left cut step 2
-    short. None when its first step does not fit.
+    """A proposal for a round with "either" people beyond the cover method (on block-by-block
+    keys, the proposal; with a dense matrix, one more start for _either_start), and whether
+    the time left cut step 2 short. None when its first step does not fit.
 
     1. The most pairs: a maximum matching of the double cover of the round's general graph
        (every "either" person taking one partner at most, `_Cover`) on the first pass's

@@ -1504,13 +1504,37 @@ def _either_lazy(P: _Pool, big, deadline: float):
     if _HK_S * len(a) > deadline - time.perf_counter():
         return None
     el, er = C.pairs_of(a, b)
-    order = np.lexsort((-big.w(el, er), a))
-    g = csr_matrix((np.ones(len(a), np.int8), (a[order], b[order])), shape=(N, N))
-    del order
-    sigma = maximum_bipartite_matching(g, perm_type="column")
-    del g
-    real = np.flatnonzero(sigma >= 0)
-    best = _rounded(C, big, real, sigma[real])
+    order = np.lexsort((-big.w(el, er), a))  # each node's pairs heaviest first
+    a, b = a[order], b[order]
+    del el, er, order
+    best, best_w = [], -1
+    most = _pairs_count_bound(Pr)  # every "either" person taking one partner
+    for _ in range(3):
+        # (pairs added below come after a node's first ones: a sparse matrix keeps the
+        # order of each row's entries)
+        g = csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(N, N))
+        sigma = maximum_bipartite_matching(g, perm_type="column")
+        del g
+        real = np.flatnonzero(sigma >= 0)
+        found = _rounded(C, big, real, sigma[real])
+        if _pairs_weight(P, found, big) <= best_w:
+            break
+        best, best_w = found, _pairs_weight(P, found, big)
+        # people left free may have a partner outside the candidate pairs: about
+        # _FREE_PAIRS of each one's possible pairs join them, when more than 0.2 % of the
+        # pairs the count bound allows are missing (one more round costs as much again)
+        # and the time allows
+        covered = np.zeros(N, bool)
+        covered[sigma[real]] = True
+        free = np.flatnonzero((sigma < 0) | ~covered)
+        if (most - len(best) <= max(8, most // 500) or not len(free)
+                or _HK_S * 1.5 * len(a) > deadline - time.perf_counter()):
+            break
+        fa, fb = C.pairs_of_nodes(free, most=_FREE_PAIRS)
+        if not len(fa):
+            break
+        a, b = np.concatenate([a, fa, fb]), np.concatenate([b, fb, fa])
+    el, er = C.pairs_of(a, b)
     rows, cols = _one_role(P, big, best)
     nr = P.K.shape[1]
     ok = rows[el] & cols[er]
@@ -1698,6 +1722,7 @@ _SPARSE_COVER_S = 2e-10  # per node x candidate pair: one LAPJVsp solve (21,215 
 _SPARSE_BIP_S = 2e-10
 _HK_S = 1e-6  # per cover pair: the double cover's pairs, Hopcroft-Karp and the rounding
 # (53,007 nodes, 7.2 M pairs: 1.2 + 2.9 + 0.2 s)
+_FREE_PAIRS = 400  # possible pairs per person left free that join the next Hopcroft-Karp
 
 
 class _CoverKeys:
@@ -1803,21 +1828,37 @@ class _Cover:
         a = np.where(off == 0, P.L[el][k], first[el][k] + off - 1)
         return a, P.R[er][k], k
 
-    def pairs_of_nodes(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every eligible pair (node, partner's node) of the nodes given, both roles."""
+    def pairs_of_nodes(self, nodes: np.ndarray, most: int | None = None,
+                       batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """Every eligible pair (node, partner's node) of the nodes given, both roles, read
+        `batch` nodes at a time (rows of K, then columns: on block-by-block keys, one pass
+        over the mentors for a batch of columns). With `most`, about that many pairs per
+        node, at random (each kept with probability `most` / the node's pairs; the same
+        pairs for the same input)."""
         P = self.P
         K = P.K
+        nodes = np.asarray(nodes, np.int64)
         out_a, out_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for a in np.asarray(nodes, np.int64).tolist():
-            if self.lrow[a] >= 0:  # as a mentor: the mentees' nodes
-                r = np.flatnonzero(K[self.lrow[a]] >= 0)
-                out_a.append(np.full(len(r), a))
-                out_b.append(P.R[r])
-            if self.rcol[a] >= 0:  # as a mentee: every node of each possible mentor
-                ls = np.flatnonzero(K[:, self.rcol[a]] >= 0)
-                mentors, _, _ = self.expand(ls, np.full(len(ls), self.rcol[a]))
-                out_a.append(np.full(len(mentors), a))
+        rng = np.random.default_rng(0)
+        for c0 in range(0, len(nodes), batch):
+            part = nodes[c0 : c0 + batch]
+            n0 = len(out_a)
+            lr = part[self.lrow[part] >= 0]  # as a mentor: the mentees' nodes
+            if len(lr):
+                r, c = np.nonzero(K[self.lrow[lr]] >= 0)
+                out_a.append(lr[r])
+                out_b.append(P.R[c])
+            rc = part[self.rcol[part] >= 0]  # as a mentee: every node of each possible mentor
+            if len(rc):
+                r, c = np.nonzero(K[:, self.rcol[rc]] >= 0)
+                mentors, _, k = self.expand(r, self.rcol[rc][c])
+                out_a.append(rc[c][k])
                 out_b.append(mentors)
+            if most is not None:  # sampled batch by batch (a batch holds all of a node's)
+                a, b = np.concatenate(out_a[n0:]), np.concatenate(out_b[n0:])
+                count = np.bincount(a, minlength=self.n_nodes)
+                keep = rng.random(len(a)) * count[a] < most
+                out_a[n0:], out_b[n0:] = [a[keep]], [b[keep]]
         return np.concatenate(out_a), np.concatenate(out_b)
 
     def lonely(self) -> np.ndarray:

@@ -1503,13 +1503,16 @@ def _either_lazy(P: _Pool, big, deadline: float, keep: frozenset[tuple[int, int]
     1. The most pairs: a maximum matching of the double cover of the round's general graph
        (every "either" person taking one partner at most, `_Cover`) on the first pass's
        candidate pairs, by Hopcroft-Karp (heavier pairs first in each list), is a maximum
-       fractional matching, and `_rounded` makes it a proposal.
-    2. The fit: every "either" person keeps the role held there (`_one_role`) and the
-       bipartite round with those roles is solved on the 30 heaviest candidate pairs of each
-       person (fewer when that would not fit in the time left) and the pairs of step 1: one
-       LAPJVsp solve, not certified.
+       fractional matching, and `_rounded` makes it a proposal. While more than 0.2 % of the
+       pairs the count bound allows are missing, the people it left free bring about
+       _FREE_PAIRS of their possible pairs into another round.
+    2. The roles: the ones held there (`_one_role`), or those of the previous preview
+       (`keep`, made valid and completed) when it pairs as many people.
+    3. The fit: the bipartite round with those roles, solved on the 30 heaviest candidate
+       pairs of each person (fewer when that would not fit in the time left) and the pairs
+       found: one LAPJVsp solve, not certified.
     50,000 people with 20 % "either": 26,503 pairs, as many as the count bound allows, where
-    the relaxation's roles repaired gave 24,576."""
+    the relaxation's roles repaired gave 24,576 (bench/MATCHING.md, "Big rounds")."""
     both_l = P.can_mentee[P.L]
     Pr = copy.copy(P)
     Pr.capL = np.where(both_l, np.minimum(P.capL, 1), P.capL)
@@ -1551,10 +1554,8 @@ def _either_lazy(P: _Pool, big, deadline: float, keep: frozenset[tuple[int, int]
         a, b = np.concatenate([a, fa, fb]), np.concatenate([b, fb, fa])
     el, er = C.pairs_of(a, b)
     kept = []
-    if keep:  # the previous preview's pairs, completed: their roles, when they pair as many
-        # (one person added to 25,000 with 20 % "either": 5,138 of 13,257 pairs moved, 2,761)
-        prev = _valid_part(P, big, sorted(keep))
-        prev = _complete(P, big, prev)
+    if keep:  # fewer pairs move from one preview to the next (bench_stability.py --either)
+        prev = _complete(P, big, _valid_part(P, big, sorted(keep)))
         if len(prev) >= len(best):
             kept = prev
     rows, cols = _one_role(P, big, kept or best)
@@ -1564,15 +1565,15 @@ def _either_lazy(P: _Pool, big, deadline: float, keep: frozenset[tuple[int, int]
     el, er = codes // nr, codes % nr
     left = deadline - time.perf_counter()
     nrows = int(rows.sum())
-    found = _unique(np.array([a * nr + b for a, b in best + kept if rows[a] and cols[b]],
-                             np.int64))
+    held = _unique(np.array([a * nr + b for a, b in best + kept if rows[a] and cols[b]],
+                            np.int64))
     if kept:  # the previous pairs stay candidates
-        codes = _unique(np.concatenate([codes, found]))
+        codes = _unique(np.concatenate([codes, held]))
         el, er = codes // nr, codes % nr
         best = max([best, kept], key=lambda x: _pairs_weight(P, x, big))
     for k in (30, 12, 6):  # the same pairs whatever the clock, unless 30 do not fit
         pick = _top_per_node(el, er, big.w(el, er), k)
-        pick |= member(found, codes)  # the pairs found stay: the solve can only do better
+        pick |= member(held, codes)  # the pairs found stay: the solve can only do better
         el, er, codes = el[pick], er[pick], codes[pick]
         if _SPARSE_BIP_S * nrows * len(el) < left:
             # one round, no check over every pair (it would prove the roles' optimum only)

@@ -127,8 +127,16 @@ def stopped_early_text(s: dict) -> str:
         text = f"At most {gap} more pair{'s' if gap != 1 else ''} might be possible"
         # more pairs can't give a partner to more people than are left without one
         people = min(2 * gap, s["unmatched"]) if isinstance(s.get("unmatched"), int) else 2 * gap
-        if people:
+        # pairs beyond those people can only come from someone happy to take either role
+        # taking the other one (a mentor with places to spare then gains a mentee)
+        switch = gap > people and s.get("either")
+        if people and switch:
+            text += (f" (up to {people} more {'people' if people != 1 else 'person'} with a "
+                     "partner; the rest would need some people happy to take either role to switch)")
+        elif people:
             text += f" (up to {people} more {'people' if people != 1 else 'person'} with a partner)"
+        elif switch:
+            text += " (if some people happy to take either role switched)"
         return head + text + "."
     return head + ("Nobody else could have been given a partner; a slightly better fit between "
                    "some partners may exist.")

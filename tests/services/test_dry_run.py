@@ -122,11 +122,18 @@ def test_the_time_limit_note_gives_its_reason_and_never_more_people_than_are_unp
     big = stopped_early_text({"either": 2939, "stopped_by": "size", "optimality_gap_pairs": 189,
                               "unmatched": 135})
     assert big.startswith("This round is a big one, so I stopped at the time limit")
-    assert "At most 189 more pairs might be possible (up to 135 more people with a partner)." in big
+    # more pairs than people left out: the rest is people who'd take either role switching
+    assert ("At most 189 more pairs might be possible (up to 135 more people with a partner; the "
+            "rest would need some people happy to take either role to switch).") in big
+    assert stopped_early_text({"optimality_gap_pairs": 189, "unmatched": 135}).endswith(
+        "At most 189 more pairs might be possible (up to 135 more people with a partner).")
     roles = stopped_early_text({"either": 40, "stopped_by": "either", "optimality_gap_pairs": 3,
                                 "unmatched": 0})
     assert roles.startswith("Many people said they'd take either role")
-    assert roles.endswith("At most 3 more pairs might be possible.")
+    assert roles.endswith("At most 3 more pairs might be possible (if some people happy to take "
+                          "either role switched).")
+    assert stopped_early_text({"optimality_gap_pairs": 3, "unmatched": 0}).endswith(
+        "At most 3 more pairs might be possible.")
     one = stopped_early_text({"optimality_gap_pairs": 1, "unmatched": 1})
     assert one.endswith("At most 1 more pair might be possible (up to 1 more person with a partner).")
     # a preview saved before `stopped_by` existed still reads as it did

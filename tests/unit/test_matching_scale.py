@@ -289,3 +289,25 @@ def test_a_big_round_with_either_people_keeps_the_previous_roles(monkeypatch):
         again = propose(shrunk, history, rules, keep=prev)
         tm.check_valid(again, shrunk, history, rules)
     assert moved_kept < 0.8 * moved_plain, (moved_kept, moved_plain)  # 56 and 78 when written
+
+
+def test_big_round_path_on_odd_pools_and_budgets(monkeypatch):
+    """The block-by-block path with "either" people (forced) on pools of 1-60 people: all or
+    nobody "either", unknown time zones, a previous preview naming people who left, budgets
+    of 0-50 ms: always a valid proposal."""
+    monkeypatch.setattr(M, "_LAZY_EITHER_MIN_ENTRIES", 0)
+    rng = random.Random(99)
+    for k in range(60):
+        pool, history, rules = tm.mixed_pool(rng, rng.choice([1, 2, 3, 8, 30, 60]),
+                                             rng.choice([0.0, 0.3, 1.0]), rng.random() < 0.5)
+        if k % 5 == 0:
+            pool = [Candidate(**{**c.__dict__, "timezone": "Mars/Base"}) if rng.random() < 0.5 else c
+                    for c in pool]
+        if k % 3 == 0:
+            rules = Rules(**{**rules.__dict__, "time_budget_s": rng.choice([0.0, 0.001, 0.05])})
+        first = propose(pool, history, rules)
+        tm.check_valid(first, pool, history, rules)
+        newcomer = Candidate(**{**pool[0].__dict__, "user_id": "UZZZ9", "capacity": rng.randint(1, 3)})
+        keep = [(p.mentor, p.mentee) for p in first.pairs] + [("UGONE", "UZZZ9")]
+        again = propose([*pool, newcomer], history, rules, keep=keep)
+        tm.check_valid(again, [*pool, newcomer], history, rules)

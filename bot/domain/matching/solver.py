@@ -1502,7 +1502,7 @@ def _either_lazy(P: _Pool, big, deadline: float, keep: frozenset[tuple[int, int]
 
     1. The most pairs: a maximum matching of the double cover of the round's general graph
        (every "either" person taking one partner at most, `_Cover`) on the first pass's
-       candidate pairs, by Hopcroft-Karp (heavier pairs first in each list), is a maximum
+       candidate pairs, by Hopcroft-Karp, is a maximum
        fractional matching, and `_rounded` makes it a proposal. While more than 0.2 % of the
        pairs the count bound allows are missing, the people it left free bring about
        _FREE_PAIRS of their possible pairs into another round.
@@ -1521,15 +1521,11 @@ def _either_lazy(P: _Pool, big, deadline: float, keep: frozenset[tuple[int, int]
     a, b = C.start_edges()  # the first pass's candidate pairs (kept by _top_edges_lazy)
     if _HK_S * len(a) > deadline - time.perf_counter():
         return None
-    el, er = C.pairs_of(a, b)
-    order = np.lexsort((-big.w(el, er), a))  # each node's pairs heaviest first
-    a, b = a[order], b[order]
-    del el, er, order
     best, best_w = [], -1
     most = _pairs_count_bound(Pr)  # every "either" person taking one partner
     for _ in range(3):
-        # (pairs added below come after a node's first ones: a sparse matrix keeps the
-        # order of each row's entries)
+        # (the matrix sorts each row's pairs by column: listing the heavier ones first, as
+        # tried, changed nothing)
         g = csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(N, N))
         sigma = maximum_bipartite_matching(g, perm_type="column")
         del g

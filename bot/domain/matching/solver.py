@@ -1457,15 +1457,21 @@ def _cover_rounded(P: _Pool, big, deadline: float, extra=None):
     return _rounded(C, big, real, sigma[real])
 
 
-def _rounded(C: _Cover, big, a, b):
-    """The best proposal within the half pairs (a[k], b[k]) of a double-cover matching:
-    every node has at most two of them, so they form paths and cycles, and the best
-    matching of each (paths_and_cycles_matching) is at most one pair per odd cycle short."""
+def _half_pairs(C: _Cover, big, a, b):
+    """The half pairs (a[k], b[k]) of a double-cover matching, each once, as nodes (ga, gb)
+    and as (L row, R column) pairs (sl, sr), and the indices of their best matching: every
+    node has at most two of them, so they form paths and cycles, and the best matching of
+    each (paths_and_cycles_matching) is at most one pair per odd cycle short."""
     N = C.n_nodes
-    codes = _unique(np.minimum(a, b) * N + np.maximum(a, b))  # each half pair once
+    codes = _unique(np.minimum(a, b) * N + np.maximum(a, b))  # both halves of a pair: once
     ga, gb = codes // N, codes % N
     sl, sr = C.pairs_of(ga, gb)
-    pick = paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist())
+    return ga, gb, sl, sr, paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist())
+
+
+def _rounded(C: _Cover, big, a, b):
+    """The best proposal within the half pairs (a[k], b[k]) of a double-cover matching."""
+    _, _, sl, sr, pick = _half_pairs(C, big, a, b)
     return sorted((int(sl[k]), int(sr[k])) for k in pick)
 
 
@@ -1531,9 +1537,10 @@ def _either_lazy(P: _Pool, big, deadline: float, keep: frozenset[tuple[int, int]
         del g
         real = np.flatnonzero(sigma >= 0)
         found = _rounded(C, big, real, sigma[real])
-        if _pairs_weight(P, found, big) <= best_w:
+        found_w = _pairs_weight(P, found, big)
+        if found_w <= best_w:
             break
-        best, best_w = found, _pairs_weight(P, found, big)
+        best, best_w = found, found_w
         # people left free may have a partner outside the candidate pairs: about
         # _FREE_PAIRS of each one's possible pairs join them, when more than 0.2 % of the
         # pairs the count bound allows are missing (one more round costs as much again)
@@ -2075,11 +2082,9 @@ def _cover_round(P: _Pool, C: _Cover, big, Kd: _CoverKeys, start, card: int, mu:
         # the fractional optimum's pairs (tight: complementary slackness) form paths and
         # cycles; their best matching starts the blossom with the LP's duals
         a, b = np.array(d2, dtype=np.int64).T
-        codes = _unique(np.minimum(a, b) * N + np.maximum(a, b))
-        ga, gb = codes // N, codes % N
-        sl, sr = C.pairs_of(ga, gb)
+        ga, gb, sl, sr, pick = _half_pairs(C, big, a, b)
         mate0 = {}
-        for k in paths_and_cycles_matching(N, ga, gb, big.w(sl, sr).tolist()):
+        for k in pick:
             mate0[int(ga[k])], mate0[int(gb[k])] = int(gb[k]), int(ga[k])
         lonely = C.lonely()  # each with an extra node of their own (the only pair they have)
         if N - 2 * card - len(lonely) <= _WARM_EXPOSED:  # else rustworkx's, from scratch

@@ -1337,3 +1337,36 @@ def test_an_either_round_keeps_the_previous_pairs_among_equal_proposals():
     assert key(prop.stats, True) == key(plain.stats, True) and prop.stats["pairs"] == 6
     assert kept(prop, previous) == 6
     assert kept(plain, previous) < 6  # the engine alone picks another of the equal proposals
+
+
+def test_assignment_gives_dummies_only_to_rows_a_maximum_matching_can_leave_out():
+    """_min_cost_rows with `cardinality_first`: only the rows that some maximum matching
+    leaves unmatched may stay unmatched; the optimum is the same as with a dummy per row
+    (more pairs always cost less there), on random sparse graphs with more rows than
+    columns, fewer, isolated rows and duplicate-free pairs."""
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        nrow, ncol = int(rng.integers(1, 30)), int(rng.integers(1, 30))
+        m = int(rng.integers(0, nrow * ncol + 1))
+        codes = np.unique(rng.integers(0, nrow * ncol, m))
+        rows, cols = codes // ncol, codes % ncol
+        unit = 1000 * (min(nrow, ncol) + 1)  # one more pair outweighs every other level
+        cost_cap = unit + 1000
+        w = unit + rng.integers(0, 1000, len(rows))
+        cost = cost_cap - w
+        totals = []
+        for card in (True, False):
+            got = M._min_cost_rows(rows, cols, cost, nrow, ncol, cost_cap, card)
+            real = got < ncol
+            assert len(set(got[real].tolist())) == int(real.sum())  # a column once
+            pair_cost = {(int(a), int(b)): int(c) for a, b, c in zip(rows, cols, cost)}
+            assert all((int(r), int(got[r])) in pair_cost for r in np.flatnonzero(real))
+            totals.append(sum(pair_cost[(int(r), int(got[r]))] for r in np.flatnonzero(real))
+                          + cost_cap * int((~real).sum()))
+        assert totals[0] == totals[1], trial
+        g = nx.Graph()
+        g.add_nodes_from(range(nrow + ncol))
+        g.add_edges_from((int(a), nrow + int(b)) for a, b in zip(rows, cols))
+        size = len(nx.bipartite.maximum_matching(g, top_nodes=range(nrow))) // 2
+        assert int((M._min_cost_rows(rows, cols, cost, nrow, ncol, cost_cap, True)
+                    < ncol).sum()) == size

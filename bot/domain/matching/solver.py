@@ -278,6 +278,7 @@ class _Weights:
 
     def __init__(self, P: _Pool):
         self.K = P.K
+        self.cardinality_first = True  # the pair unit outweighs the levels below (see above)
         keyw = P.max_score + 1
         top = int(P.K.max()) if P.K.size else -1
         keys = np.arange(-1, max(top, 0) + 1, dtype=np.int64)
@@ -717,6 +718,37 @@ def _violations_cover(Kc: _CoverKeys, big, u, v, rows_ok, cols_ok, margin: int):
     return flat // N, flat % N
 
 
+def _min_cost_rows(rows, cols, cost, nrow: int, ncol: int, C: int, cardinality_first: bool):
+    """LAPJVsp on the pairs (rows[k], cols[k]) with cost[k] < C, where a row may also stay
+    unmatched at cost C (a private dummy column): each row's column, or ncol and above if
+    unmatched.
+
+    LAPJVsp's augmenting searches cost a pass over every column, dummies included. When
+    more pairs always cost less (`cardinality_first`: the weights' pair unit outweighs every
+    level below it), every optimum is a maximum matching, so a row that every maximum
+    matching matches never stays unmatched: only the rows some maximum matching leaves
+    unmatched (those an alternating path reaches from a row Hopcroft-Karp leaves free) get a
+    dummy (at 50,000 people: 3 or none of 25,134, the three solves 0.9 s faster)."""
+    dummy = np.ones(nrow, bool)
+    if cardinality_first and len(rows):
+        A = csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(nrow, ncol))
+        m = maximum_bipartite_matching(A, perm_type="column")  # row -> column or -1
+        row_of = np.full(ncol, -1, np.int64)
+        row_of[m[m >= 0]] = np.flatnonzero(m >= 0)
+        dummy = m < 0
+        front = np.flatnonzero(dummy)
+        while len(front):  # alternating paths: free row, any pair, the column's row
+            nxt = row_of[_unique(A[front].indices)]
+            nxt = nxt[nxt >= 0]
+            front = nxt[~dummy[nxt]]
+            dummy[front] = True
+    own = np.flatnonzero(dummy)
+    M = csr_matrix((np.concatenate([np.asarray(cost, np.float64), np.full(len(own), float(C))]),
+                    (np.concatenate([rows, own]), np.concatenate([cols, ncol + np.arange(len(own))]))),
+                   shape=(nrow, ncol + len(own)))
+    return min_weight_full_bipartite_matching(M)[1]
+
+
 def _solve_bipartite(
     K: np.ndarray, capL: np.ndarray, active_rows, active_cols, big: int, with_duals: bool = False,
     start=None, margin: int = _MARGIN, deadline: float = float("inf"), partial: bool = False,
@@ -770,26 +802,16 @@ def _solve_bipartite(
         )
         et = np.repeat(er, reps)
         ew = np.repeat(w, reps)
+        _t0 = time.perf_counter()
         if nslots <= nr:
-            rows = np.concatenate([es, np.arange(nslots)])
-            cols = np.concatenate([et, nr + np.arange(nslots)])
-            data = np.concatenate([(C - ew).astype(np.float64), np.full(nslots, float(C))])
-            M = csr_matrix((data, (rows, cols)), shape=(nslots, nr + nslots))
-            _t0 = time.perf_counter()
-            _, col_of = min_weight_full_bipartite_matching(M)
-            _t1 = time.perf_counter()
+            col_of = _min_cost_rows(es, et, C - ew, nslots, nr, C, big.cardinality_first)
         else:  # fewer mentees than slots: mentees are the rows
-            rows = np.concatenate([et, np.arange(nr)])
-            cols = np.concatenate([es, nslots + np.arange(nr)])
-            data = np.concatenate([(C - ew).astype(np.float64), np.full(nr, float(C))])
-            M = csr_matrix((data, (rows, cols)), shape=(nr, nslots + nr))
-            _t0 = time.perf_counter()
-            _, slot_of = min_weight_full_bipartite_matching(M)
-            _t1 = time.perf_counter()
+            slot_of = _min_cost_rows(et, es, C - ew, nr, nslots, C, big.cardinality_first)
             col_of = np.full(nslots, nr)
             real = slot_of < nslots
             col_of[slot_of[real]] = np.flatnonzero(real)
-        del M, rows, cols, data, es, et, ew, w  # the solve's inputs (~250 MB at 50,000)
+        _t1 = time.perf_counter()
+        del es, et, ew, w  # the solve's inputs (~250 MB at 50,000)
         match = np.where(col_of < nr, col_of, -1)  # slot -> column or -1
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)
@@ -1785,6 +1807,7 @@ class _CoverWeights(_Weights):
 
     def __init__(self, P: _Pool, Kd: _CoverKeys, owner: np.ndarray, pair_unit: int):
         self.K = Kd
+        self.cardinality_first = False  # the caller's pair unit need not outweigh the rest
         self.table = P.wt.table
         lo = P.wt.left * P.left_out[owner].astype(np.int64) if P.wt.fairness else 0 * owner
         self.rowoff = (pair_unit + lo).astype(np.int64)

@@ -38,8 +38,8 @@ How it is solved (see bench/MATCHING.md for figures):
    50,000 people.
 2. The b-matching (mentor slots x mentees) is solved exactly on a *sparse candidate subgraph*
    (each mentee's and each mentor's best few edges) with scipy's LAPJVsp
-   (``min_weight_full_bipartite_matching``, one private dummy column per slot so a full
-   matching always exists). An optimal LP dual for the subgraph is then recovered from the
+   (``min_weight_full_bipartite_matching``; a private dummy column, "stays unpaired", for
+   each row that some maximum matching leaves unmatched, so a full matching always exists). An optimal LP dual for the subgraph is then recovered from the
    matching (longest paths in the alternating graph) and checked against *every* eligible
    edge: if no edge violates it, the subgraph optimum is optimal for the full graph (LP
    duality; the bipartite b-matching polytope is integral). Violating edges are added and the

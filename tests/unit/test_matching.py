@@ -1359,14 +1359,14 @@ def test_assignment_gives_dummies_only_to_rows_a_maximum_matching_can_leave_out(
             got = M._min_cost_rows(rows, cols, cost, nrow, ncol, cost_cap, card)
             real = got < ncol
             assert len(set(got[real].tolist())) == int(real.sum())  # a column once
-            pair_cost = {(int(a), int(b)): int(c) for a, b, c in zip(rows, cols, cost)}
+            pair_cost = {(int(a), int(b)): int(c) for a, b, c in zip(rows, cols, cost, strict=True)}
             assert all((int(r), int(got[r])) in pair_cost for r in np.flatnonzero(real))
             totals.append(sum(pair_cost[(int(r), int(got[r]))] for r in np.flatnonzero(real))
                           + cost_cap * int((~real).sum()))
         assert totals[0] == totals[1], trial
         g = nx.Graph()
         g.add_nodes_from(range(nrow + ncol))
-        g.add_edges_from((int(a), nrow + int(b)) for a, b in zip(rows, cols))
+        g.add_edges_from((int(a), nrow + int(b)) for a, b in zip(rows, cols, strict=True))
         size = len(nx.bipartite.maximum_matching(g, top_nodes=range(nrow))) // 2
         assert int((M._min_cost_rows(rows, cols, cost, nrow, ncol, cost_cap, True)
                     < ncol).sum()) == size

@@ -39,9 +39,10 @@ How it is solved (see bench/MATCHING.md for figures):
 2. The b-matching (mentor slots x mentees) is solved exactly on a *sparse candidate subgraph*
    (each mentee's and each mentor's best few edges) with scipy's LAPJVsp
    (``min_weight_full_bipartite_matching``; a private dummy column, "stays unpaired", for
-   each row that some maximum matching leaves unmatched, so a full matching always exists). An optimal LP dual for the subgraph is then recovered from the
-   matching (longest paths in the alternating graph) and checked against *every* eligible
-   edge: if no edge violates it, the subgraph optimum is optimal for the full graph (LP
+   each row that some maximum matching leaves unmatched, so a full matching always
+   exists). An optimal LP dual for the subgraph is then recovered from the matching
+   (longest paths in the alternating graph) and checked against *every* eligible edge: if
+   no edge violates it, the subgraph optimum is optimal for the full graph (LP
    duality; the bipartite b-matching polytope is integral). Violating edges are added and the
    subgraph re-solved until the certificate holds.
 3. "either" people appear on both sides (the *relaxation*; its optimum is an upper bound).

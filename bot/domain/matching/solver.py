@@ -728,7 +728,7 @@ def _min_cost_rows(rows, cols, cost, nrow: int, ncol: int, C: int, cardinality_f
     level below it), every optimum is a maximum matching, so a row that every maximum
     matching matches never stays unmatched: only the rows some maximum matching leaves
     unmatched (those an alternating path reaches from a row Hopcroft-Karp leaves free) get a
-    dummy (at 50,000 people: 3 or none of 25,134, the three solves 0.9 s faster)."""
+    dummy (at 50,000 people: 3 or none of 25,134; the three solves 4.3 s -> 3.8 s)."""
     dummy = np.ones(nrow, bool)
     if cardinality_first and len(rows):
         A = csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(nrow, ncol))

@@ -719,7 +719,7 @@ def _violations_cover(Kc: _CoverKeys, big, u, v, rows_ok, cols_ok, margin: int):
 
 
 def _min_cost_rows(rows, cols, cost, nrow: int, ncol: int, C: int, cardinality_first: bool):
-    """LAPJVsp on the pairs (rows[k], cols[k]) with cost[k] < C, where a row may also stay
+    """LAPJVsp on the pairs (rows[k], cols[k]) with cost[k] <= C, where a row may also stay
     unmatched at cost C (a private dummy column): each row's column, or ncol and above if
     unmatched.
 
@@ -1271,25 +1271,17 @@ def _prefer_kept(P: _Pool, big, pairs, duals, keep: frozenset[tuple[int, int]],
     lw = min(nslots, ncols) + 1
     ends = ((u[el] > 0) & rows_ok[el]).astype(np.int64) + ((v[er] > 0) & cols_ok[er])
     sw = lw * ends + kept
-    top = float(sw.max(initial=0) + 1)
+    top = int(sw.max(initial=0) + 1)
     reps = capr[ri[el]]
     es = np.repeat(slot_start[ri[el]], reps) + (
         np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
     et = np.repeat(ci[er], reps)
-    ew = np.repeat(top - sw, reps).astype(np.float64)
+    ew = np.repeat(top - sw, reps)
     if nslots <= ncols:
-        M = csr_matrix((np.concatenate([ew, np.full(nslots, top)]),
-                        (np.concatenate([es, np.arange(nslots)]),
-                         np.concatenate([et, ncols + np.arange(nslots)]))),
-                       shape=(nslots, ncols + nslots))
-        _, col_of = min_weight_full_bipartite_matching(M)
+        col_of = _min_cost_rows(es, et, ew, nslots, ncols, top, False)
         slot_of_col = {int(c): s for s, c in enumerate(col_of.tolist()) if c < ncols}
     else:
-        M = csr_matrix((np.concatenate([ew, np.full(ncols, top)]),
-                        (np.concatenate([et, np.arange(ncols)]),
-                         np.concatenate([es, nslots + np.arange(ncols)]))),
-                       shape=(ncols, nslots + ncols))
-        _, slot_of = min_weight_full_bipartite_matching(M)
+        slot_of = _min_cost_rows(et, es, ew, ncols, nslots, top, False)
         slot_of_col = {c: int(s) for c, s in enumerate(slot_of.tolist()) if s < nslots}
     slot_owner = np.repeat(rows, capr)
     new = stay + [(int(slot_owner[s]), int(cols[c])) for c, s in slot_of_col.items()]
@@ -1469,12 +1461,9 @@ def _cover_rounded(P: _Pool, big, deadline: float, extra=None):
         return None
     el, er = C.pairs_of(a, b)
     w = big.w(el, er)
-    top = float(big.max_weight + 1)
-    M = csr_matrix((np.concatenate([top - w.astype(np.float64), np.full(N, top)]),
-                    (np.concatenate([a, np.arange(N)]), np.concatenate([b, N + np.arange(N)]))),
-                   shape=(N, 2 * N))
+    top = big.max_weight + 1
+    sigma = _min_cost_rows(a, b, top - w, N, N, top, False)
     del a, b, el, er, w
-    _, sigma = min_weight_full_bipartite_matching(M)
     real = np.flatnonzero(sigma < N)
     return _rounded(C, big, real, sigma[real])
 

@@ -4,7 +4,7 @@ and node duals the caller already has (a warm start).
 The algorithm is networkx's `max_weight_matching` (Edmonds' blossom algorithm in Galil's
 O(n^3) primal-dual form, after Joris van Rantwijk's implementation), copyright NetworkX
 Developers, BSD 3-clause licence (https://github.com/networkx/networkx/blob/main/LICENSE.txt),
-changed here in three ways:
+changed here in four ways:
 
 - it starts from the caller's matching and doubled node duals instead of an empty matching
   and equal duals: every edge's slack must be >= 0 and every matched edge's 0. The solver
@@ -16,7 +16,11 @@ changed here in three ways:
   duals then prove it); otherwise the caller must not rely on it (the exposed nodes of a
   warm start need not share one dual, which the proof of the non-perfect case uses);
 - a graph as edge lists, blossoms' leaves kept as lists, and the certificate check only
-  when asked (`check`, used by the tests).
+  when asked (`check`, used by the tests);
+- a substage's search for delta and its dual update look only at the vertices and blossoms
+  the stage has labeled or given a least-slack edge, not at every one (the same choices,
+  ties broken in networkx's order): a warm start's trees stay small at first (10,000
+  people with 20 % "either": 1.6 s -> 0.8 s, the same matching and duals).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
     class Blossom:
         """Representation of a non-trivial blossom or sub-blossom."""
 
-        __slots__ = ["childs", "edges", "mybestedges", "leafs"]
+        __slots__ = ["childs", "edges", "mybestedges", "leafs", "order"]
 
         # b.childs is an ordered list of b's sub-blossoms, starting with
         # the base and going round the blossom.
@@ -138,6 +142,34 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
     # Queue of newly discovered S-vertices.
     queue = []
 
+    # What this stage has labeled or given a least-slack edge, so that a substage's search
+    # for delta and its dual update look at those only, not at every vertex and blossom
+    # (with a warm start the trees stay small: 10,000 people, ~1,300 substages). `seen_v`:
+    # vertices (the leaves of every labeled blossom, and every vertex given a bestedge);
+    # `seen_b`: blossoms, trivial or not, labeled or given a bestedge. Ties are broken as
+    # networkx's full loops do: lowest vertex first, then blossoms in creation order.
+    seen_v: list = []
+    mark_v = bytearray(n_nodes)
+    seen_b: list = []
+    mark_b: set = set()
+    created = [0]
+
+    def see_b(b):
+        if b not in mark_b:
+            mark_b.add(b)
+            seen_b.append(b)
+            if isinstance(b, Blossom):
+                see_leaves(b.leafs)
+            elif not mark_v[b]:
+                mark_v[b] = 1
+                seen_v.append(b)
+
+    def see_leaves(leaves):
+        for x in leaves:
+            if not mark_v[x]:
+                mark_v[x] = 1
+                seen_v.append(x)
+
     # Return 2 * slack of edge (v, w) (does not work inside blossoms).
     def slack(v, w):
         return dualvar[v] + dualvar[w] - 2 * adj[v][w]
@@ -148,6 +180,7 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
         b = inblossom[w]
         assert label.get(w) is None and label.get(b) is None
         label[w] = label[b] = t
+        see_b(b)
         if v is not None:
             labeledge[w] = labeledge[b] = (v, w)
         else:
@@ -212,6 +245,8 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
         bw = inblossom[w]
         # Create blossom.
         b = Blossom()
+        b.order = created[0]
+        created[0] += 1
         blossombase[b] = base
         blossomparent[b] = None
         blossomparent[bb] = b
@@ -251,6 +286,7 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
         assert label[bb] == 1
         label[b] = 1
         labeledge[b] = labeledge[bb]
+        see_b(b)
         # Set dual variable to zero.
         blossomdual[b] = 0
         # Relabel vertices.
@@ -364,6 +400,7 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
                 # its mate (so don't call assignLabel).
                 bw = b.childs[j]
                 label[w] = label[bw] = 2
+                see_b(bw)
                 labeledge[w] = labeledge[bw] = (v, w)
                 bestedge[bw] = None
                 # Continue along the blossom until we get back to entrychild.
@@ -555,6 +592,11 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
 
         # Forget all about least-slack edges.
         bestedge.clear()
+        for x in seen_v:
+            mark_v[x] = 0
+        seen_v.clear()
+        seen_b.clear()
+        mark_b.clear()
         for b in blossomdual:
             b.mybestedges = None
 
@@ -639,6 +681,9 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
                         # keep track of the least-slack edge that reaches w.
                         if bestedge.get(w) is None or kslack < slack(*bestedge[w]):
                             bestedge[w] = (v, w)
+                            if not mark_v[w]:
+                                mark_v[w] = 1
+                                seen_v.append(w)
 
             if augmented:
                 break
@@ -652,36 +697,47 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
 
             # Compute delta2: the minimum slack on any edge between
             # an S-vertex and a free vertex.
-            for v in gnodes:
+            best_v = n_nodes
+            for v in seen_v:
                 if label.get(inblossom[v]) is None and bestedge.get(v) is not None:
                     d = slack(*bestedge[v])
-                    if deltatype == -1 or d < delta:
+                    if deltatype == -1 or d < delta or (d == delta and v < best_v):
                         delta = d
                         deltatype = 2
                         deltaedge = bestedge[v]
+                        best_v = v
 
             # Compute delta3: half the minimum slack on any edge between
             # a pair of S-blossoms.
-            for b in blossomparent:
+            best_b = None
+            for b in seen_b:
                 if (
-                    blossomparent[b] is None
+                    b in blossomparent
+                    and blossomparent[b] is None
                     and label.get(b) == 1
                     and bestedge.get(b) is not None
                 ):
                     kslack = slack(*bestedge[b])
                     assert (kslack % 2) == 0
                     d = kslack // 2
-                    if deltatype == -1 or d < delta:
+                    rank = (1, b.order) if isinstance(b, Blossom) else (0, b)
+                    if deltatype == -1 or d < delta or (
+                            d == delta and deltatype == 3 and rank < best_b):
                         delta = d
                         deltatype = 3
                         deltaedge = bestedge[b]
+                        best_b = rank
 
             # Compute delta4: minimum z variable of any T-blossom.
-            for b in blossomdual:
+            for b in seen_b:
                 if (
-                    blossomparent[b] is None
+                    isinstance(b, Blossom)
+                    and b in blossomdual
+                    and blossomparent[b] is None
                     and label.get(b) == 2
-                    and (deltatype == -1 or blossomdual[b] < delta)
+                    and (deltatype == -1 or blossomdual[b] < delta or (
+                        deltatype == 4 and blossomdual[b] == delta
+                        and b.order < deltablossom.order))
                 ):
                     delta = blossomdual[b]
                     deltatype = 4
@@ -692,15 +748,15 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
                 break
 
             # Update dual variables according to delta.
-            for v in gnodes:
+            for v in seen_v:
                 if label.get(inblossom[v]) == 1:
                     # S-vertex: 2*u = 2*u - 2*delta
                     dualvar[v] -= delta
                 elif label.get(inblossom[v]) == 2:
                     # T-vertex: 2*u = 2*u + 2*delta
                     dualvar[v] += delta
-            for b in blossomdual:
-                if blossomparent[b] is None:
+            for b in seen_b:
+                if isinstance(b, Blossom) and b in blossomdual and blossomparent[b] is None:
                     if label.get(b) == 1:
                         # top-level S-blossom: z = z + 2*delta
                         blossomdual[b] += delta

@@ -811,6 +811,50 @@ def test_warm_started_blossom_against_networkx():
     assert perfect > 300
 
 
+def test_warm_started_blossom_on_larger_sparse_graphs_against_networkx():
+    """Graphs of 20-70 nodes, sparse to dense, weights with many ties (0-3) or spread out:
+    long stages with many substages, nested blossoms made and expanded (the lazy duals and
+    the heaps' stale entries). Cold and warm: always a maximum-cardinality matching, its
+    certificate holds where perfect, and its weight is networkx's."""
+    from bot.domain.matching.blossom import warm_perfect_matching
+
+    rng = random.Random(11)
+    perfect = 0
+    for t in range(120):
+        n = 2 * rng.randint(10, 35)
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        density = rng.choice([0.06, 0.12, 0.3])
+        ties = rng.random() < 0.5
+        for i in range(n):
+            for j in range(i + 1, n):
+                if rng.random() < density:
+                    g.add_edge(i, j, weight=rng.randint(0, 3) if ties else rng.randint(-20, 30))
+        a, b = [e[0] for e in g.edges], [e[1] for e in g.edges]
+        w = [g.edges[e]["weight"] for e in g.edges]
+        ref = nx.max_weight_matching(g, maxcardinality=True)
+        best = (len(ref), sum(g.edges[e]["weight"] for e in ref))
+        dual = [rng.randint(0, 20) * 2 for _ in range(n)]
+        for x, y, wt in zip(a, b, w, strict=True):
+            need = 4 * wt - dual[x] - dual[y]
+            if need > 0:
+                dual[x] += need + need % 2
+        mate: dict[int, int] = {}
+        for x, y, wt in zip(a, b, w, strict=True):
+            if x not in mate and y not in mate and dual[x] + dual[y] == 4 * wt:
+                mate[x], mate[y] = y, x
+        top = max([0] + [abs(x) for x in w])
+        for mate0, dual0 in (({}, [4 * top] * n), (mate, dual)):
+            got = warm_perfect_matching(n, a, b, [2 * x for x in w], mate0, dual0, check=True)
+            assert all(got[got[v]] == v for v in got)
+            found = (len(got) // 2, sum(g.edges[v, u]["weight"] for v, u in got.items() if v < u))
+            assert found[0] == best[0], t
+            if len(got) == n:
+                perfect += 1
+                assert found == best, t
+    assert perfect > 60
+
+
 def test_warm_started_blossom_duals_certify_pairs_it_was_not_given():
     """The blossom runs on part of a graph's pairs; its final duals (node duals and the
     duals of the blossoms holding both ends, `duals=`) are checked on every pair. Where no

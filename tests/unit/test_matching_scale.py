@@ -5,6 +5,7 @@ threshold, it must give exactly the dense path's keys, proposal and statistics."
 from __future__ import annotations
 
 import random
+import threading
 import time
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from bench.bench_matching_core import REFERENCE, make_pool
 from bot.domain.catalog import SKILL_LABELS
 from bot.domain.matching import Candidate, Rules, propose
+from bot.domain.matching import lazykeys
 from bot.domain.matching import solver as M
 from bot.domain.matching.lazykeys import LazyKeys
 from tests.unit import test_matching as tm  # its pools and checks
@@ -99,6 +101,36 @@ def test_lazy_candidates_and_certificate_equal_the_dense_ones(monkeypatch):
         assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
     assert len(M._violations(Pd.K, Pd.wt, u, v, rows_ok, cols_ok, 0)[0]) == 0  # certified
     assert len(M._violations(Pd.K, Pd.wt, u - 40, v, rows_ok, cols_ok, 0)[0]) > 1000
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_lazy_passes_shared_among_threads_give_the_dense_pairs(monkeypatch, threads):
+    """The passes deal their blocks to this thread and helper threads (lazykeys.map_blocks):
+    the same candidates and certificate pairs as the dense matrix, whatever the number of
+    threads, and every thread did its share."""
+    monkeypatch.setattr(lazykeys, "_THREADS", threads)
+    pool, history = make_pool(900, seed=9)
+    _, _, Pd, Pl = both(monkeypatch, pool, history, RULES)
+    seen: set[threading.Thread] = set()
+    block = Pl.K.block
+
+    def spy(*args, **kw):
+        seen.add(threading.current_thread())
+        return block(*args, **kw)
+
+    monkeypatch.setattr(Pl.K, "block", spy)
+    nl, nr = Pd.K.shape
+    rows_ok, cols_ok = Pd.capL >= 1, np.ones(nr, bool)
+    a = M._top_edges(Pd.K, 3, 1, rows_ok, cols_ok)
+    b = M._top_edges(Pl.K, 3, 1, rows_ok, cols_ok)
+    assert all((x == y).all() for x, y in zip(a, b, strict=True))
+    _, _, duals = M._solve_bipartite(Pd.K, Pd.capL, rows_ok, cols_ok, Pd.wt, with_duals=True)
+    a = M._violations(Pd.K, Pd.wt, duals[0] - 40, duals[1], rows_ok, cols_ok, 0)
+    b = M._violations(Pl.K, Pl.wt, duals[0] - 40, duals[1], rows_ok, cols_ok, 0)
+    assert len(a[0]) > 1000 and (a[0] == b[0]).all() and (a[1] == b[1]).all()
+    assert len(seen) == threads
+    Pl.K.close()  # the helper threads end
+    assert [t for t in seen if t.is_alive()] == [threading.current_thread()]
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -23,6 +23,10 @@ indexing, by _Weights and the reasons. No "either" code path ever sees it.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -31,6 +35,10 @@ from bot.domain.matching.model import W_BACK, W_CROSS_DEPT, W_WANTED
 _NEG = float(-(1 << 20))  # per broken rule; every ineligible sum stays below -2**19
 _BLOCK = 256  # most mentor rows per block of a pass
 _PAIR_CHUNK = 1 << 18
+# Threads for the passes over every pair (numpy's products and comparisons release the GIL):
+# two at most, each with its own scratch buffers (~100 MB at 50,000 people).
+_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else (os.cpu_count() or 1)))
 
 
 def one_blas_thread():
@@ -54,7 +62,8 @@ class LazyKeys:
         self.dtype = np.dtype(dtype)
         self.bonus = np.float32(16 * (P.max_score + 1))
         self._max = None
-        self._scratch = {}
+        self._local = threading.local()  # scratch buffers, one set per thread
+        self._pool = None  # the passes' helper threads (see map_blocks), until close()
         self.row_max = self.col_max = None  # largest key per row / column (first pass)
         self.cache = None  # (arguments, result) of the first candidate pass
         tie_l = ((np.arange(nl) * 7 + 3) % 4).astype(np.float32)
@@ -195,17 +204,47 @@ class LazyKeys:
         return hit * np.int64(self.bonus)
 
     def release(self) -> None:
-        """Free the scratch buffers (between passes)."""
-        self._scratch.clear()
+        """Free this thread's scratch buffers (between passes; the helper threads keep
+        theirs until close())."""
+        self._local.__dict__.clear()
+
+    def close(self) -> None:
+        """End the helper threads (and free their buffers)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def map_blocks(self, fn, blocks) -> list:
+        """[fn(rows, l0) for each block], the blocks dealt round-robin to this thread and
+        `_THREADS - 1` helper threads, kept with their scratch buffers until close() (new
+        threads each pass cost their buffers' page faults again). Results in block order."""
+        blocks = list(blocks)
+        if _THREADS == 1 or len(blocks) < 2 * _THREADS:
+            return [fn(rows, l0) for rows, l0 in blocks]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="matching-pass")
+
+        def run(share):
+            return [fn(rows, l0) for rows, l0 in share]
+
+        shares = [blocks[k::_THREADS] for k in range(_THREADS)]
+        with one_blas_thread():  # each thread's products on one BLAS thread (see above)
+            futures = [self._pool.submit(run, share) for share in shares[1:]]
+            parts = [run(shares[0])] + [f.result() for f in futures]
+        out = [None] * len(blocks)
+        for k, part in enumerate(parts):
+            out[k::_THREADS] = part
+        return out
 
     def scratch(self, name: str, shape, dtype) -> np.ndarray:
         """A reused buffer (fresh arrays of this size cost page faults on every block).
         Valid until the next call with the same name: block()'s result is overwritten by
         the next block()."""
         n = int(np.prod(shape))
-        buf = self._scratch.get(name)
+        mine = self._local.__dict__
+        buf = mine.get(name)
         if buf is None or buf.dtype != np.dtype(dtype) or len(buf) < n:
-            buf = self._scratch[name] = np.empty(max(n, _BLOCK * self.shape[1]), dtype)
+            buf = mine[name] = np.empty(max(n, _BLOCK * self.shape[1]), dtype)
         return buf[:n].reshape(shape)
 
     def _strike(self, X, rows, pos, ncols):

@@ -428,26 +428,17 @@ def _top_edges_lazy(K: LazyKeys, k_row: int, k_col: int, rows_ok, cols_ok,
         del sub
         thr_row[~rows_ok] = top
     ctx = K.columns()
-    out = [np.zeros(0, np.int64)]
-    kmax = -1
     all_cols = bool(cols_ok.all())
-    if remember:
-        row_max = np.full(nl, -1, np.int64)
-        col_max = np.full(nr, -1.0, np.float32)
-    for rows, l0 in K.groups(None if remember else rows_ok):
+
+    def block(rows, l0):
+        """(pair codes kept, the rows' largest keys, the columns' largest keys) of a block."""
         X = K.block(rows, l0, ctx)
-        if remember:
-            rm = X.max(axis=1)
-            row_max[rows] = np.maximum(rm, -1)
-            kmax = max(kmax, int(rm.max(initial=-1)))
-            np.maximum(col_max, X.max(axis=0), out=col_max)
+        maxima = (X.max(axis=1), X.max(axis=0)) if remember else (None, None)
         if all_cols and thr_col is not None and rows_ok[rows].all():
             # X >= thr_row or X >= thr_col  <=>  X >= min(thr_row, thr_col)
             thr = np.minimum(thr_row[rows, None], thr_col[None, :], out=K.scratch("t2", X.shape, np.float32))
             f = np.flatnonzero(np.greater_equal(X, thr, out=K.scratch("s", X.shape, bool)))
-            if len(f):
-                out.append(rows[f // nr] * nr + f % nr)
-            continue
+            return (rows[f // nr] * nr + f % nr, *maxima)
         s = np.greater_equal(X, thr_row[rows, None], out=K.scratch("s", X.shape, bool))
         if not all_cols:
             s &= cols_ok[None, :]
@@ -457,10 +448,20 @@ def _top_edges_lazy(K: LazyKeys, k_row: int, k_col: int, rows_ok, cols_ok,
                 t &= rows_ok[rows, None]
             s |= t
         f = np.flatnonzero(s)
-        if len(f):
-            out.append(rows[f // nr] * nr + f % nr)
+        return (rows[f // nr] * nr + f % nr, *maxima)
+
+    blocks = list(K.groups(None if remember else rows_ok))
+    results = K.map_blocks(block, blocks)
+    if remember:
+        row_max = np.full(nl, -1, np.int64)
+        col_max = np.full(nr, -1.0, np.float32)
+        kmax = -1
+        for (rows, _), (_, rm, cm) in zip(blocks, results, strict=True):
+            row_max[rows] = np.maximum(rm, -1)
+            kmax = max(kmax, int(rm.max(initial=-1)))
+            np.maximum(col_max, cm, out=col_max)
     K.release()
-    flat = np.sort(np.concatenate(out))
+    flat = np.sort(np.concatenate([np.zeros(0, np.int64)] + [r[0] for r in results]))
     res = (flat // max(1, nr), flat % max(1, nr)) if len(ok_cols) and len(ok_rows) else empty
     if remember:
         K._max = kmax
@@ -503,8 +504,9 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
     col_max = K.col_max if K.col_max is not None else np.full(nr, top, np.int64)
     cls_max = np.maximum.reduceat(col_max[cols], bounds[:-1])  # largest key per class
     ctx = K.columns(cols)
-    out = [np.zeros(0, np.int64)]
-    for rows, l0 in K.groups(rows_ok):
+
+    def block(rows, l0):
+        """The violating pairs' codes of a block (a few more, settled by the exact check)."""
         if mono:
             t = a64[rows, None] + vlo[None, :]
             H = np.searchsorted(vals, t, side="right") - 1  # gk(t), in -1..top
@@ -513,7 +515,7 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
         can = (H < row_max[rows, None]) & (H < cls_max[None, :])  # a violation is possible
         live_rows = can.any(axis=1)
         if not live_rows.any():
-            continue
+            return None
         if not live_rows.all():
             rows, H, can = rows[live_rows], H[live_rows], can[live_rows]
         last = int(np.flatnonzero(can.any(axis=0))[-1]) + 1
@@ -533,13 +535,15 @@ def _violations_lazy(K: LazyKeys, big, u, v, rows_ok, cols_ok, margin: int = 0):
             r = np.concatenate([r, g // (end - full)])
             c = np.concatenate([c, full + g % (end - full)])
         if not len(r):
-            continue
+            return None
         sl, sc = rows[r], cols[c]
         keys = X[r, c].astype(np.int64) + K.covered_at(sl, sc)
         bad = vals[keys] > a64[sl] + v64[sc]
-        out.append(sl[bad] * nr + sc[bad])
+        return sl[bad] * nr + sc[bad]
+
+    out = [x for x in K.map_blocks(block, K.groups(rows_ok)) if x is not None]
     K.release()
-    flat = np.sort(np.concatenate(out))
+    flat = np.sort(np.concatenate([np.zeros(0, np.int64)] + out))
     return flat // nr, flat % nr
 
 
@@ -2331,21 +2335,26 @@ def _propose(pool, history, rules, skill_labels, method: str, left_out=(), keep=
     t0 = time.perf_counter()
     P = _Pool(pool, history, rules, left_out)
     t1 = time.perf_counter()
-    with one_blas_thread() if isinstance(P.K, LazyKeys) else contextlib.nullcontext():
-        # the budget covers the whole call: the proposal's build comes off the solve's time
-        deadline = t0 + float(rules.time_budget_s) - _BUILD_S * P.n
-        pairs, solver, bound = _solve(P, method, deadline, _keep_index(P, keep))
-        if bound is not None:  # cut short: no pair left undone between people left out
-            pairs = _complete(P, P.wt, pairs)
-        t2 = time.perf_counter()
-        pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
-        out = _build(P, pairs_idx, skill_labels, solver, bound)
-        # unproven after half the budget or more: the budget is what stopped it; earlier,
-        # the methods ran out of ways to prove it (the preview says which). A round beyond
-        # the dense matrix with "either" people says itself whether the budget cut it.
-        late = t2 - t0 >= 0.5 * float(rules.time_budget_s) and solver != "either_rounded"
-        out.stats["stopped_at_time_limit"] = bool(
-            bound is not None and (late or solver == "either_rounded_time_limit"))
+    lazy = isinstance(P.K, LazyKeys)
+    try:
+        with one_blas_thread() if lazy else contextlib.nullcontext():
+            # the budget covers the whole call: the proposal's build comes off the solve's time
+            deadline = t0 + float(rules.time_budget_s) - _BUILD_S * P.n
+            pairs, solver, bound = _solve(P, method, deadline, _keep_index(P, keep))
+            if bound is not None:  # cut short: no pair left undone between people left out
+                pairs = _complete(P, P.wt, pairs)
+            t2 = time.perf_counter()
+            pairs_idx = [(int(P.L[lp]), int(P.R[rp])) for lp, rp in pairs]
+            out = _build(P, pairs_idx, skill_labels, solver, bound)
+    finally:
+        if lazy:
+            P.K.close()  # the passes' helper threads
+    # unproven after half the budget or more: the budget is what stopped it; earlier, the
+    # methods ran out of ways to prove it (the preview says which). A round beyond the dense
+    # matrix with "either" people says itself whether the budget cut it.
+    late = t2 - t0 >= 0.5 * float(rules.time_budget_s) and solver != "either_rounded"
+    out.stats["stopped_at_time_limit"] = bool(
+        bound is not None and (late or solver == "either_rounded_time_limit"))
     if _TRACE is not None:
         _TRACE.append({"pool": round(t1 - t0, 3), "solve": round(t2 - t1, 3),
                        "build": round(time.perf_counter() - t2, 3)})

@@ -13,8 +13,7 @@ import pytest
 
 from bench.bench_matching_core import REFERENCE, make_pool
 from bot.domain.catalog import SKILL_LABELS
-from bot.domain.matching import Candidate, Rules, propose
-from bot.domain.matching import lazykeys
+from bot.domain.matching import Candidate, Rules, lazykeys, propose
 from bot.domain.matching import solver as M
 from bot.domain.matching.lazykeys import LazyKeys
 from tests.unit import test_matching as tm  # its pools and checks

@@ -267,30 +267,39 @@ class LazyKeys:
         rows = np.atleast_1d(np.asarray(rows, np.int64))
         ctx = self.columns(None if cols is None else np.atleast_1d(np.asarray(cols, np.int64)))
         out = np.empty((len(rows), ctx[0].shape[1]), self.dtype)
-        for at, X in self._by_group(rows, ctx):
-            np.maximum(X, -1, out=X)
-            out[at] = X
+        at, blocks = self._by_group(rows)
+
+        def keys(rb, l0):
+            X = self.block(rb, l0, ctx)
+            return np.maximum(X, -1).astype(self.dtype)
+
+        for pos, X in zip(at, self.map_blocks(keys, blocks), strict=True):
+            out[pos] = X
         if len(rows) > _BLOCK:
             self.release()
         return out
 
-    def _by_group(self, rows, ctx, block: int = _BLOCK):
-        """(positions in `rows`, float32 keys) for the given rows, group by group."""
+    def _by_group(self, rows, block: int = _BLOCK):
+        """The given rows in blocks of one group: (positions in `rows` of each block,
+        [(rows, first row)] for map_blocks)."""
         g = self.group_of[rows]
         order = np.argsort(g, kind="stable")
         gs = g[order]
         cuts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True])
+        at, blocks = [], []
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
             for c in range(a, b, block):
-                at = order[c : min(b, c + block)]
-                rb = rows[at]
-                yield at, self.block(rb, int(rb[0]), ctx)
+                at.append(order[c : min(b, c + block)])
+                blocks.append((rows[at[-1]], int(rows[at[-1][0]])))
+        return at, blocks
 
     def colmax_key(self, rows) -> np.ndarray:
         """Per column, the largest key over `rows` (-1 where none is eligible)."""
+        ctx = self.columns()
         best = np.full(self.shape[1], -1.0, np.float32)
-        for _, X in self._by_group(np.asarray(rows, np.int64), self.columns()):
-            np.maximum(best, X.max(axis=0), out=best)
+        _, blocks = self._by_group(np.asarray(rows, np.int64))
+        for m in self.map_blocks(lambda rb, l0: self.block(rb, l0, ctx).max(axis=0), blocks):
+            np.maximum(best, m, out=best)
         self.release()
         return best.astype(np.int64)
 

@@ -593,7 +593,8 @@ def _propagate(v, nl, al, ar, w, slot_owner, match, wmatch, matched, zero, round
     return None
 
 
-def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatch, arc_l, arc_r):
+def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatch, arc_l, arc_r,
+                  arc_w):
     """Smallest column duals v for the matching: v[r] >= weight(l, r) - u[l] where u[l]
     is 0 for a mentor with a free slot (over *all* its eligible edges, read from K) and
     min over its slots of wmatch - v[match] otherwise (over the candidate arcs).
@@ -617,16 +618,14 @@ def _column_duals(K, big, rows_ok, cols_ok, slot_start, slot_owner, match, wmatc
         ok = (colmax > 0) & cols_ok
         v[ok] = np.maximum(v[ok], colmax[ok])
     keep = ~has_free[arc_l]
-    al, ar = arc_l[keep], arc_r[keep]
-    w = big.w(al, ar)
+    al, ar, w = arc_l[keep], arc_r[keep], arc_w[keep]
     matched = np.flatnonzero(~free_slot)
     return _propagate(v, nl, al, ar, w, slot_owner, match, wmatch, matched, has_free, nr + 2)
 
 
-def _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er):
-    """Smallest duals of the subgraph alone (longest paths over its arcs)."""
+def _subgraph_duals(nl, nr, slot_owner, match, wmatch, ms, el, er, w):
+    """Smallest duals of the subgraph alone (longest paths over its arcs of weights w)."""
     v = np.zeros(nr, dtype=np.int64)
-    w = big.w(el, er)
     nslot_free = np.zeros(nl, np.int64)
     np.add.at(nslot_free, slot_owner[~ms], 1)
     free = nslot_free[el] > 0
@@ -795,11 +794,11 @@ def _solve_bipartite(
     round_s = (_SPARSE_BIP_S * min(nslots, int(active_cols.sum())) * len(el)
                + _CHECK_S * int(rows_ok.sum()) * int(active_cols.sum()))
     added = np.zeros(len(el), bool)  # pairs a certificate added (the others can be dropped)
+    w = big.w(el, er)  # the pairs' weights, carried from round to round with them
     for _ in range(1000):
         t_round = time.perf_counter()
         if time.perf_counter() + round_s > deadline and not partial:
             raise _OutOfTime  # this round would end past the budget, as the last one took
-        w = big.w(el, er)
         reps = capL[el]
         es = np.repeat(slot_start[el], reps) + (
             np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
@@ -815,7 +814,7 @@ def _solve_bipartite(
             real = slot_of < nslots
             col_of[slot_of[real]] = np.flatnonzero(real)
         _t1 = time.perf_counter()
-        del es, et, ew, w  # the solve's inputs (~250 MB at 50,000)
+        del es, et, ew  # the solve's inputs (~250 MB at 50,000)
         match = np.where(col_of < nr, col_of, -1)  # slot -> column or -1
         ms = match >= 0
         wmatch = np.zeros(nslots, dtype=np.int64)
@@ -827,7 +826,7 @@ def _solve_bipartite(
             pairs = sorted((int(slot_owner[s]), int(match[s])) for s in np.flatnonzero(ms))
             return (pairs, int(wmatch.sum()), None) if with_duals else (pairs, int(wmatch.sum()))
         res = _column_duals(
-            K, big, rows_ok, active_cols, slot_start, slot_owner, match, wmatch, el, er
+            K, big, rows_ok, active_cols, slot_start, slot_owner, match, wmatch, el, er, w
         )
         valid = res is not None
         if valid:
@@ -840,9 +839,10 @@ def _solve_bipartite(
         if not valid:
             # the matching can improve with edges outside the subgraph: use the subgraph's
             # own duals to find them
-            v, u = _subgraph_duals(K, big, nl, nr, slot_owner, match, wmatch, ms, el, er)
+            v, u = _subgraph_duals(nl, nr, slot_owner, match, wmatch, ms, el, er, w)
         vl, vr = _violations(K, big, u, v, rows_ok, active_cols, margin)
-        strict = big.w(vl, vr) > u[vl] + v[vr]
+        wv = big.w(vl, vr)
+        strict = wv > u[vl] + v[vr]
         if _TRACE is not None:
             _TRACE.append({"edges": len(el), "valid": valid, "violations": int(strict.sum()),
                            "near": len(vl), "lap": round(_t1 - _t0, 3),
@@ -866,16 +866,17 @@ def _solve_bipartite(
             in_sub[vl[new], vr[new]] = True
         el = np.concatenate([el, vl[new]])
         er = np.concatenate([er, vr[new]])
+        w = np.concatenate([w, wv[new]])
         # the next round on the pairs within _KEEP_RC of tight under this round's duals (the
         # optimum moves little), and for good on every pair a certificate added: each round
         # adds a pair for good, so the rounds end
         added = np.concatenate([added, np.ones(int(new.sum()), bool)])
-        keep = added | (u[el] + v[er] - big.w(el, er) <= _KEEP_RC)
+        keep = added | (u[el] + v[er] - w <= _KEEP_RC)
         if in_sub is None:
             sub_codes = _unique(el[keep] * nr + er[keep])
         else:
             in_sub[el[~keep], er[~keep]] = False
-        el, er, added = el[keep], er[keep], added[keep]
+        el, er, added, w = el[keep], er[keep], added[keep], w[keep]
     raise RuntimeError("certificate loop did not converge")  # pragma: no cover
 
 

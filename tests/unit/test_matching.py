@@ -775,52 +775,57 @@ def random_graph(rng: random.Random, n: int, density: float) -> nx.Graph:
     return g
 
 
-def test_warm_started_blossom_against_networkx():
-    """blossom.warm_perfect_matching from scratch (equal duals, nothing matched) and from a
-    random warm start (feasible duals, a matching of tight pairs): where it pairs every node,
-    networkx's maximum-weight perfect matching, and its own certificate holds."""
+def blossom_against_networkx(g: nx.Graph, rng: random.Random, dual_top: int) -> int:
+    """blossom.warm_perfect_matching on g from scratch (equal duals, nothing matched) and
+    from a random warm start (feasible even duals up to 2 * dual_top before raising, and a
+    matching of tight pairs), its own certificate check on: always a maximum-cardinality
+    matching, and networkx's best weight where it pairs every node. Returns how many of the
+    two runs paired every node."""
     from bot.domain.matching.blossom import warm_perfect_matching
 
+    n = g.number_of_nodes()
+    a, b = [e[0] for e in g.edges], [e[1] for e in g.edges]
+    w = [g.edges[e]["weight"] for e in g.edges]
+    ref = nx.max_weight_matching(g, maxcardinality=True)
+    best = (len(ref), sum(g.edges[e]["weight"] for e in ref))
+    top = max([0] + [abs(x) for x in w])
+    dual = [rng.randint(0, dual_top) * 2 for _ in range(n)]
+    for x, y, wt in zip(a, b, w, strict=True):  # raise duals until every pair is feasible
+        need = 4 * wt - dual[x] - dual[y]
+        if need > 0:
+            dual[x] += need + need % 2
+    mate: dict[int, int] = {}
+    for x, y, wt in zip(a, b, w, strict=True):
+        if x not in mate and y not in mate and dual[x] + dual[y] == 4 * wt:
+            mate[x], mate[y] = y, x
+    perfect = 0
+    for mate0, dual0 in (({}, [4 * top] * n), (mate, dual)):
+        got = warm_perfect_matching(n, a, b, [2 * x for x in w], mate0, dual0, check=True)
+        assert all(got[got[v]] == v for v in got)
+        found = (len(got) // 2, sum(g.edges[v, u]["weight"] for v, u in got.items() if v < u))
+        assert found[0] == best[0]  # always a maximum-cardinality matching
+        if len(got) == n:
+            perfect += 1
+            assert found == best
+    return perfect
+
+
+def test_warm_started_blossom_against_networkx():
+    """Small random graphs, cold and warm (blossom_against_networkx)."""
     rng = random.Random(3)
     perfect = 0
-    for t in range(400):
-        n = 2 * rng.randint(1, 8)
-        g = random_graph(rng, n, 0.45)
-        a, b = [e[0] for e in g.edges], [e[1] for e in g.edges]
-        w = [g.edges[e]["weight"] for e in g.edges]
-        ref = nx.max_weight_matching(g, maxcardinality=True)
-        best = (len(ref), sum(g.edges[e]["weight"] for e in ref))
-        top = max([0] + [abs(x) for x in w])
-        dual = [rng.randint(0, 40) * 2 for _ in range(n)]
-        for x, y, wt in zip(a, b, w, strict=True):  # raise duals until every pair is feasible
-            need = 4 * wt - dual[x] - dual[y]
-            if need > 0:
-                dual[x] += need + need % 2
-        mate: dict[int, int] = {}
-        for x, y, wt in zip(a, b, w, strict=True):
-            if x not in mate and y not in mate and dual[x] + dual[y] == 4 * wt:
-                mate[x], mate[y] = y, x
-        for mate0, dual0 in (({}, [4 * top] * n), (mate, dual)):
-            got = warm_perfect_matching(n, a, b, [2 * x for x in w], mate0, dual0, check=True)
-            assert all(got[got[v]] == v for v in got)
-            found = (len(got) // 2, sum(g.edges[v, u]["weight"] for v, u in got.items() if v < u))
-            assert found[0] == best[0], t  # always a maximum-cardinality matching
-            if len(got) == n:
-                perfect += 1
-                assert found == best, t
+    for _ in range(400):
+        perfect += blossom_against_networkx(random_graph(rng, 2 * rng.randint(1, 8), 0.45), rng, 40)
     assert perfect > 300
 
 
 def test_warm_started_blossom_on_larger_sparse_graphs_against_networkx():
     """Graphs of 20-70 nodes, sparse to dense, weights with many ties (0-3) or spread out:
     long stages with many substages, nested blossoms made and expanded (the lazy duals and
-    the heaps' stale entries). Cold and warm: always a maximum-cardinality matching, its
-    certificate holds where perfect, and its weight is networkx's."""
-    from bot.domain.matching.blossom import warm_perfect_matching
-
+    the heaps' stale entries). Cold and warm (blossom_against_networkx)."""
     rng = random.Random(11)
     perfect = 0
-    for t in range(120):
+    for _ in range(120):
         n = 2 * rng.randint(10, 35)
         g = nx.Graph()
         g.add_nodes_from(range(n))
@@ -830,28 +835,7 @@ def test_warm_started_blossom_on_larger_sparse_graphs_against_networkx():
             for j in range(i + 1, n):
                 if rng.random() < density:
                     g.add_edge(i, j, weight=rng.randint(0, 3) if ties else rng.randint(-20, 30))
-        a, b = [e[0] for e in g.edges], [e[1] for e in g.edges]
-        w = [g.edges[e]["weight"] for e in g.edges]
-        ref = nx.max_weight_matching(g, maxcardinality=True)
-        best = (len(ref), sum(g.edges[e]["weight"] for e in ref))
-        dual = [rng.randint(0, 20) * 2 for _ in range(n)]
-        for x, y, wt in zip(a, b, w, strict=True):
-            need = 4 * wt - dual[x] - dual[y]
-            if need > 0:
-                dual[x] += need + need % 2
-        mate: dict[int, int] = {}
-        for x, y, wt in zip(a, b, w, strict=True):
-            if x not in mate and y not in mate and dual[x] + dual[y] == 4 * wt:
-                mate[x], mate[y] = y, x
-        top = max([0] + [abs(x) for x in w])
-        for mate0, dual0 in (({}, [4 * top] * n), (mate, dual)):
-            got = warm_perfect_matching(n, a, b, [2 * x for x in w], mate0, dual0, check=True)
-            assert all(got[got[v]] == v for v in got)
-            found = (len(got) // 2, sum(g.edges[v, u]["weight"] for v, u in got.items() if v < u))
-            assert found[0] == best[0], t
-            if len(got) == n:
-                perfect += 1
-                assert found == best, t
+        perfect += blossom_against_networkx(g, rng, 20)
     assert perfect > 60
 
 

@@ -33,10 +33,10 @@ from threadpoolctl import threadpool_limits
 from bot.domain.matching.model import W_BACK, W_CROSS_DEPT, W_WANTED
 
 _NEG = float(-(1 << 20))  # per broken rule; every ineligible sum stays below -2**19
-_BLOCK = 256  # most mentor rows per block of a pass
+_BLOCK = 128  # most mentor rows per block of a pass
 _PAIR_CHUNK = 1 << 18
 # Threads for the passes over every pair (numpy's products and comparisons release the GIL):
-# two at most, each with its own scratch buffers (~100 MB at 50,000 people).
+# two at most, each with its own scratch buffers (~50 MB at 50,000 people).
 _THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                       else (os.cpu_count() or 1)))
 

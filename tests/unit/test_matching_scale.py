@@ -106,7 +106,7 @@ def test_lazy_candidates_and_certificate_equal_the_dense_ones(monkeypatch):
 def test_lazy_passes_shared_among_threads_give_the_dense_pairs(monkeypatch, threads):
     """The passes deal their blocks to this thread and helper threads (lazykeys.map_blocks):
     the same candidates and certificate pairs as the dense matrix, whatever the number of
-    threads, and every thread did its share."""
+    threads, and the helpers did their share."""
     monkeypatch.setattr(lazykeys, "_THREADS", threads)
     pool, history = make_pool(900, seed=9)
     _, _, Pd, Pl = both(monkeypatch, pool, history, RULES)
@@ -127,7 +127,8 @@ def test_lazy_passes_shared_among_threads_give_the_dense_pairs(monkeypatch, thre
     a = M._violations(Pd.K, Pd.wt, duals[0] - 40, duals[1], rows_ok, cols_ok, 0)
     b = M._violations(Pl.K, Pl.wt, duals[0] - 40, duals[1], rows_ok, cols_ok, 0)
     assert len(a[0]) > 1000 and (a[0] == b[0]).all() and (a[1] == b[1]).all()
-    assert len(seen) == threads
+    # this thread and helpers (how many of the pool's helpers take the shares is its choice)
+    assert len(seen) == 1 if threads == 1 else 2 <= len(seen) <= threads
     Pl.K.close()  # the helper threads end
     assert [t for t in seen if t.is_alive()] == [threading.current_thread()]
 

@@ -15,6 +15,7 @@ from bench import old_matching_solver as old  # the engine before issue 13 (d243
 from bench.bench_matching_either import pool_for
 from bot.domain.matching import Candidate, Rules, eligible, propose, score
 from bot.domain.matching import solver as M
+from bot.domain.matching.general import shared_blossom_duals
 
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 RULES = Rules(reference_time=REF)
@@ -841,7 +842,9 @@ def test_warm_started_blossom_on_larger_sparse_graphs_against_networkx():
 
 def test_warm_started_blossom_duals_certify_pairs_it_was_not_given():
     """The blossom runs on part of a graph's pairs; its final duals (node duals and the
-    duals of the blossoms holding both ends, `duals=`) are checked on every pair. Where no
+    duals of the blossoms holding both ends, `duals=`; their sums per pair from
+    general.shared_blossom_duals agree with walking up the blossom forest) are checked on
+    every pair. Where no
     pair's slack is negative, its perfect matching is networkx's best perfect matching of
     the whole graph (the certificate solver._blossom_violations relies on); on the pairs it
     was given, the slack is never negative and 0 on its matching."""
@@ -861,15 +864,23 @@ def test_warm_started_blossom_duals_certify_pairs_it_was_not_given():
         got = warm_perfect_matching(n, a, b, w2, {}, [2 * top] * n, check=True, duals=out)
         if len(got) < n:
             continue
-        dual, chains = out
+        dual, parent, zs = out
 
-        def slack(x, y, dual=dual, chains=chains, g=g):
-            z = 0
-            for (ix, zx), (iy, _) in zip(chains[x], chains[y], strict=False):
-                if ix != iy:
-                    break
-                z += zx
+        def holding(x, parent=parent):  # the blossoms holding node x (indices n + k)
+            up = []
+            while parent[x] >= 0:
+                x = parent[x]
+                up.append(x)
+            return up
+
+        def slack(x, y, dual=dual, zs=zs, g=g, n=n):
+            z = sum(zs[k - n] for k in set(holding(x)) & set(holding(y)))
             return dual[x] + dual[y] + 2 * z - 4 * g.edges[x, y]["weight"]
+
+        pa, pb = np.array(edges).T  # the vectorized sum the solver uses agrees
+        shared = shared_blossom_duals(parent, zs, n, pa, pb)
+        assert all(int(shared[k]) == sum(zs[i - n] for i in set(holding(x)) & set(holding(y)))
+                   for k, (x, y) in enumerate(edges)), t
 
         assert all(slack(x, y) >= 0 for x, y in given), t
         assert all(slack(x, y) == 0 for x, y in got.items()), t

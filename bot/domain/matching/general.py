@@ -90,3 +90,45 @@ def paths_and_cycles_matching(n_nodes: int, a, b, w) -> list[int]:
             take = [cyc[0], *best_on_path(cyc[2:-1])]
             out += take if total(take) > total(skip) else skip
     return sorted(out)
+
+
+def shared_blossom_duals(parent, z, n_nodes: int, a, b) -> np.ndarray:
+    """For each pair of nodes (a[k], b[k]), a[k] != b[k], the sum of the duals z of the
+    blossoms holding both, from the blossom forest of blossom.warm_perfect_matching(duals=):
+    the blossoms holding both are the ancestors of the two nodes' lowest common ancestor, so
+    the sum is that ancestor's running sum of z from its root (0 for two trees). Lowest
+    common ancestors by binary lifting, every pair at once."""
+    parent = np.asarray(parent, np.int64)
+    total = len(parent)
+    root = total  # one virtual root above every tree: its running sum is 0
+    par = np.where(parent < 0, root, parent)
+    par = np.append(par, root)
+    depth = np.zeros(total + 1, np.int64)
+    cum = np.zeros(total + 1, np.int64)
+    zz = np.asarray(z, np.int64)
+    for i in range(n_nodes, total):  # blossoms come after the blossoms holding them
+        p = par[i]
+        depth[i] = depth[p] + 1
+        cum[i] = cum[p] + zz[i - n_nodes]
+    leaves = par[:n_nodes]
+    depth[:n_nodes] = depth[leaves] + 1
+    cum[:n_nodes] = cum[leaves]  # a node's blossoms, all of them
+    x = np.asarray(a, np.int64).copy()
+    y = np.asarray(b, np.int64).copy()
+    swap = depth[x] < depth[y]
+    x[swap], y[swap] = y[swap], x[swap]
+    levels = max(1, int(depth.max()).bit_length())
+    up = [par]
+    for _ in range(levels - 1):
+        up.append(up[-1][up[-1]])
+    diff = depth[x] - depth[y]
+    for k in range(levels):  # x up to y's depth
+        m = ((diff >> k) & 1) == 1
+        x[m] = up[k][x[m]]
+    for k in reversed(range(levels)):
+        m = up[k][x] != up[k][y]
+        x[m] = up[k][x[m]]
+        y[m] = up[k][y[m]]
+    lca = np.where(x == y, x, par[x])
+    lca = np.where(lca >= n_nodes, lca, root)  # a node is no blossom
+    return cum[lca]

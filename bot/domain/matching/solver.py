@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import (
 
 from bot.domain.matching.blossom import warm_perfect_matching
 from bot.domain.matching.general import max_weight_matching as _blossom
-from bot.domain.matching.general import paths_and_cycles_matching
+from bot.domain.matching.general import paths_and_cycles_matching, shared_blossom_duals
 from bot.domain.matching.lazykeys import LazyKeys, member, one_blas_thread
 from bot.domain.matching.model import (
     EITHER,
@@ -2054,7 +2054,7 @@ def _blossom_violations(P: _Pool, C: _Cover, big, mu: int, cert: list):
     of the perfect matching LP with odd-set rows, Edmonds): every pair's slack
     dual[a] + dual[b] + 2 * Z - 4 * (w - mu) >= 0, Z the duals of the blossoms holding both
     (the extra nodes' pairs of weight 0 were all given to the blossom)."""
-    dual, chains = cert
+    dual, parent, z = cert
     N = C.n_nodes
     d = np.asarray(dual[:N], np.int64)
     Kc = _CoverKeys(C)
@@ -2066,14 +2066,8 @@ def _blossom_violations(P: _Pool, C: _Cover, big, mu: int, cert: list):
     a, b = a[keep], b[keep]
     slack = d[a] + d[b] - 4 * W.w(a, b)
     bad = slack < 0
-    for k in np.flatnonzero(bad).tolist():  # inside a blossom: its dual counts
-        ca, cb = chains[a[k]], chains[b[k]]
-        z = 0
-        for (ia, za), (ib, _) in zip(ca, cb, strict=False):
-            if ia != ib:
-                break
-            z += za
-        bad[k] = slack[k] + 2 * z < 0
+    if bad.any():  # inside a blossom: its dual counts
+        bad[bad] = slack[bad] + 2 * shared_blossom_duals(parent, z, len(dual), a[bad], b[bad]) < 0
     return C.pairs_of(a[bad], b[bad])
 
 

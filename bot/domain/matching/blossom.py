@@ -204,9 +204,9 @@ def warm_perfect_matching(n_nodes: int, a, b, w2, mate0: dict, dual0, check: boo
         """Duals as plain values again (end of a stage)."""
         for x in signed:
             if isinstance(x, Blossom):
-                if x in blossomdual:
+                if x in blossomdual:  # (an expanded blossom is gone)
                     blossomdual[x] += zsign[x] * shift
-                zsign[x] = 0
+                    zsign[x] = 0
             else:
                 dualvar[x] += sign[x] * shift
                 sign[x] = 0

@@ -2219,7 +2219,7 @@ def _solve_cover(P: _Pool, big, deadline: float):
             card = len(d1) // 2
             # the LP with no unit taken off also puts the most pairs first: this solve's
             # final pairs are a better start for it than everyone's best pairs (10,000
-            # people with 5 % "either": its three rounds, 2.2 s, became one)
+            # people with 5 % "either": its three rounds, about 3 s, became one)
             most_first = (e1, f1)
         # the bound is aimed at proposals where every pair covers a wanted skill (the usual
         # case). Unproven, once more: when the best found has fewer pairs than `card`, with no
